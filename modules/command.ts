@@ -1,0 +1,27 @@
+import { shellCommand } from '../interpreter/connection/quote.js';
+import { applyCommand, commandSchemaProperties, planCommand, requireOne, type CommandArgs, type CommandLine } from './common/command-runner.js';
+import { splitWords } from './common/split-words.js';
+import type { Module } from './types.js';
+
+export interface CommandModuleArgs extends CommandArgs {
+  argv?: string[];
+}
+
+/** Ansible's `command`: no shell; the free-form string is split into words (quotes group, nothing expands). */
+export const command: Module<CommandModuleArgs, CommandLine> = {
+  name: 'command',
+  freeForm: 'cmd',
+  schema: {
+    type: 'object',
+    properties: { ...commandSchemaProperties, argv: { type: 'array', items: { type: 'string' } } },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    requireOne(args.cmd, args.argv);
+    const words = args.argv?.length ? args.argv.map(String) : splitWords(args.cmd!);
+    return planCommand(ctx, args, { line: shellCommand(...words), registered: words });
+  },
+  async apply(ctx, args, plan) {
+    return applyCommand(ctx, args, plan.state!);
+  },
+};

@@ -1,0 +1,112 @@
+import { raw, shellCommand } from '../../interpreter/connection/quote.js';
+import { ModuleFailure, type ApplyResult, type ModuleContext, type Plan } from '../types.js';
+import { globExists } from './glob.js';
+
+/** Arguments command and shell share (Ansible's names). */
+export interface CommandArgs {
+  cmd?: string;
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  stdin_add_newline?: boolean;
+  strip_empty_ends?: boolean;
+}
+
+export const commandSchemaProperties = {
+  cmd: { type: 'string' },
+  chdir: { type: 'string' },
+  creates: { type: 'string' },
+  removes: { type: 'string' },
+  stdin: { type: 'string' },
+  stdin_add_newline: { type: 'boolean' },
+  strip_empty_ends: { type: 'boolean' },
+} as const;
+
+/** What to run: the shell line and what `cmd` registers (a list for command, the string for shell). */
+export interface CommandLine {
+  line: string;
+  registered: string | string[];
+}
+
+const SKIP_IN_CHECK = 'Command would have run if not in check mode';
+
+/** Prefixes `cd DIR &&` so the command (and creates/removes globs) run where Ansible runs them. */
+export function inDir(chdir: string | undefined, line: string): string {
+  return chdir ? `${shellCommand('cd', '--', chdir)} ${raw('&&').text} ${line}` : line;
+}
+
+async function matches(ctx: ModuleContext, chdir: string | undefined, pattern: string): Promise<boolean> {
+  if (!chdir || pattern.startsWith('/')) return globExists(ctx.conn, pattern);
+  return globExists(ctx.conn, `${chdir.replace(/\/+$/, '')}/${pattern}`);
+}
+
+/** creates/removes decide without running; otherwise the command must run, and check mode skips it. */
+export async function planCommand(ctx: ModuleContext, args: CommandArgs, cmd: CommandLine): Promise<Plan<CommandLine>> {
+  const would = ctx.check ? 'Would' : 'Did';
+  const skip = (msg: string, stdout: string): Plan<CommandLine> => ({
+    changes: [],
+    reason: msg,
+    data: { cmd: cmd.registered, rc: 0, stdout, stdout_lines: [stdout], stderr: '', stderr_lines: [], msg },
+  });
+  if (args.creates && (await matches(ctx, args.chdir, args.creates))) {
+    return skip(`${would} not run command since '${args.creates}' exists`, `skipped, since ${args.creates} exists`);
+  }
+  if (args.removes && !(await matches(ctx, args.chdir, args.removes))) {
+    return skip(`${would} not run command since '${args.removes}' does not exist`, `skipped, since ${args.removes} does not exist`);
+  }
+  const decided = args.creates !== undefined || args.removes !== undefined;
+  const data: Record<string, unknown> = { cmd: cmd.registered };
+  if (ctx.check) Object.assign(data, { rc: 0, stdout: '', stdout_lines: [], stderr: '', stderr_lines: [], msg: SKIP_IN_CHECK });
+  const summary = `run ${typeof cmd.registered === 'string' ? cmd.registered : cmd.line}`;
+  return { changes: [{ summary }], state: cmd, data, skipInCheck: decided ? undefined : SKIP_IN_CHECK };
+}
+
+function pythonTime(date: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds() * 1000, 6)}`;
+}
+
+function pythonDelta(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String((ms % 1000) * 1000).padStart(6, '0')}`;
+}
+
+function lines(text: string): string[] {
+  return text === '' ? [] : text.split(/\r?\n/);
+}
+
+/** Runs the command; rc != 0 is a task failure ("non-zero return code"), reported changed as Ansible does. */
+export async function applyCommand(ctx: ModuleContext, args: CommandArgs, cmd: CommandLine): Promise<ApplyResult> {
+  let stdin: string | undefined = args.stdin;
+  if (stdin !== undefined && args.stdin_add_newline !== false) stdin += '\n';
+  const start = new Date();
+  const result = await ctx.conn.run(inDir(args.chdir, cmd.line), { stdin, env: ctx.env });
+  const end = new Date();
+  const strip = (text: string) => (args.strip_empty_ends === false ? text : text.replace(/[\r\n]+$/, ''));
+  const stdout = strip(result.stdout);
+  const stderr = strip(result.stderr);
+  const failed = result.rc !== 0 ? 'non-zero return code' : undefined;
+  const data = {
+    cmd: cmd.registered,
+    rc: result.rc,
+    stdout,
+    stdout_lines: lines(stdout),
+    stderr,
+    stderr_lines: lines(stderr),
+    start: pythonTime(start),
+    end: pythonTime(end),
+    delta: pythonDelta(end.getTime() - start.getTime()),
+    msg: failed ?? '',
+  };
+  return { data, changed: true, failed };
+}
+
+/** Ansible's argument errors of command/shell. */
+export function requireOne(cmd: string | undefined, argv: string[] | undefined): void {
+  if ((cmd === undefined || cmd.trim() === '') && !argv?.length) throw new ModuleFailure('no command given', { rc: 256 });
+  if (cmd !== undefined && cmd.trim() !== '' && argv?.length) {
+    throw new ModuleFailure('only command or argv can be given, not both', { rc: 256 });
+  }
+}

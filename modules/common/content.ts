@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { shellCommand } from '../../interpreter/connection/quote.js';
+import type { FileDiff } from '../../interpreter/result.js';
+import { ModuleFailure, type ApplyResult, type Change, type ModuleContext, type Plan } from '../types.js';
+import { applyAttributes, attributeDelta, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './attributes.js';
+import { formatMode } from './mode.js';
+import { probePath, type PathInfo } from './probe.js';
+import { runChecked } from './run.js';
+
+/** What copy and template share: put exact bytes at `dest` with attributes. */
+export interface ContentRequest extends AttributeArgs {
+  dest: string;
+  content: Buffer;
+  /** Controller file name, used when `dest` is a directory. */
+  srcName?: string;
+  /** false: never replace an existing file. */
+  force?: boolean;
+  backup?: boolean;
+}
+
+/** Handed from planContent to applyContent. */
+export interface ContentState {
+  dest: string;
+  content: Buffer;
+  writeContent: boolean;
+  /** Mode/owner/group for the written file, or to set on the unchanged one. */
+  attrs: AttributeSet;
+  existing: PathInfo | null;
+  makeDir?: string;
+  backup: boolean;
+}
+
+/** Diffs larger than this are not shown (Ansible's max_diff_size is 100 KB too). */
+const MAX_DIFF = 100_000;
+
+export function sha1(data: Buffer | string): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+/** Where the file goes: inside `dest` when it is a directory or ends with `/`. */
+async function resolveDest(ctx: ModuleContext, req: ContentRequest): Promise<{ dest: string; info: PathInfo | null; makeDir?: string }> {
+  const trailing = req.dest.endsWith('/');
+  const info = trailing ? null : await probePath(ctx.conn, req.dest, { follow: true, checksum: 'sha1' });
+  if (!trailing && info?.kind !== 'directory') return { dest: req.dest, info };
+  if (!req.srcName) throw new ModuleFailure('can not use content with a dir as dest');
+  const dir = req.dest.replace(/\/+$/, '') || '/';
+  const dest = posix.join(dir, req.srcName);
+  const dirInfo = trailing ? await probePath(ctx.conn, dir, { follow: true }) : info;
+  if (dirInfo && dirInfo.kind !== 'directory') throw new ModuleFailure(`Destination ${dir} is not a directory`);
+  const inner = dirInfo ? await probePath(ctx.conn, dest, { follow: true, checksum: 'sha1' }) : null;
+  return { dest, info: inner, makeDir: dirInfo ? undefined : dir };
+}
+
+/** A text diff of the file content; binary or huge files get a placeholder so diffs stay readable. */
+async function contentDiff(ctx: ModuleContext, dest: string, info: PathInfo | null, after: Buffer): Promise<FileDiff> {
+  const before = info ? await ctx.conn.get(dest) : Buffer.alloc(0);
+  const show = (data: Buffer | null) =>
+    data === null ? '' : data.length > MAX_DIFF ? '(file too large to diff)\n' : data.includes(0) ? '(binary file)\n' : data.toString('utf8');
+  return { path: dest, before: show(before), after: show(after) };
+}
+
+async function checkParent(ctx: ModuleContext, dest: string): Promise<void> {
+  const parent = posix.dirname(dest);
+  const info = await probePath(ctx.conn, parent, { follow: true });
+  if (!info || info.kind !== 'directory') throw new ModuleFailure(`Destination directory ${parent} does not exist`);
+}
+
+/** Plans writing `content` to `dest`: compares sha1 and attributes; reads the old content only for the diff. */
+export async function planContent(ctx: ModuleContext, req: ContentRequest): Promise<Plan<ContentState>> {
+  const { dest, info, makeDir } = await resolveDest(ctx, req);
+  if (info && info.kind !== 'file') throw new ModuleFailure(`${dest} exists and is a ${info.kind}, not a file`);
+  const checksum = sha1(req.content);
+  const data: Record<string, unknown> = { dest, checksum, size: req.content.length, state: 'file' };
+  const writeContent = info === null || (info.checksum !== checksum && req.force !== false);
+  const delta = attributeDelta(info, req, 0o644);
+  const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, makeDir, backup: !!req.backup };
+  const changes: Change[] = [];
+  if (writeContent) {
+    if (!info && !makeDir) await checkParent(ctx, dest);
+    const verb = info ? 'update' : 'create';
+    const attrs = isEmptySet(delta.set) ? '' : ` (${describeDelta(delta)})`;
+    changes.push({ summary: `${verb} ${dest}${attrs}`, diff: await contentDiff(ctx, dest, info, req.content) });
+  } else if (!isEmptySet(delta.set)) {
+    changes.push({ summary: `set ${describeDelta(delta)} on ${dest}` });
+  }
+  if (info) Object.assign(data, { mode: formatMode(delta.set.mode ?? info.mode), owner: delta.set.owner ?? info.owner, group: delta.set.group ?? info.group });
+  if (changes.length) return { changes, state, data };
+  const reason = info && info.checksum !== checksum ? `${dest} exists and force is no` : `${dest} already has the requested content${req.mode !== undefined || req.owner || req.group ? ' and attributes' : ''}`;
+  return { changes, reason, state, data };
+}
+
+/** Ansible's backup name: `dest.<pid>.<YYYY-MM-DD@HH:MM:SS>~`, made with `cp -p` on the host. */
+export async function backupFile(ctx: ModuleContext, dest: string): Promise<string> {
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}@${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  const backup = `${dest}.${process.pid}.${stamp}~`;
+  await runChecked(ctx.conn, shellCommand('cp', '-p', '--', dest, backup), `backup of ${dest}`);
+  return backup;
+}
+
+/** Writes the planned content (temp + rename through the connection) and attributes. */
+export async function applyContent(ctx: ModuleContext, state: ContentState): Promise<ApplyResult> {
+  const { dest, existing, attrs } = state;
+  const data: Record<string, unknown> = {};
+  if (state.makeDir) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', state.makeDir), `creating ${state.makeDir}`);
+  if (state.writeContent) {
+    if (state.backup && existing) data.backup_file = await backupFile(ctx, dest);
+    await ctx.conn.put(state.content, dest, {
+      mode: attrs.mode ?? existing?.mode ?? 0o644,
+      owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),
+      group: attrs.group ?? (existing ? String(existing.gid) : undefined),
+    });
+  } else {
+    await applyAttributes(ctx.conn, dest, attrs);
+  }
+  return { data };
+}

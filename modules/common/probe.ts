@@ -1,0 +1,136 @@
+import { raw, shellCommand } from '../../interpreter/connection/quote.js';
+import type { Connection } from '../../interpreter/connection/types.js';
+import { ModuleFailure } from '../types.js';
+
+/** The kind of a filesystem object, named as Ansible's file module names states. */
+export type PathKind = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block';
+
+/** What one remote `stat` told about an existing path. */
+export interface PathInfo {
+  path: string;
+  kind: PathKind;
+  /** Permission bits only (0o7777). */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  inode: number;
+  nlink: number;
+  dev: number;
+  atime: number;
+  mtime: number;
+  ctime: number;
+  blocks: number;
+  blockSize: number;
+  /** st_rdev as Python encodes it (device_type of character/block devices). */
+  rdev: number;
+  readable: boolean;
+  writeable: boolean;
+  executable: boolean;
+  /** Hex digest of the content (regular files, when asked). */
+  checksum?: string;
+  /** `file --mime-type --mime-encoding` output, when asked: `text/plain; charset=us-ascii`. */
+  mime?: { type: string; charset: string };
+  /** `readlink` of a symlink. */
+  linkTarget?: string;
+  /** The fully resolved path of a symlink (`readlink -f`). */
+  linkSource?: string;
+}
+
+export interface ProbeOptions {
+  /** Follow a symlink and describe its target (`stat -L`). */
+  follow?: boolean;
+  /** Compute a digest of a regular file with this algorithm (sha1, sha256, md5, ...). */
+  checksum?: string | false;
+  /** Ask `file(1)` for the MIME type and charset (stat's get_mime). */
+  mime?: boolean;
+}
+
+const KINDS: Record<number, PathKind> = {
+  0o100000: 'file',
+  0o040000: 'directory',
+  0o120000: 'link',
+  0o010000: 'fifo',
+  0o140000: 'socket',
+  0o020000: 'char',
+  0o060000: 'block',
+};
+
+const CHECKSUMS = new Set(['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512']);
+
+/**
+ * The one shell command that describes a path: existence, stat fields, access flags, checksum and link target.
+ * One round trip per no-op task is the point: planning a file module costs one command.
+ */
+export function probeCommand(path: string, options: ProbeOptions = {}): string {
+  const algo = options.checksum;
+  if (algo && !CHECKSUMS.has(algo)) throw new ModuleFailure(`unsupported checksum algorithm: ${algo}`);
+  const stat = options.follow ? 'stat -L' : 'stat';
+  const digest = algo
+    ? shellCommand(raw('if test -f'), path, raw(`; then ${algo}sum <`), path, raw('|| echo -; else echo -; fi'))
+    : raw('echo -').text;
+  return [
+    shellCommand(raw('if ! test -e'), path, raw('&& ! test -L'), path, raw('; then echo absent; exit 0; fi')),
+    shellCommand(raw(stat), '-c', '%f %s %u %g %i %h %d %.9X %.9Y %.9Z %b %B %t %T %U %G', '--', path, raw('|| exit 3')),
+    shellCommand(raw('{ test -r'), path, raw('&& printf r; test -w'), path, raw('&& printf w; test -x'), path, raw('&& printf x; echo .; }')),
+    digest,
+    options.mime ? shellCommand(raw('file -b --mime-type --mime-encoding --'), path, raw('2>/dev/null || echo -')) : 'echo -',
+    shellCommand(raw('if test -L'), path, raw('; then readlink --'), path, raw('; readlink -f --'), path, raw('; fi')),
+  ].join('\n');
+}
+
+/** Python's os.makedev encoding of a device number. */
+function makedev(major: number, minor: number): number {
+  return (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12) | ((major & ~0xfff) * 2 ** 32);
+}
+
+/** Parses the output of {@link probeCommand}; null when the path does not exist. */
+export function parseProbe(path: string, stdout: string): PathInfo | null {
+  const lines = stdout.split('\n');
+  if (lines[0] === 'absent') return null;
+  const fields = lines[0].split(' ');
+  const rawMode = parseInt(fields[0], 16);
+  const access = lines[1] ?? '';
+  const digest = (lines[2] ?? '-').split(' ')[0];
+  const info: PathInfo = {
+    path,
+    kind: KINDS[rawMode & 0o170000] ?? 'file',
+    mode: rawMode & 0o7777,
+    size: Number(fields[1]),
+    uid: Number(fields[2]),
+    gid: Number(fields[3]),
+    inode: Number(fields[4]),
+    nlink: Number(fields[5]),
+    dev: Number(fields[6]),
+    atime: Number(fields[7]),
+    mtime: Number(fields[8]),
+    ctime: Number(fields[9]),
+    blocks: Number(fields[10]),
+    blockSize: Number(fields[11]),
+    rdev: makedev(parseInt(fields[12], 16), parseInt(fields[13], 16)),
+    owner: fields[14],
+    group: fields.slice(15).join(' '),
+    readable: access.includes('r'),
+    writeable: access.includes('w'),
+    executable: access.includes('x'),
+  };
+  if (digest && digest !== '-') info.checksum = digest;
+  const mime = /^([^;]+);\s*charset=(.*)$/.exec(lines[3] ?? '');
+  if (mime) info.mime = { type: mime[1].trim(), charset: mime[2].trim() };
+  if (lines.length > 5 && lines[4] !== '') {
+    info.linkTarget = lines[4];
+    info.linkSource = lines[5];
+  }
+  return info;
+}
+
+/** Describes a remote path in one command; null when it does not exist. Throws ModuleFailure when stat fails. */
+export async function probePath(conn: Connection, path: string, options: ProbeOptions = {}): Promise<PathInfo | null> {
+  const result = await conn.run(probeCommand(path, options));
+  if (result.rc !== 0) {
+    throw new ModuleFailure(`cannot stat ${path}: ${result.stderr.trim() || `exit code ${result.rc}`}`);
+  }
+  return parseProbe(path, result.stdout);
+}

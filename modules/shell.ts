@@ -1,0 +1,26 @@
+import { shellCommand } from '../interpreter/connection/quote.js';
+import { applyCommand, commandSchemaProperties, planCommand, requireOne, type CommandArgs, type CommandLine } from './common/command-runner.js';
+import type { Module } from './types.js';
+
+export interface ShellArgs extends CommandArgs {
+  executable?: string;
+}
+
+/** Ansible's `shell`: the user's own shell code, run by `/bin/sh -c` (or `executable -c`). */
+export const shell: Module<ShellArgs, CommandLine> = {
+  name: 'shell',
+  freeForm: 'cmd',
+  schema: {
+    type: 'object',
+    properties: { ...commandSchemaProperties, executable: { type: 'string' } },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    requireOne(args.cmd, undefined);
+    const line = shellCommand(args.executable ?? '/bin/sh', '-c', args.cmd!);
+    return planCommand(ctx, args, { line, registered: args.cmd! });
+  },
+  async apply(ctx, args, plan) {
+    return applyCommand(ctx, args, plan.state!);
+  },
+};
