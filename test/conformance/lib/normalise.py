@@ -77,13 +77,31 @@ def run_mode(rc, out, err, workdir):
     return doc
 
 
+def sort_host_lists(lines):
+    # --list-hosts prints each play's hosts from a Python set: the order changes
+    # between runs, so the recording sorts the lines under every "hosts (N):".
+    out, i = [], 0
+    while i < len(lines):
+        out.append(lines[i])
+        if re.match(r'^\s*hosts \(\d+\):$', lines[i]):
+            depth = len(lines[i]) - len(lines[i].lstrip())
+            j = i + 1
+            while j < len(lines) and len(lines[j]) - len(lines[j].lstrip()) > depth:
+                j += 1
+            out.extend(sorted(lines[i + 1:j]))
+            i = j
+            continue
+        i += 1
+    return out
+
+
 def list_mode(rc, out, err, workdir):
     lines = []
     for line in out.splitlines():
         line = line.rstrip().replace(workdir + '/', '').replace(workdir, '.')
         if line.strip():
             lines.append(line)
-    doc = {'rc': rc, 'stdout': lines}
+    doc = {'rc': rc, 'stdout': sort_host_lists(lines)}
     e = error_line(err, workdir)
     if e:
         doc['error'] = e
