@@ -1,0 +1,281 @@
+import { posix } from 'node:path';
+import { raw, shellCommand } from '../interpreter/connection/quote.js';
+import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
+import { stateDiff } from './common/diff.js';
+import { formatMode, resolveMode } from './common/mode.js';
+import { probePath, type PathInfo } from './common/probe.js';
+import { runChecked } from './common/run.js';
+import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
+
+type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';
+type PrevState = 'absent' | 'file' | 'directory' | 'link' | 'hard';
+
+export interface FileArgs extends AttributeArgs {
+  path: string;
+  state?: FileState;
+  src?: string;
+  recurse?: boolean;
+  force?: boolean;
+  follow?: boolean;
+}
+
+/** The steps apply runs, in order: each is one shell command built from quoted parts. */
+interface FileWork {
+  commands: Array<{ command: string; what: string }>;
+  attrs?: { path: string; set: AttributeSet; noFollow?: boolean };
+}
+
+const ALIASES = { path: ['dest', 'name'] };
+
+/** Ansible's get_state: a symlink is `link`, a file with several links is `hard`, anything else not a dir is `file`. */
+function prevState(info: PathInfo | null): PrevState {
+  if (!info) return 'absent';
+  if (info.kind === 'link') return 'link';
+  if (info.kind === 'directory') return 'directory';
+  return info.nlink > 1 ? 'hard' : 'file';
+}
+
+interface Target {
+  path: string;
+  info: PathInfo | null;
+  prev: PrevState;
+}
+
+/** Where the module acts; with `follow`, a symlink is replaced by its target for file/directory states. */
+async function target(ctx: ModuleContext, args: FileArgs, state: FileState | undefined): Promise<Target> {
+  let path = args.path;
+  let info = await probePath(ctx.conn, path);
+  if (args.follow !== false && info?.kind === 'link' && (state === 'file' || state === 'directory' || state === 'touch')) {
+    path = info.linkSource!;
+    info = await probePath(ctx.conn, path);
+  }
+  return { path, info, prev: prevState(info) };
+}
+
+function ok(reason: string, data: Record<string, unknown>): Plan<FileWork> {
+  return { changes: [], reason, data };
+}
+
+function withAttrs(t: Target, args: FileArgs, state: FileState, base: Change[], work: FileWork, defaultMode: number): Plan<FileWork> {
+  const delta = attributeDelta(t.info, args, defaultMode);
+  const changes = [...base];
+  if (!isEmptySet(delta.set)) {
+    work.attrs = { path: t.path, set: delta.set };
+    if (t.info) changes.push({ summary: `set ${describeDelta(delta)} on ${t.path}`, diff: stateDiff(t.path, delta.before, delta.after) });
+  }
+  const data: Record<string, unknown> = { path: t.path, state };
+  if (t.info) Object.assign(data, { mode: formatMode(delta.set.mode ?? t.info.mode), owner: t.info.owner, group: t.info.group, uid: t.info.uid, gid: t.info.gid, size: t.info.size });
+  if (changes.length) return { changes, state: work, data };
+  const attrs = args.mode !== undefined || args.owner || args.group ? ' with the requested attributes' : '';
+  return ok(`${t.path} is already a ${state === 'touch' ? 'file' : state}${attrs}`, data);
+}
+
+function planAbsent(t: Target): Plan<FileWork> {
+  if (t.prev === 'absent') return ok(`${t.path} is already absent`, { path: t.path, state: 'absent' });
+  const rm = t.prev === 'directory' ? shellCommand('rm', '-rf', '--', t.path) : shellCommand('rm', '-f', '--', t.path);
+  return {
+    changes: [{ summary: `remove ${t.prev} ${t.path}`, diff: stateDiff(t.path, { state: t.prev }, { state: 'absent' }) }],
+    state: { commands: [{ command: rm, what: `removing ${t.path}` }] },
+    data: { path: t.path, state: 'absent' },
+  };
+}
+
+function planFile(t: Target, args: FileArgs): Plan<FileWork> {
+  if (t.prev !== 'file' && t.prev !== 'hard') throw new ModuleFailure(`file (${t.path}) is ${t.prev}, cannot continue`, { path: t.path, state: t.prev });
+  return withAttrs(t, args, 'file', [], { commands: [] }, 0o644);
+}
+
+/** mkdir of each missing ancestor, with the attributes applied to each new directory as Ansible does. */
+function mkdirCommand(path: string, args: FileArgs): string {
+  const parts = path.split('/').filter((p) => p !== '');
+  const steps: string[] = [];
+  let current = path.startsWith('/') ? '' : '.';
+  for (const part of parts) {
+    current = current === '' ? `/${part}` : `${current}/${part}`;
+    const set = attributeDelta(null, args, 0o755).set;
+    const attrs = isEmptySet(set) ? '' : ` && ${attrCommands(current, set)}`;
+    steps.push(`${shellCommand(raw('if ! test -d'), current, raw('; then mkdir --'), current)}${attrs}${raw('; fi').text}`);
+  }
+  return steps.join(' && ');
+}
+
+function attrCommands(path: string, set: AttributeSet): string {
+  const parts: string[] = [];
+  if (set.owner !== undefined || set.group !== undefined) parts.push(shellCommand('chown', `${set.owner ?? ''}${set.group !== undefined ? `:${set.group}` : ''}`, '--', path));
+  if (set.mode !== undefined) parts.push(shellCommand('chmod', formatMode(set.mode), '--', path));
+  return parts.join(' && ');
+}
+
+async function planDirectory(ctx: ModuleContext, t: Target, args: FileArgs): Promise<Plan<FileWork>> {
+  if (t.prev === 'absent') {
+    return {
+      changes: [{ summary: `create directory ${t.path}`, diff: stateDiff(t.path, { state: 'absent' }, { state: 'directory' }) }],
+      state: { commands: [{ command: mkdirCommand(t.path, args), what: `creating ${t.path}` }] },
+      data: { path: t.path, state: 'directory' },
+    };
+  }
+  if (t.prev !== 'directory') throw new ModuleFailure(`${t.path} already exists as a ${t.prev}`, { path: t.path });
+  const work: FileWork = { commands: [] };
+  const base: Change[] = [];
+  if (args.recurse && (args.mode !== undefined || args.owner || args.group)) {
+    const recursive = await planRecursive(ctx, t.path, args);
+    if (recursive) {
+      base.push({ summary: `set ${recursive.summary} recursively under ${t.path}` });
+      work.commands.push(...recursive.commands);
+    }
+  }
+  return withAttrs(t, args, 'directory', base, work, 0o755);
+}
+
+/** One `find` lists the distinct (type, mode, owner, group) combinations below the directory. */
+async function planRecursive(ctx: ModuleContext, path: string, args: FileArgs): Promise<{ summary: string; commands: FileWork['commands'] } | null> {
+  const listing = shellCommand('find', path, '-mindepth', '1', '!', '-type', 'l', '-printf', '%y %m %u %U %g %G\\n', raw('| sort -u'));
+  const result = await runChecked(ctx.conn, listing, `listing ${path}`);
+  const needs = { mode: false, owner: false, group: false };
+  for (const line of result.stdout.split('\n').filter(Boolean)) {
+    const [kind, mode, user, uid, group, gid] = line.split(' ');
+    const current = parseInt(mode, 8);
+    if (args.mode !== undefined && resolveMode(args.mode, current, kind === 'd') !== current) needs.mode = true;
+    if (args.owner && args.owner !== user && args.owner !== uid) needs.owner = true;
+    if (args.group && args.group !== group && args.group !== gid) needs.group = true;
+  }
+  const commands: FileWork['commands'] = [];
+  const what: string[] = [];
+  if (needs.owner || needs.group) {
+    const spec = `${needs.owner ? args.owner : ''}${needs.group ? `:${args.group}` : ''}`;
+    commands.push({ command: shellCommand('chown', '-R', spec, '--', path), what: `chown -R ${path}` });
+    what.push(`owner/group ${spec}`);
+  }
+  if (needs.mode) {
+    const mode = typeof args.mode === 'number' ? formatMode(args.mode) : String(args.mode);
+    commands.push({ command: shellCommand('chmod', '-R', mode, '--', path), what: `chmod -R ${path}` });
+    what.push(`mode ${mode}`);
+  }
+  return commands.length ? { summary: what.join(', '), commands } : null;
+}
+
+function planTouch(t: Target, args: FileArgs): Plan<FileWork> {
+  const plan = withAttrs(t, args, 'touch', [], { commands: [] }, 0o644);
+  const summary = t.prev === 'absent' ? `create empty file ${t.path}` : `update the timestamps of ${t.path}`;
+  const diff = stateDiff(t.path, { state: t.prev }, { state: 'touch' });
+  const work = (plan.state as FileWork | undefined) ?? { commands: [] };
+  work.commands.unshift({ command: shellCommand('touch', '--', t.path), what: `touching ${t.path}` });
+  // Ansible reports touch as changed every time: the timestamps always move.
+  return { ...plan, reason: undefined, changes: [{ summary, diff }, ...plan.changes], state: work };
+}
+
+/** Link states share their preconditions with Ansible's ensure_symlink/ensure_hardlink. */
+async function planLink(ctx: ModuleContext, t: Target, args: FileArgs): Promise<Plan<FileWork>> {
+  let src = args.src;
+  if (src === undefined && t.prev === 'link') src = t.info!.linkTarget;
+  if (src === undefined) throw new ModuleFailure('src is required for creating new symlinks');
+  const base = t.info?.kind === 'directory' ? t.path : posix.dirname(t.path);
+  const absrc = posix.resolve(base, src);
+  const srcInfo = await probePath(ctx.conn, absrc, { follow: true });
+  if (!args.force && !srcInfo) {
+    throw new ModuleFailure(`src file does not exist, use "force=yes" if you really want to create the link: ${absrc}`, { path: t.path, src });
+  }
+  if (t.prev === 'directory') {
+    if (!args.force) throw new ModuleFailure(`refusing to convert from directory to symlink for ${t.path}`, { path: t.path });
+    const empty = await ctx.conn.run(shellCommand('find', t.path, '-mindepth', '1', '-print', '-quit'));
+    if (empty.stdout.trim() !== '') throw new ModuleFailure(`the directory ${t.path} is not empty, refusing to convert it`, { path: t.path });
+  } else if ((t.prev === 'file' || t.prev === 'hard') && !args.force) {
+    throw new ModuleFailure(`refusing to convert from ${t.prev} to symlink for ${t.path}`, { path: t.path });
+  }
+  const data = { dest: t.path, src, state: 'link' };
+  const work: FileWork = { commands: [] };
+  const changes: Change[] = [];
+  if (t.prev !== 'link' || t.info!.linkTarget !== src) {
+    const before = t.prev === 'link' ? { src: t.info!.linkTarget } : { state: t.prev };
+    const after = t.prev === 'link' ? { src } : { state: 'link' };
+    changes.push({ summary: `link ${t.path} -> ${src}`, diff: stateDiff(t.path, before, after) });
+    const rmdir = t.prev === 'directory' ? `${shellCommand('rmdir', '--', t.path)} && ` : '';
+    work.commands.push({ command: rmdir + shellCommand('ln', '-sfn', '--', src, t.path), what: `linking ${t.path}` });
+  }
+  if (srcInfo && args.follow !== false) {
+    const delta = attributeDelta(srcInfo, args);
+    if (!isEmptySet(delta.set)) {
+      changes.push({ summary: `set ${describeDelta(delta)} on ${absrc}` });
+      work.attrs = { path: absrc, set: delta.set };
+    }
+  }
+  if (changes.length) return { changes, state: work, data };
+  return ok(`${t.path} already links to ${src}`, data);
+}
+
+async function planHard(ctx: ModuleContext, t: Target, args: FileArgs): Promise<Plan<FileWork>> {
+  if (t.prev !== 'hard' && args.src === undefined) throw new ModuleFailure('src is required for creating new hardlinks');
+  const src = args.src;
+  const srcInfo = src === undefined ? null : await probePath(ctx.conn, src, { follow: true });
+  if (src !== undefined && !srcInfo) throw new ModuleFailure('src does not exist', { dest: t.path, src });
+  const data = { dest: t.path, src, state: 'hard' };
+  let relink = false;
+  if (t.prev === 'absent') relink = true;
+  else if (t.prev === 'link') relink = t.info!.linkTarget !== src;
+  else if (t.prev === 'hard' || t.prev === 'file') {
+    relink = srcInfo !== null && !(srcInfo.inode === t.info!.inode && srcInfo.dev === t.info!.dev);
+    if (relink && !args.force) {
+      throw new ModuleFailure(t.prev === 'hard' ? 'Cannot link, different hard link exists at destination' : 'Cannot link, file exists at destination', { dest: t.path, src });
+    }
+  } else throw new ModuleFailure(`Cannot link: ${t.path} is a directory`, { dest: t.path, src });
+  const work: FileWork = { commands: [] };
+  const changes: Change[] = [];
+  if (relink) {
+    changes.push({ summary: `hard link ${t.path} to ${src}`, diff: stateDiff(t.path, { state: t.prev }, { state: 'hard' }) });
+    work.commands.push({ command: shellCommand('ln', '-f', '--', src!, t.path), what: `linking ${t.path}` });
+  }
+  const attrBase = relink ? srcInfo : t.info;
+  const delta = attributeDelta(attrBase, args);
+  if (!isEmptySet(delta.set)) {
+    changes.push({ summary: `set ${describeDelta(delta)} on ${t.path}` });
+    work.attrs = { path: t.path, set: delta.set };
+  }
+  if (changes.length) return { changes, state: work, data };
+  return ok(`${t.path} is already a hard link to ${src ?? 'its file'}`, data);
+}
+
+/** Ansible's `file`: state file|directory|absent|touch|link|hard with mode/owner/group, planned from one stat. */
+export const file: Module<FileArgs, FileWork> = {
+  name: 'file',
+  schema: {
+    type: 'object',
+    properties: aliasProperties(
+      {
+        path: { type: 'string' },
+        state: { enum: ['file', 'directory', 'absent', 'touch', 'link', 'hard'] },
+        src: { type: 'string' },
+        recurse: { type: 'boolean' },
+        force: { type: 'boolean' },
+        follow: { type: 'boolean' },
+        ...attributeSchema,
+      },
+      ALIASES,
+    ),
+    ...requireAny('path', ALIASES),
+    additionalProperties: false,
+  },
+  async plan(ctx, rawArgs) {
+    const args = normalizeAliases<FileArgs>(rawArgs as unknown as Record<string, unknown>, ALIASES);
+    const t = await target(ctx, args, args.state);
+    const state: FileState = args.state ?? (t.prev !== 'absent' ? (t.prev as FileState) : args.recurse ? 'directory' : 'file');
+    if (args.recurse && state !== 'directory') throw new ModuleFailure("recurse option requires state to be 'directory'", { path: args.path });
+    if (args.src !== undefined && state !== 'link' && state !== 'hard') {
+      throw new ModuleFailure("src option requires state to be 'link' or 'hard'", { path: args.path });
+    }
+    switch (state) {
+      case 'absent': return planAbsent(t);
+      case 'file': return planFile(t, args);
+      case 'directory': return planDirectory(ctx, t, args);
+      case 'touch': return planTouch(t, args);
+      case 'link': return planLink(ctx, t, args);
+      case 'hard': return planHard(ctx, t, args);
+    }
+  },
+  async apply(ctx, _args, plan) {
+    const work = plan.state!;
+    for (const step of work.commands) await runChecked(ctx.conn, step.command, step.what);
+    if (work.attrs) await applyAttributes(ctx.conn, work.attrs.path, work.attrs.set, work.attrs.noFollow);
+    return {};
+  },
+};

@@ -1,0 +1,140 @@
+import { posix } from 'node:path';
+import { shellCommand } from '../interpreter/connection/quote.js';
+import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
+import { backupFile } from './common/content.js';
+import { absentLines, presentLine, readLines } from './common/line-edit.js';
+import { probePath, type PathInfo } from './common/probe.js';
+import { runChecked } from './common/run.js';
+import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
+
+export interface LineinfileArgs extends AttributeArgs {
+  path: string;
+  state?: 'present' | 'absent';
+  line?: string;
+  regexp?: string;
+  search_string?: string;
+  insertafter?: string;
+  insertbefore?: string;
+  backrefs?: boolean;
+  create?: boolean;
+  backup?: boolean;
+  firstmatch?: boolean;
+}
+
+interface LineState {
+  path: string;
+  content?: string;
+  existing: PathInfo | null;
+  attrs: AttributeSet;
+  backup: boolean;
+}
+
+const ALIASES = { path: ['dest', 'destfile', 'name'], regexp: ['regex'], line: ['value'] };
+
+/** Reads the file in one operation; a directory or unreadable path is a task failure. */
+async function readText(ctx: ModuleContext, path: string): Promise<string | null> {
+  let data: Buffer | null;
+  try {
+    data = await ctx.conn.get(path);
+  } catch (error) {
+    const info = await probePath(ctx.conn, path, { follow: true });
+    if (info?.kind === 'directory') throw new ModuleFailure(`Path ${path} is a directory !`, { rc: 256 });
+    throw new ModuleFailure(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  return data === null ? null : data.toString('utf8');
+}
+
+function checkArgs(args: LineinfileArgs): void {
+  const both = (a: unknown, b: unknown) => a !== undefined && b !== undefined;
+  if (both(args.insertbefore, args.insertafter)) throw new ModuleFailure('parameters are mutually exclusive: insertbefore|insertafter');
+  if (both(args.regexp, args.search_string)) throw new ModuleFailure('parameters are mutually exclusive: regexp|search_string');
+  if (args.backrefs && args.search_string !== undefined) throw new ModuleFailure('parameters are mutually exclusive: backrefs|search_string');
+  if (args.state !== 'absent') {
+    if (args.backrefs && args.regexp === undefined) throw new ModuleFailure('regexp is required with backrefs=true');
+    if (args.line === undefined) throw new ModuleFailure('line is required with state=present');
+  } else if (args.line === undefined && args.regexp === undefined && args.search_string === undefined) {
+    throw new ModuleFailure('one of line, search_string, or regexp is required with state=absent');
+  }
+}
+
+/** The edited text and Ansible's msg, or null text when the file must not be touched. */
+function edit(args: LineinfileArgs, before: string | null): { after: string; msg: string; changed: boolean; found?: number } {
+  const lines = readLines(before ?? '');
+  if (args.state === 'absent') {
+    const { lines: kept, found } = absentLines(lines, args);
+    return { after: kept.join(''), msg: found ? `${found} line(s) removed` : '', changed: found > 0, found };
+  }
+  const result = presentLine(lines, { ...args, line: args.line! });
+  return { after: result.lines.join(''), msg: result.msg, changed: result.changed };
+}
+
+function okReason(args: LineinfileArgs, path: string, attrs: boolean): string {
+  const suffix = attrs ? ' and has the requested attributes' : '';
+  if (args.state === 'absent') return `no line to remove in ${path}${suffix}`;
+  if (args.backrefs) return `${path} already has the line, or regexp matches nothing (backrefs)${suffix}`;
+  return `${path} already has the line${suffix}`;
+}
+
+/** Ansible's `lineinfile`: ensure one line is present (replacing the last regexp match) or absent. */
+export const lineinfile: Module<LineinfileArgs, LineState> = {
+  name: 'lineinfile',
+  schema: {
+    type: 'object',
+    properties: aliasProperties(
+      {
+        path: { type: 'string' },
+        state: { enum: ['present', 'absent'] },
+        line: { type: 'string' },
+        regexp: { type: 'string' },
+        search_string: { type: 'string' },
+        insertafter: { type: 'string' },
+        insertbefore: { type: 'string' },
+        backrefs: { type: 'boolean' },
+        create: { type: 'boolean' },
+        backup: { type: 'boolean' },
+        firstmatch: { type: 'boolean' },
+        ...attributeSchema,
+      },
+      ALIASES,
+    ),
+    ...requireAny('path', ALIASES),
+    additionalProperties: false,
+  },
+  async plan(ctx, rawArgs) {
+    const args = normalizeAliases<LineinfileArgs>(rawArgs as unknown as Record<string, unknown>, ALIASES);
+    checkArgs(args);
+    const path = args.path;
+    const before = await readText(ctx, path);
+    if (before === null && args.state === 'absent') return { changes: [], reason: `${path} does not exist`, data: { msg: 'file not present', found: 0, backup: '' } };
+    if (before === null && !args.create) throw new ModuleFailure(`Destination ${path} does not exist !`, { rc: 257 });
+    const result = edit(args, before);
+    const wantsAttrs = args.mode !== undefined || !!args.owner || !!args.group;
+    const existing = before !== null && (result.changed || wantsAttrs) ? await probePath(ctx.conn, path, { follow: true }) : null;
+    const delta = before === null || existing ? attributeDelta(existing, args) : { set: {}, before: {}, after: {} };
+    const changes: Change[] = [];
+    if (result.changed) changes.push({ summary: `${result.msg} in ${path}`, diff: { path, before: before ?? '', after: result.after } });
+    if (!isEmptySet(delta.set) && existing) changes.push({ summary: `set ${describeDelta(delta)} on ${path}` });
+    const data: Record<string, unknown> = { msg: result.msg, backup: '' };
+    if (result.found !== undefined) data.found = result.found;
+    const state: LineState = { path, content: result.changed ? result.after : undefined, existing, attrs: delta.set, backup: !!args.backup };
+    if (changes.length) return { changes, state, data } satisfies Plan<LineState>;
+    return { changes, reason: okReason(args, path, wantsAttrs), data };
+  },
+  async apply(ctx, _args, plan) {
+    const { path, content, existing, attrs } = plan.state!;
+    const data: Record<string, unknown> = {};
+    if (content === undefined) {
+      await applyAttributes(ctx.conn, path, attrs);
+      return { data };
+    }
+    if (plan.state!.backup && existing) data.backup = await backupFile(ctx, path);
+    if (!existing) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', posix.dirname(path)), `creating ${posix.dirname(path)}`);
+    await ctx.conn.put(content, path, {
+      mode: attrs.mode ?? existing?.mode ?? 0o644,
+      owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),
+      group: attrs.group ?? (existing ? String(existing.gid) : undefined),
+    });
+    return { data };
+  },
+};
