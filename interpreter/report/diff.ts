@@ -1,6 +1,6 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { FileDiff } from '../result.js';
-import type { Palette } from './palette.js';
+import type { Paint, Palette } from './palette.js';
 
 /** Lines of context around each change, ansible-core's `DIFF_CONTEXT` default. */
 const CONTEXT = 3;
@@ -15,15 +15,20 @@ export function renderDiffs(diffs: FileDiff[], palette: Palette): string[] {
     if (diff.before === diff.after) continue;
     const patch = createTwoFilesPatch(`before: ${diff.path}`, `after: ${diff.path}`, diff.before, diff.after, undefined,
       undefined, { context: CONTEXT, headerOptions: FILE_HEADERS_ONLY });
-    for (const line of patch.replace(/\n$/, '').split('\n')) lines.push(paintLine(line, palette));
+    let paint: Paint = (line) => line;
+    for (const line of patch.replace(/\n$/, '').split('\n')) {
+      // Ansible colours `\ No newline at end of file` like the line it follows (difflib joins the two).
+      if (!line.startsWith('\\')) paint = paintFor(line, palette);
+      lines.push(paint(line));
+    }
     lines.push('');
   }
   return lines;
 }
 
-function paintLine(line: string, palette: Palette): string {
-  if (line.startsWith('+')) return palette.diffAdd(line);
-  if (line.startsWith('-')) return palette.diffRemove(line);
-  if (line.startsWith('@@')) return palette.diffLines(line);
-  return line;
+function paintFor(line: string, palette: Palette): Paint {
+  if (line.startsWith('+')) return palette.diffAdd;
+  if (line.startsWith('-')) return palette.diffRemove;
+  if (line.startsWith('@@')) return palette.diffLines;
+  return (text) => text;
 }

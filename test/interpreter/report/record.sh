@@ -14,7 +14,7 @@ normalize() {
     -e 's/"delta": "[^"]*"/"delta": "0:00:00.001000"/g' \
     -e 's/"(start|end)": "[^"]*"/"\1": "2026-01-01 00:00:00.000000"/g' \
     -e "s#\"src\": \"/root/\\.ansible/tmp/[^\"]*\"#\"src\": \"$work/source\"#g" \
-    -e "s#\\+\\+\\+ after: /root/\\.ansible/tmp/[^ ]*#+++ after: $work/out.conf#" \
+    -e "s#\\+\\+\\+ after: /root/\\.ansible/tmp/[^ [:cntrl:]]*#+++ after: $work/out.conf#" \
     -e '/^No config file found; using defaults$/d'
 }
 
