@@ -1,0 +1,517 @@
+import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { shellCommand } from './quote.js';
+import {
+  CommandTimeoutError, UnreachableError, type CommandResult, type Connection, type PutOptions, type RunOptions,
+} from './types.js';
+import {
+  addKnownHost, checkHostKey, HostKeyError, hostKeyError, knownHostName, loadKnownHosts, preferredHostKeyAlgorithms,
+  type HostKeyPolicy,
+} from './known-hosts.js';
+
+/** Where one SSH server is and how to log in; a ProxyJump hop is one of these too. */
+export interface SshEndpoint {
+  /** Inventory name (or the hop as written), for messages. */
+  host: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Private key files, tried in order. */
+  identityFiles: string[];
+  /** Key files the user named explicitly: a missing one is an error, not skipped. */
+  requiredKeys?: string[];
+  /** ssh-agent socket (`SSH_AUTH_SOCK`). */
+  agent?: string;
+  password?: string;
+  knownHostsFile: string;
+  policy: HostKeyPolicy;
+}
+
+/** Everything an {@link SshConnection} needs; build it with `sshSettingsFor` (ssh-settings in pool.ts). */
+export interface SshSettings extends SshEndpoint {
+  /** ProxyJump hops, outermost first. */
+  jumps: SshEndpoint[];
+  become: {
+    user: string;
+    password?: string;
+    /** `ansible_become: true`: run/put/get use sudo unless told `become: false`. */
+    byDefault: boolean;
+  };
+}
+
+/** Time limits; all in milliseconds. */
+export interface SshTimeouts {
+  connectMs: number;
+  /** Default per-command limit when a run gives none; undefined = no limit. */
+  commandMs?: number;
+  keepaliveMs: number;
+  keepaliveCountMax: number;
+  /** How long {@link SshConnection.reconnect} waits for a host to come back. */
+  reconnectMs: number;
+}
+
+export const DEFAULT_SSH_TIMEOUTS: SshTimeouts = {
+  connectMs: 10_000, keepaliveMs: 15_000, keepaliveCountMax: 3, reconnectMs: 300_000,
+};
+
+/** File options with the become switch the shared contract does not have yet. */
+export interface SshFileOptions extends PutOptions {
+  become?: boolean;
+}
+
+/** OpenSSH's default MaxSessions is 10 per connection: 8 command channels + 1 SFTP stays under it. */
+const DEFAULT_MAX_CHANNELS = 8;
+
+// Minimal shapes of the ssh2 objects used here (@types/ssh2 is not installed).
+interface Channel extends Duplex {
+  stderr: EventEmitter;
+  signal(name: string): void;
+  close(): void;
+}
+interface Sftp {
+  writeFile(path: string, data: Buffer | string, options: { mode: number }, cb: (err?: Error) => void): void;
+  readFile(path: string, cb: (err: Error | undefined, data: Buffer) => void): void;
+  chmod(path: string, mode: number, cb: (err?: Error) => void): void;
+  ext_openssh_rename(from: string, to: string, cb: (err?: Error) => void): void;
+  unlink(path: string, cb: (err?: Error) => void): void;
+  end(): void;
+}
+interface Client extends EventEmitter {
+  exec(command: string, cb: (err: Error | undefined, channel: Channel) => void): void;
+  sftp(cb: (err: Error | undefined, sftp: Sftp) => void): void;
+  forwardOut(srcIP: string, srcPort: number, dstIP: string, dstPort: number,
+    cb: (err: Error | undefined, stream: Duplex) => void): void;
+  end(): void;
+}
+interface RawResult {
+  rc: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+type AuthMethod = Record<string, unknown> & { type: string; username: string };
+
+/** Limits how many channels are open at once; the rest wait their turn. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return () => {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, TERM: 15 };
+
+/**
+ * One persistent SSH connection to one host (node-ssh/ssh2): every command on its own channel, files over one
+ * SFTP channel, ProxyJump through forwarded channels, host keys checked against known_hosts.
+ */
+export class SshConnection implements Connection {
+  private client?: Client;
+  private jumps: Client[] = [];
+  private connecting?: Promise<Client>;
+  private sftpSession?: Promise<Sftp>;
+  private sudoPassword?: Promise<boolean>;
+  private closed = false;
+  private readonly slots: Slots;
+
+  constructor(readonly host: string, readonly settings: SshSettings,
+    readonly timeouts: SshTimeouts = DEFAULT_SSH_TIMEOUTS, maxChannels = DEFAULT_MAX_CHANNELS) {
+    this.slots = new Slots(maxChannels);
+  }
+
+  /** Opens the connection now (otherwise the first command does); throws {@link UnreachableError}. */
+  async connect(): Promise<void> {
+    await this.ensureClient();
+  }
+
+  async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    const { line, stdin } = await this.wrap(command, options);
+    const result = await this.exec(line, stdin, options.timeoutMs);
+    return { rc: result.rc, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
+  }
+
+  async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
+    if (this.needsSudo(options.become)) return this.putWithSudo(content, remotePath, options);
+    const sftp = await this.sftp();
+    const temp = siblingTemp(remotePath);
+    const mode = options.mode ?? 0o644;
+    try {
+      await sftpCall((cb) => sftp.writeFile(temp, content, { mode }, cb));
+      await sftpCall((cb) => sftp.chmod(temp, mode, cb));
+      if (options.owner || options.group) await this.mustRun(shellCommand('chown', ownerSpec(options), temp), 'chown');
+      await sftpCall((cb) => sftp.ext_openssh_rename(temp, remotePath, cb));
+    } catch (error) {
+      sftp.unlink(temp, () => undefined);
+      throw this.fileError('write', remotePath, error);
+    }
+  }
+
+  async get(remotePath: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
+    if (this.needsSudo(options.become)) {
+      const script = `test -e ${shellCommand(remotePath)} || { echo 'phoenix: no such file' >&2; exit 3; }; ` +
+        shellCommand('cat', '--', remotePath);
+      const { line, stdin } = await this.wrap(script, { become: true });
+      const result = await this.exec(line, stdin);
+      if (result.rc === 3 && result.stderr.toString().includes('phoenix: no such file')) return null;
+      if (result.rc !== 0) throw new Error(`${this.host}: cannot read ${remotePath}: ${result.stderr.toString().trim()}`);
+      return result.stdout;
+    }
+    const sftp = await this.sftp();
+    try {
+      return await new Promise<Buffer>((resolve, reject) =>
+        sftp.readFile(remotePath, (err, data) => (err ? reject(err) : resolve(data))));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 2) return null;
+      throw this.fileError('read', remotePath, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.drop();
+  }
+
+  /**
+   * Drops the connection and dials again until the host answers (after a reboot) or `timeoutMs` passes.
+   * A refused host key stops the wait at once: a host that comes back with another key is not the same host.
+   */
+  async reconnect(timeoutMs = this.timeouts.reconnectMs, intervalMs = 1000): Promise<void> {
+    this.drop();
+    this.closed = false;
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        await this.ensureClient(Math.max(1000, Math.min(this.timeouts.connectMs, deadline - Date.now())));
+        return;
+      } catch (error) {
+        if (error instanceof HostKeyError) throw error;
+        last = error;
+        await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+      }
+    }
+    throw new UnreachableError(this.host, `${this.host} (${this.settings.address}:${this.settings.port}) did not ` +
+      `answer again within ${Math.round(timeoutMs / 1000)} s: ${(last as Error)?.message ?? 'no attempt finished'}. ` +
+      'Check the host console: it may not have come back from the reboot.');
+  }
+
+  private drop(): void {
+    const clients = [this.client, ...this.jumps.reverse()];
+    this.client = undefined;
+    this.jumps = [];
+    this.sftpSession = undefined;
+    for (const c of clients) c?.end();
+  }
+
+  private ensureClient(connectMs = this.timeouts.connectMs): Promise<Client> {
+    if (this.closed) {
+      return Promise.reject(new UnreachableError(this.host, `${this.host}: connection already closed`));
+    }
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.dial(connectMs).then((client) => {
+      this.client = client;
+      return client;
+    }).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Connects through every ProxyJump hop (a forwarded channel on the previous hop is the next socket). */
+  private async dial(connectMs: number): Promise<Client> {
+    const { NodeSSH } = await import('node-ssh');
+    const chain = [...this.settings.jumps, this.settings];
+    const opened: Client[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (const [i, endpoint] of chain.entries()) {
+        const client = await handshake(NodeSSH, endpoint, sock, { ...this.timeouts, connectMs }, this.host);
+        opened.push(client);
+        if (i + 1 < chain.length) sock = await forward(client, chain[i + 1], this.host);
+      }
+      const client = opened.pop()!;
+      this.jumps = opened;
+      client.setMaxListeners(64);
+      client.on('close', () => {
+        if (this.client === client) this.drop();
+      });
+      return client;
+    } catch (error) {
+      for (const c of opened) c.end();
+      throw error;
+    }
+  }
+
+  private sftp(): Promise<Sftp> {
+    this.sftpSession ??= this.ensureClient().then((client) => new Promise<Sftp>((resolve, reject) =>
+      client.sftp((err, sftp) => (err ? reject(this.lost(err)) : resolve(sftp)))));
+    this.sftpSession.catch(() => {
+      this.sftpSession = undefined;
+    });
+    return this.sftpSession;
+  }
+
+  private async exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawResult> {
+    const client = await this.ensureClient();
+    const release = await this.slots.acquire();
+    try {
+      return await this.execOn(client, command, stdin, timeoutMs ?? this.timeouts.commandMs);
+    } finally {
+      release();
+    }
+  }
+
+  private execOn(client: Client, command: string, stdin: string | Buffer | undefined,
+    timeoutMs: number | undefined): Promise<RawResult> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (settle: () => void): void => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        client.removeListener('close', onLost);
+        settle();
+      };
+      const onLost = (): void => finish(() => reject(this.lost(new Error('the connection closed while a command ran'))));
+      client.once('close', onLost);
+      try {
+        client.exec(command, (err, channel) => {
+          if (err) return finish(() => reject(this.lost(err)));
+          collect(channel, (result) => finish(() => resolve(result)));
+          if (timeoutMs) {
+            timer = setTimeout(() => finish(() => {
+              killChannel(channel);
+              reject(new CommandTimeoutError(command, timeoutMs));
+            }), timeoutMs);
+          }
+          channel.on('error', () => undefined);
+          channel.end(stdin && stdin.length > 0 ? stdin : undefined);
+        });
+      } catch (error) {
+        finish(() => reject(this.lost(error as Error)));
+      }
+    });
+  }
+
+  private lost(error: Error): UnreachableError {
+    if (error instanceof UnreachableError) return error;
+    return new UnreachableError(this.host, `${this.host} (${this.settings.address}:${this.settings.port}): ` +
+      `SSH connection failed: ${error.message}`);
+  }
+
+  private needsSudo(become: boolean | undefined): boolean {
+    return (become ?? this.settings.become.byDefault) && this.settings.user !== this.settings.become.user;
+  }
+
+  /** Adds env exports and sudo around a command; the become password goes on stdin, never on the command line. */
+  private async wrap(command: string, options: RunOptions): Promise<{ line: string; stdin?: string | Buffer }> {
+    const body = envPrefix(options.env) + command;
+    if (!this.needsSudo(options.become)) return { line: body, stdin: options.stdin };
+    const user = this.settings.become.user;
+    if (!(await this.sudoWantsPassword())) {
+      return { line: shellCommand('sudo', '-n', '-H', '-u', user, '--', 'sh', '-c', body), stdin: options.stdin };
+    }
+    const password = Buffer.from(`${this.settings.become.password}\n`);
+    const input = options.stdin === undefined ? Buffer.alloc(0) : Buffer.from(options.stdin);
+    return {
+      line: shellCommand('sudo', '-S', '-p', '', '-H', '-u', user, '--', 'sh', '-c', body),
+      stdin: Buffer.concat([password, input]),
+    };
+  }
+
+  /** With a become password, asks once whether sudo needs it (NOPASSWD rules would hand it to the command). */
+  private sudoWantsPassword(): Promise<boolean> {
+    if (this.settings.become.password === undefined) return Promise.resolve(false);
+    this.sudoPassword ??= this.exec(shellCommand('sudo', '-n', '-u', this.settings.become.user, 'true'))
+      .then((r) => r.rc !== 0);
+    return this.sudoPassword;
+  }
+
+  private async putWithSudo(content: string | Buffer, remotePath: string, options: SshFileOptions): Promise<void> {
+    const upload = `/tmp/.phoenix-upload-${randomBytes(8).toString('hex')}`;
+    const sftp = await this.sftp();
+    try {
+      await sftpCall((cb) => sftp.writeFile(upload, content, { mode: 0o600 }, cb));
+      const temp = siblingTemp(remotePath);
+      const steps = [
+        shellCommand('cp', '--', upload, temp),
+        shellCommand('chmod', (options.mode ?? 0o644).toString(8), temp),
+        ...(options.owner || options.group ? [shellCommand('chown', ownerSpec(options), temp)] : []),
+        shellCommand('mv', '-f', '--', temp, remotePath),
+      ];
+      const script = `${steps.join(' && ')} || { rc=$?; rm -f -- ${shellCommand(temp)}; exit $rc; }`;
+      await this.mustRun(script, 'write', true);
+    } catch (error) {
+      throw this.fileError('write', remotePath, error);
+    } finally {
+      sftp.unlink(upload, () => undefined);
+    }
+  }
+
+  private async mustRun(command: string, what: string, become?: boolean): Promise<void> {
+    const result = await this.run(command, { become });
+    if (result.rc !== 0) throw new Error(`${what} failed (rc ${result.rc}): ${result.stderr.trim()}`);
+  }
+
+  private fileError(verb: string, path: string, error: unknown): Error {
+    if (error instanceof UnreachableError) return error;
+    if (!this.client) return this.lost(error as Error);
+    return new Error(`${this.host}: cannot ${verb} ${path}: ${(error as Error).message}`);
+  }
+}
+
+function collect(channel: Channel, done: (result: RawResult) => void): void {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let code: number | null | undefined;
+  let signal: string | undefined;
+  channel.on('data', (d: Buffer) => out.push(d));
+  channel.stderr.on('data', (d: Buffer) => err.push(d));
+  channel.on('exit', (c: number | null, s?: string) => {
+    code = c;
+    signal = s;
+  });
+  channel.on('close', () => done({
+    rc: typeof code === 'number' ? code : 128 + (SIGNALS[signal ?? ''] ?? 0),
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err),
+  }));
+}
+
+function killChannel(channel: Channel): void {
+  try {
+    channel.signal('KILL');
+  } catch {
+    // the server may not support signals; closing the channel is enough for us
+  }
+  channel.close();
+}
+
+function envPrefix(env: Record<string, string> | undefined): string {
+  if (!env) return '';
+  return Object.entries(env).map(([name, value]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid environment variable name: ${name}`);
+    return `export ${name}=${shellCommand(value)}; `;
+  }).join('');
+}
+
+function ownerSpec(options: PutOptions): string {
+  return `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
+}
+
+/** A temp name in the destination's directory, so the final rename is atomic. */
+function siblingTemp(path: string): string {
+  return join(dirname(path), `.${basename(path)}.phoenix-${randomBytes(6).toString('hex')}`);
+}
+
+function sftpCall(call: (cb: (err?: Error) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
+}
+
+type NodeSshClass = typeof import('node-ssh').NodeSSH;
+
+/** Opens one SSH session (TCP or a forwarded socket), checking the host key and logging in. */
+async function handshake(NodeSSH: NodeSshClass, endpoint: SshEndpoint, sock: Duplex | undefined,
+  timeouts: SshTimeouts, host: string): Promise<Client> {
+  const entries = await loadKnownHosts(endpoint.knownHostsFile);
+  const name = knownHostName(endpoint.address, endpoint.port);
+  let refused: Error | undefined;
+  const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+    const verdict = checkHostKey(entries, name, key);
+    if (verdict.kind === 'known' || (verdict.kind === 'unknown' && endpoint.policy === 'off')) return verify(true);
+    if (verdict.kind === 'unknown' && endpoint.policy === 'accept-new') {
+      addKnownHost(endpoint.knownHostsFile, name, key).then(() => verify(true), (error: Error) => {
+        refused = new UnreachableError(host, `cannot add ${name} to ${endpoint.knownHostsFile}: ${error.message}`);
+        verify(false);
+      });
+      return;
+    }
+    refused = hostKeyError({ ...endpoint, host }, verdict, key);
+    verify(false);
+  };
+  const ssh = new NodeSSH();
+  const algorithms = preferredHostKeyAlgorithms(entries, name);
+  try {
+    await ssh.connect({
+      host: endpoint.address, port: endpoint.port, username: endpoint.user, sock,
+      readyTimeout: timeouts.connectMs, keepaliveInterval: timeouts.keepaliveMs,
+      keepaliveCountMax: timeouts.keepaliveCountMax, hostVerifier,
+      authHandler: await authMethods(endpoint, host),
+      ...(algorithms ? { algorithms: { serverHostKey: algorithms } } : {}),
+    } as Parameters<InstanceType<NodeSshClass>['connect']>[0]);
+  } catch (error) {
+    ssh.connection?.end();
+    throw refused ?? unreachable(endpoint, host, error as Error & { code?: string; level?: string }, timeouts);
+  }
+  const client = ssh.connection as unknown as Client;
+  client.on('error', () => undefined); // 'close' follows; commands in flight are failed there
+  return client;
+}
+
+async function authMethods(endpoint: SshEndpoint, host: string): Promise<AuthMethod[]> {
+  const username = endpoint.user;
+  const methods: AuthMethod[] = [];
+  for (const file of endpoint.identityFiles) {
+    try {
+      methods.push({ type: 'publickey', username, key: await readFile(file) });
+    } catch (error) {
+      if (!endpoint.requiredKeys?.includes(file)) continue;
+      throw new UnreachableError(host, `${host}: cannot read private key ${file} (ansible_ssh_private_key_file): ` +
+        `${(error as Error).message}`);
+    }
+  }
+  if (endpoint.agent) methods.push({ type: 'agent', username, agent: endpoint.agent });
+  if (endpoint.password !== undefined) methods.push({ type: 'password', username, password: endpoint.password });
+  if (methods.length === 0) methods.push({ type: 'none', username });
+  return methods;
+}
+
+/** Opens a channel from `via` to the next hop; its stream is the next handshake's socket. */
+function forward(via: Client, next: SshEndpoint, host: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut('127.0.0.1', 0, next.address, next.port, (err, stream) => {
+      if (err) {
+        reject(new UnreachableError(host, `${host}: the jump host could not reach ${next.address}:${next.port}: ` +
+          `${err.message}`));
+      } else resolve(stream);
+    });
+  });
+}
+
+/** Turns a failed connect into a message that says where, why, and what to check. */
+function unreachable(endpoint: SshEndpoint, host: string, error: Error & { code?: string; level?: string },
+  timeouts: SshTimeouts): UnreachableError {
+  const where = `${endpoint.user}@${endpoint.address}:${endpoint.port}`;
+  const text = `${error.code ?? ''} ${error.message}`;
+  let reason: string;
+  if (error.level === 'client-authentication') {
+    const tried = [...endpoint.identityFiles, ...(endpoint.agent ? ['ssh-agent'] : []),
+      ...(endpoint.password !== undefined ? ['password'] : [])];
+    reason = `authentication failed (tried: ${tried.join(', ') || 'nothing'}); check ansible_user, ` +
+      'ansible_ssh_private_key_file and the key in the remote authorized_keys';
+  } else if (/ECONNREFUSED/.test(text)) {
+    reason = 'connection refused: nothing listens on that port (is sshd running? is ansible_port right?)';
+  } else if (/ETIMEDOUT|Timed out|No response/i.test(text)) {
+    reason = `no SSH answer within ${Math.round(timeouts.connectMs / 100) / 10} s (host down, firewall, wrong address?)`;
+  } else if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
+    reason = `cannot resolve ${endpoint.address} (check ansible_host or HostName in ~/.ssh/config)`;
+  } else if (/EHOSTUNREACH|ENETUNREACH/.test(text)) {
+    reason = 'no route to host (network down or wrong address?)';
+  } else reason = error.message;
+  const via = endpoint.host !== host ? ` (jump host ${endpoint.host})` : '';
+  return new UnreachableError(host, `${host}: cannot connect to ${where}${via}: ${reason}`);
+}
