@@ -3,59 +3,12 @@ import * as assert from 'uvu/assert';
 import type { RunEvent } from '../../../interpreter/events.js';
 import { PhoenixError } from '../../../interpreter/errors.js';
 import {
-  changedResult, emptyStats, failedResult, okResult, skippedResult, type HostResult,
+  changedResult, failedResult, okResult, skippedResult, type HostResult,
 } from '../../../interpreter/result.js';
 import { createHumanReporter, type HumanOptions } from '../../../interpreter/report/human.js';
 import { CENSORED_MESSAGE } from '../../../interpreter/report/censor.js';
-import { capture, colourTags, commandData, item, recorded, replay, task } from './support.js';
-
-const RECORD = '/tmp/phoenix-report-record';
-const copyData = (size: number, checksum: string, md5sum: string): Record<string, unknown> => ({
-  checksum, dest: `${RECORD}/out.conf`, gid: 0, group: 'root', md5sum, mode: '0644', owner: 'root', size,
-  src: `${RECORD}/source`, state: 'file', uid: 0,
-});
-
-// The events for fixtures/ansible/diff.yml.
-function diffRun(): RunEvent[] {
-  const write = task('write file', 'copy');
-  const edit = task('edit file', 'copy');
-  const loopFail = task('loop fail');
-  const loopSkip = task('loop skip');
-  const long = task('a very long task name that goes beyond the eighty column banner width so stars are minimum', 'debug');
-  const fail = task('fail msg', 'fail');
-  const loopVar = (value: string) => ({ ansible_loop_var: 'item', item: value });
-  const itemTrue: HostResult = { ...changedResult(undefined, { ...loopVar('true'), ...commandData(['true'], 0) }), msg: '' };
-  const itemFalse = failedResult('non-zero return code', { ...loopVar('false'), ...commandData(['false'], 1) }, true);
-  const skipped = (v: string) => skippedResult('Conditional result was False', loopVar(v));
-  const host = 'ct901';
-  return [
-    { type: 'play_start', name: 'More shapes', hosts: [host] },
-    { type: 'task_start', task: write },
-    { type: 'host_result', task: write, host, result: changedResult(undefined, copyData(6, '3ca69e8d6c234a469d16ac28a4a658c92267c423', '40c53c58fdafacc83cfff6ee3d2f6d69')) },
-    { type: 'task_start', task: edit },
-    {
-      type: 'host_result', task: edit, host,
-      result: changedResult(undefined, copyData(7, '482740ec7b81a311c5c297454ae12dbd62cb567d', 'b3c95af6fbf98b4c3037c07b65392550'),
-        [{ path: `${RECORD}/out.conf`, before: 'a\nb\nc\n', after: 'a\nB\nc\nd' }]),
-    },
-    { type: 'task_start', task: loopFail },
-    { type: 'item_result', task: loopFail, host, result: itemTrue, label: 'true' },
-    { type: 'item_result', task: loopFail, host, result: itemFalse, label: 'false' },
-    {
-      type: 'host_result', task: loopFail, host,
-      result: { ...failedResult('One or more items failed', {}, true), ignored: true, items: [item(itemTrue, 'true'), item(itemFalse, 'false')] },
-    },
-    { type: 'task_start', task: loopSkip },
-    { type: 'item_result', task: loopSkip, host, result: skipped('x'), label: 'x' },
-    { type: 'item_result', task: loopSkip, host, result: skipped('y'), label: 'y' },
-    { type: 'host_result', task: loopSkip, host, result: { ...skippedResult('All items skipped'), items: [item(skipped('x'), 'x'), item(skipped('y'), 'y')] } },
-    { type: 'task_start', task: long },
-    { type: 'host_result', task: long, host, result: okResult(undefined, { msg: 'hi' }) },
-    { type: 'task_start', task: fail },
-    { type: 'host_result', task: fail, host, result: failedResult('driver mismatch') },
-    { type: 'play_recap', stats: { ct901: { ...emptyStats(), ok: 4, changed: 3, failed: 1, skipped: 1, ignored: 1 } } },
-  ];
-}
+import { diffRun } from './runs.js';
+import { capture, colourTags, item, recorded, replay, task } from './support.js';
 
 function render(events: RunEvent[], options: Partial<HumanOptions> = {}, tty = false): string {
   const out = capture(tty, 60);
