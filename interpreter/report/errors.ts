@@ -46,14 +46,15 @@ function formatOne(error: Error, p: Palette, readSource: FormatErrorOptions['rea
 function contextLines(error: PhoenixError, p: Palette, readSource: FormatErrorOptions['readSource']): string[] {
   const pos = error.pos;
   const excerpt = pos ? sourceLine(pos.file, pos.line, readSource) : undefined;
-  const width = pos && excerpt !== undefined ? String(pos.line).length : 0;
+  // rustc's gutter: as wide as the line number, at least two so `  -->` lines up with the brief's examples.
+  const width = Math.max(2, String(pos?.line ?? '').length);
   const pad = ' '.repeat(width);
   const lines: string[] = [];
   if (pos) lines.push(`${pad}${p.frame('-->')} ${pos.file}:${pos.line}:${pos.column}`);
   else if (error.jsonPath) lines.push(`${pad}${p.frame('-->')} ${error.jsonPath}`);
   if (pos && excerpt !== undefined) {
     lines.push(`${pad} ${p.frame('|')}`);
-    lines.push(`${p.frame(`${pos.line} |`)} ${excerpt}`);
+    lines.push(`${p.frame(`${String(pos.line).padStart(width)} |`)} ${excerpt}`);
     lines.push(`${pad} ${p.frame('|')} ${caretPrefix(excerpt, pos.column)}${p.failed('^')}`);
   }
   const notes: Array<[string, string | undefined]> = [

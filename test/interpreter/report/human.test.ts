@@ -169,7 +169,7 @@ test('censored results show Ansible\'s censored note and never data, reason, msg
 test('a fatal error prints the formatted error; an interrupt prints Ansible\'s line', () => {
   const error = new PhoenixError('E_NO_HOSTS', 'no host matched the pattern', { hint: 'check --limit' }, 1);
   const text = render([{ type: 'fatal_error', error }, { type: 'interrupted' }]);
-  assert.is(text, 'ERROR! [E_NO_HOSTS] no host matched the pattern\n = hint: check --limit\n[ERROR]: User interrupted execution\n');
+  assert.is(text, 'ERROR! [E_NO_HOSTS] no host matched the pattern\n   = hint: check --limit\n[ERROR]: User interrupted execution\n');
 });
 
 test('debug with a var prints that var; an empty data falls back to msg', () => {

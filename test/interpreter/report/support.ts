@@ -55,7 +55,7 @@ export function colourTags(text: string): string {
   const names: Record<string, string> = {
     '0;31': 'red', '31': 'red', '1;31': 'bright-red', '91': 'bright-red', '0;32': 'green', '32': 'green',
     '0;33': 'yellow', '33': 'yellow', '0;36': 'cyan', '36': 'cyan', '1;35': 'bright-magenta', '95': 'bright-magenta',
-    '1;30': 'gray', '90': 'gray', '0;34': 'blue', '34': 'blue', '0': '/', '39': '/',
+    '1;30': 'gray', '90': 'gray', '0;34': 'blue', '34': 'blue', '1': 'bold', '22': 'bold-end', '0': '/', '39': '/',
   };
   const tagged = text.replace(/\x1b\[([0-9;]*)m/g, (_, code: string) => {
     const name = names[code] ?? `?${code}`;
