@@ -156,13 +156,14 @@ async function planRecursive(ctx: ModuleContext, path: string, args: FileArgs): 
 }
 
 function planTouch(t: Target, args: FileArgs): Plan<FileWork> {
-  const plan = withAttrs(t, args, 'touch', [], { commands: [] }, 0o644);
+  const delta = attributeDelta(t.info, args, 0o644);
+  const work: FileWork = { commands: [{ command: shellCommand('touch', '--', t.path), what: `touching ${t.path}` }] };
+  if (!isEmptySet(delta.set)) work.attrs = { path: t.path, set: delta.set };
   const summary = t.prev === 'absent' ? `create empty file ${t.path}` : `update the timestamps of ${t.path}`;
-  const diff = stateDiff(t.path, { state: t.prev }, { state: 'touch' });
-  const work = (plan.state as FileWork | undefined) ?? { commands: [] };
-  work.commands.unshift({ command: shellCommand('touch', '--', t.path), what: `touching ${t.path}` });
+  const changes: Change[] = [{ summary, diff: stateDiff(t.path, { state: t.prev }, { state: 'touch' }) }];
+  if (t.info && !isEmptySet(delta.set)) changes.push({ summary: `set ${describeDelta(delta)} on ${t.path}` });
   // Ansible reports touch as changed every time: the timestamps always move.
-  return { ...plan, reason: undefined, changes: [{ summary, diff }, ...plan.changes], state: work };
+  return { changes, state: work, data: { path: t.path, state: 'touch' } };
 }
 
 /** Link states share their preconditions with Ansible's ensure_symlink/ensure_hardlink. */

@@ -48,7 +48,7 @@ export function attributeDelta(info: PathInfo | null, args: AttributeArgs, defau
     const wanted = resolveMode(args.mode, current, isDir);
     if (!info || wanted !== info.mode) {
       delta.set.mode = wanted;
-      delta.before.mode = formatMode(current);
+      delta.before.mode = info ? formatMode(current) : undefined;
       delta.after.mode = formatMode(wanted);
     }
   }
