@@ -111,6 +111,9 @@ class Slots {
   }
 }
 
+/** The server refused to open one more channel (MaxSessions); the connection itself is fine. */
+class ChannelRefused extends Error {}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, TERM: 15 };
 
@@ -268,7 +271,15 @@ export class SshConnection implements Connection {
     const client = await this.ensureClient();
     const release = await this.slots.acquire();
     try {
-      return await this.execOn(client, command, stdin, timeoutMs ?? this.timeouts.commandMs);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.execOn(client, command, stdin, timeoutMs ?? this.timeouts.commandMs);
+        } catch (error) {
+          // sshd may still count a just-closed session against MaxSessions for a moment: wait and try again.
+          if (!(error instanceof ChannelRefused) || attempt >= 20) throw error instanceof ChannelRefused ? this.lost(error) : error;
+          await sleep(10 * attempt);
+        }
+      }
     } finally {
       release();
     }
@@ -290,7 +301,10 @@ export class SshConnection implements Connection {
       client.once('close', onLost);
       try {
         client.exec(command, (err, channel) => {
-          if (err) return finish(() => reject(this.lost(err)));
+          if (err) {
+            const refused = /Channel open failure/.test(err.message) && this.client === client;
+            return finish(() => reject(refused ? new ChannelRefused(err.message) : this.lost(err)));
+          }
           collect(channel, (result) => finish(() => resolve(result)));
           if (timeoutMs) {
             timer = setTimeout(() => finish(() => {

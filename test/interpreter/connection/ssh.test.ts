@@ -1,0 +1,133 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { quote, shellCommand } from '../../../interpreter/connection/quote.js';
+import { CommandTimeoutError, UnreachableError, type Connection } from '../../../interpreter/connection/types.js';
+import type { SshConnection } from '../../../interpreter/connection/ssh.js';
+import { countLog, startSshd, TEST_USER, type TestSshd } from '../../support/sshd.js';
+import { poolFor, sshVars, tempHome } from './fixture.js';
+
+const test = suite('ssh connection (real sshd)');
+let sshd: TestSshd;
+let home: string;
+let root: Connection;
+let user: Connection;
+let pool: ReturnType<typeof poolFor>;
+
+test.before(async () => {
+  sshd = await startSshd();
+  home = tempHome([sshd.knownHostsLine]);
+  pool = poolFor({ root: sshVars(sshd, 'root'), user: sshVars(sshd, TEST_USER) }, home);
+  root = await pool.get('root');
+  user = await pool.get('user');
+});
+
+test.after(async () => {
+  await pool.closeAll();
+  await sshd.stop();
+});
+
+test('a command gives rc, stdout and stderr; a non-zero rc is data', async () => {
+  const result = await user.run('echo out; echo err >&2; exit 7');
+  assert.equal(result, { rc: 7, stdout: 'out\n', stderr: 'err\n' });
+  assert.is((await user.run('id -un')).stdout.trim(), TEST_USER);
+});
+
+test('stdin reaches the command and env is exported', async () => {
+  assert.is((await user.run('cat', { stdin: 'line one\nline two' })).stdout, 'line one\nline two');
+  const result = await user.run('printf %s "$GREETING"', { env: { GREETING: "it's $HOME" } });
+  assert.is(result.stdout, "it's $HOME");
+});
+
+test('a command past its timeout throws CommandTimeoutError and the connection stays usable', async () => {
+  const error = await user.run('sleep 30', { timeoutMs: 300 }).catch((e: unknown) => e);
+  assert.instance(error, CommandTimeoutError);
+  assert.is((await user.run('echo still here')).stdout, 'still here\n');
+});
+
+test('put/get round trip: binary content, mode, atomic temp name gone, missing file is null', async () => {
+  const dir = `/tmp/phoenix-put-${randomBytes(4).toString('hex')}`;
+  await root.run(shellCommand('mkdir', '-m', '1777', dir));
+  const binary = Buffer.from(Array.from({ length: 256 * 4 }, (_, i) => i % 256));
+  await user.put(binary, `${dir}/blob.bin`, { mode: 0o640 });
+  assert.ok((await user.get(`${dir}/blob.bin`))!.equals(binary));
+  assert.is(statSync(`${dir}/blob.bin`).mode & 0o777, 0o640);
+  await user.put('second version\n', `${dir}/blob.bin`, { mode: 0o600 });
+  assert.is((await user.get(`${dir}/blob.bin`))!.toString(), 'second version\n');
+  assert.is(statSync(`${dir}/blob.bin`).mode & 0o777, 0o600);
+  assert.is((await user.run(shellCommand('ls', '-A', dir))).stdout, 'blob.bin\n');
+  assert.is(await user.get(`${dir}/nope`), null);
+  await root.put('owned\n', `${dir}/owned`, { owner: TEST_USER, group: TEST_USER, mode: 0o644 });
+  assert.is((await root.run(shellCommand('stat', '-c', '%U:%G %a', `${dir}/owned`))).stdout, `${TEST_USER}:${TEST_USER} 644\n`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('put into a directory the user cannot write fails with the path in the message', async () => {
+  const error = await user.put('x', '/root/phoenix-denied').catch((e: Error) => e);
+  assert.instance(error, Error);
+  assert.match((error as Error).message, '/root/phoenix-denied');
+  assert.not.instance(error, UnreachableError);
+});
+
+test('become: whoami is root through sudo for the plain user; files written as root', async () => {
+  assert.is((await user.run('whoami')).stdout, `${TEST_USER}\n`);
+  assert.is((await user.run('whoami', { become: true })).stdout, 'root\n');
+  const ssh = user as SshConnection;
+  const path = `/root/.phoenix-become-${randomBytes(4).toString('hex')}`;
+  await ssh.put('secret\n', path, { become: true, mode: 0o600 });
+  assert.is(statSync(path).mode & 0o777, 0o600);
+  assert.is(statSync(path).uid, 0);
+  assert.is((await ssh.get(path, { become: true }))!.toString(), 'secret\n');
+  assert.is(await ssh.get(`${path}.missing`, { become: true }), null);
+  rmSync(path);
+});
+
+test('hostile strings through quote are data, never executed (canary file)', async () => {
+  const canary = `/tmp/phoenix-canary-${randomBytes(4).toString('hex')}`;
+  const hostile = [
+    `$(touch ${canary})`, `\`touch ${canary}\``, `'; touch ${canary}; '`, `"; touch ${canary}; "`,
+    `\n touch ${canary}\n`, `x && touch ${canary}`, `$HOME|touch ${canary}`, `-n`, '', `\\'\\"`, `*`,
+  ];
+  for (const value of hostile) {
+    for (const become of [false, true]) {
+      const result = await user.run(shellCommand('printf', '%s', value), { become });
+      assert.is(result.stdout, value, `echoed ${JSON.stringify(value)} become=${become}`);
+    }
+    const env = await user.run('printf %s "$V"', { env: { V: value }, become: true });
+    assert.is(env.stdout, value);
+  }
+  assert.is(existsSync(canary), false);
+  assert.is(quote("it's"), `'it'\\''s'`);
+});
+
+test('many concurrent commands share one SSH connection (counted in the sshd log)', async () => {
+  const before = countLog(sshd.logFile, /Accepted publickey for phoenix-test/);
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => user.run(`echo ${i}`)));
+  results.forEach((r, i) => assert.is(r.stdout, `${i}\n`));
+  await Promise.all(Array.from({ length: 12 }, (_, i) => user.put(`f${i}`, `/tmp/.phoenix-conc-${i}`)));
+  assert.is(countLog(sshd.logFile, /Accepted publickey for phoenix-test/), before);
+  assert.ok(countLog(sshd.logFile, /Starting session: command for phoenix-test/) >= 40);
+  assert.is(countLog(sshd.logFile, /Accepted publickey for phoenix-test/), 1);
+});
+
+test('pool: concurrent get for one host shares one connect, and one object', async () => {
+  const p2 = poolFor({ h: sshVars(sshd, TEST_USER) }, home);
+  const before = countLog(sshd.logFile, /Accepted publickey/);
+  const [a, b, c] = await Promise.all([p2.get('h'), p2.get('h'), p2.get('h')]);
+  assert.ok(a === b && b === c);
+  assert.is(countLog(sshd.logFile, /Accepted publickey/), before + 1);
+  await p2.closeAll();
+});
+
+test('reconnect() waits for sshd to come back after a restart', async () => {
+  const p2 = poolFor({ h: sshVars(sshd, TEST_USER) }, home);
+  const ssh = (await p2.get('h')) as SshConnection;
+  await sshd.stop();
+  setTimeout(() => void sshd.restart(), 800);
+  await ssh.reconnect(20_000, 200);
+  assert.is((await ssh.run('echo back')).stdout, 'back\n');
+  await p2.closeAll();
+});
+
+test.run();
