@@ -1,0 +1,132 @@
+import { isScalar, type Pair } from 'yaml';
+import { ErrorList, PhoenixError } from '../errors.js';
+import { ensureGroup, ensureHost, linkChild } from './graph.js';
+import { validateInventoryShape } from './schema.js';
+import type { Inventory } from './types.js';
+import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain, type YamlSource } from './yamlSource.js';
+
+/** Group names Ansible accepts without warning (its INVALID_VARIABLE_NAMES rule): a Python identifier. */
+const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Host names: a DNS name or IPv4 address, or an IPv6 address. Ranges and `:port` are not supported. */
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+const IPV6 = /^[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}$/;
+
+/** Everything a walk needs to record what it finds. */
+interface Walk {
+  inv: Inventory;
+  src: YamlSource;
+  errors: ErrorList;
+}
+
+/**
+ * Adds one YAML/JSON inventory file to `inv`: validates its shape with the ajv schema, then walks it in document
+ * order (Ansible's order: host order is the order of first appearance) checking names and cycles.
+ */
+export function parseInventoryFile(inv: Inventory, file: string, errors: ErrorList): void {
+  const src = readYamlSource(file, 'E_INVENTORY_YAML', errors);
+  if (!src || src.doc.contents === null) return;
+  validateInventoryShape(src, toPlain(src), errors);
+  const walk: Walk = { inv, src, errors };
+  for (const pair of mapPairs(src, src.doc.contents)) {
+    const name = groupName(walk, pair);
+    if (name !== undefined) parseGroup(walk, name, pair.value, pair.key);
+  }
+}
+
+function groupName(walk: Walk, pair: Pair): string | undefined {
+  const name = keyText(pair);
+  if (!isScalar(pair.key) || typeof pair.key.value !== 'string' || !GROUP_NAME.test(name)) {
+    walk.errors.add(
+      new PhoenixError('E_INVENTORY_NAME', `invalid group name '${name}'`, {
+        pos: nodePos(walk.src, pair.key),
+        hint: 'group names are letters, digits and underscores, not starting with a digit (Ansible warns about others)',
+      }),
+    );
+    return undefined;
+  }
+  return name;
+}
+
+function parseGroup(walk: Walk, name: string, node: unknown, keyNode: unknown): void {
+  ensureGroup(walk.inv, name, nodePos(walk.src, keyNode));
+  for (const section of mapPairs(walk.src, node)) {
+    const key = keyText(section);
+    if (key === 'vars') parseGroupVars(walk, name, section.value);
+    else if (key === 'hosts') parseHosts(walk, name, section.value);
+    else if (key === 'children') parseChildren(walk, name, section.value);
+  }
+}
+
+/** Pairs of a section; a plain string stands for a single name, as Ansible allows. */
+function sectionEntries(walk: Walk, node: unknown): Array<{ name: string; keyNode: unknown; value: unknown; stringKey: boolean }> {
+  const resolved = resolveNode(walk.src, node);
+  if (isScalar(resolved) && typeof resolved.value === 'string') {
+    return [{ name: resolved.value, keyNode: resolved, value: null, stringKey: true }];
+  }
+  return mapPairs(walk.src, resolved).map((p) => ({
+    name: keyText(p),
+    keyNode: p.key,
+    value: p.value,
+    stringKey: isScalar(p.key) && typeof p.key.value === 'string',
+  }));
+}
+
+function parseChildren(walk: Walk, parent: string, node: unknown): void {
+  for (const entry of sectionEntries(walk, node)) {
+    const pos = nodePos(walk.src, entry.keyNode);
+    if (!entry.stringKey || !GROUP_NAME.test(entry.name)) {
+      walk.errors.add(new PhoenixError('E_INVENTORY_NAME', `invalid group name '${entry.name}'`, { pos, hint: 'group names are letters, digits and underscores, not starting with a digit' }));
+      continue;
+    }
+    parseGroup(walk, entry.name, entry.value, entry.keyNode);
+    if (!linkChild(walk.inv, parent, entry.name)) {
+      walk.errors.add(
+        new PhoenixError('E_INVENTORY_CYCLE', `group '${entry.name}' under '${parent}' would make '${entry.name}' its own ancestor`, {
+          pos,
+          hint: 'a group cannot contain itself, directly or through its children',
+        }),
+      );
+    }
+  }
+}
+
+function parseHosts(walk: Walk, group: string, node: unknown): void {
+  for (const entry of sectionEntries(walk, node)) {
+    const pos = nodePos(walk.src, entry.keyNode);
+    if (!entry.stringKey || !(HOST_NAME.test(entry.name) || IPV6.test(entry.name))) {
+      walk.errors.add(new PhoenixError('E_INVENTORY_NAME', `invalid host name '${entry.name}'`, { pos, hint: hostNameHint(entry.name, entry.stringKey) }));
+      continue;
+    }
+    const host = ensureHost(walk.inv, entry.name, group, pos, walk.src.file);
+    for (const pair of mapPairs(walk.src, entry.value)) {
+      const key = keyText(pair);
+      host.vars[key] = toPlain(walk.src, pair.value);
+      host.varPositions[key] = nodePos(walk.src, pair.key);
+    }
+  }
+}
+
+function hostNameHint(name: string, stringKey: boolean): string {
+  if (!stringKey) return 'quote host names that YAML reads as numbers or booleans';
+  if (/\[.*\]/.test(name)) return 'host ranges like web[01:09] are not supported: list the hosts';
+  if (/^[^:]+:\d+$/.test(name)) return 'set the port with ansible_port instead of name:port';
+  return 'host names are DNS names or IP addresses';
+}
+
+function parseGroupVars(walk: Walk, group: string, node: unknown): void {
+  const g = ensureGroup(walk.inv, group);
+  for (const pair of mapPairs(walk.src, node)) {
+    const key = keyText(pair);
+    const value = toPlain(walk.src, pair.value);
+    const pos = nodePos(walk.src, pair.key);
+    if (key === 'ansible_group_priority') {
+      const priority = Number(value);
+      if (!Number.isInteger(priority)) {
+        walk.errors.add(new PhoenixError('E_INVENTORY_SCHEMA', `ansible_group_priority of group '${group}' must be an integer`, { pos: nodePos(walk.src, pair.value) }));
+      } else g.priority = priority;
+      continue;
+    }
+    g.vars[key] = value;
+    g.varPositions[key] = pos;
+  }
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Re-records the expected outputs under fixtures/expected/ from the real ansible-core
+# (Debian package ansible-core, 2.14). Run from anywhere: sh test/interpreter/inventory/record.sh
+# The inventory tests compare phoenix against these files, so re-run this after changing a fixture.
+set -eu
+cd "$(dirname "$0")/fixtures"
+export ANSIBLE_CONFIG=/nonexistent ANSIBLE_HOST_PATTERN_MISMATCH=ignore ANSIBLE_NOCOLOR=1 \
+  ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
+out=expected
+mkdir -p "$out"
+ansible --version | head -1 > "$out/ansible-version.txt"
+
+ansible-inventory -i lab/hosts.yml --list > "$out/lab.list.json"
+ansible-inventory -i lab/hosts.yml --graph > "$out/lab.graph.txt"
+ansible-inventory -i lab/hosts.yml --graph lxc > "$out/lab.graph-lxc.txt"
+ansible-inventory -i lab/hosts.yml --host pve1 > "$out/lab.host-pve1.json"
+ansible-inventory -i vars/inventory/hosts.yml --list > "$out/vars.list.json"
+ansible-inventory -i vars/inventory/hosts.yml --playbook-dir vars/playbook --list > "$out/vars-playbook.list.json"
+ansible-inventory -i vars/inventory/hosts.yml --playbook-dir vars/playbook --host h1 > "$out/vars-playbook.host-h1.json"
+ansible-inventory -i multi --list > "$out/multi.list.json"
+ansible-inventory -i multi --graph > "$out/multi.graph.txt"
+ansible-inventory -i lab/hosts.yml -i multi/20-containers.yaml --list > "$out/two-sources.list.json"
+
+# Host patterns: one JSON object {"PATTERN" or "PATTERN<TAB>LIMIT": [hosts in ansible's order]}.
+# `ansible PATTERN --list-hosts` prints "  hosts (N):" then one host per line.
+{
+  printf '{\n'
+  sep=''
+  grep -v '^#' patterns.txt | while IFS='	' read -r pattern limit; do
+    [ -n "$pattern" ] || continue
+    if [ -n "${limit:-}" ]; then
+      hosts=$(ansible -i lab/hosts.yml "$pattern" --limit "$limit" --list-hosts 2>/dev/null | tail -n +2)
+      key="$pattern	$limit"
+    else
+      hosts=$(ansible -i lab/hosts.yml "$pattern" --list-hosts 2>/dev/null | tail -n +2)
+      key="$pattern"
+    fi
+    list=$(printf '%s\n' "$hosts" | sed -n 's/^ *\(..*\)$/"\1"/p' | paste -sd, -)
+    printf '%s  %s: [%s]' "$sep" "$(printf '%s' "$key" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" "$list"
+    sep=',
+'
+  done
+  printf '\n}\n'
+} > "$out/patterns.json"
+python3 -m json.tool "$out/patterns.json" > /dev/null
