@@ -39,6 +39,10 @@ def error_line(stderr, workdir):
     for line in stderr.splitlines():
         if line.startswith('ERROR!'):
             return line.replace(workdir + '/', '').replace(workdir, '.')
+    for line in stderr.splitlines():
+        # argparse reports bad options as "ansible-playbook: error: ..."
+        if line.startswith('ansible-playbook: error:'):
+            return line
     return None
 
 
