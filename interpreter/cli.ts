@@ -1,0 +1,74 @@
+import { ErrorListError, PhoenixError } from './errors.js';
+import { parseRunArgs, RUN_HELP } from './cli/args.js';
+import { runCommand, type Output } from './cli/run-command.js';
+import { inventoryCommand, INVENTORY_HELP } from './cli/inventory-command.js';
+import { createHumanReporter } from './report/human.js';
+import { createJsonReporter } from './report/json.js';
+import { formatError } from './report/errors.js';
+import type { EventSink } from './events.js';
+
+const HELP = `usage: phoenix <command> [options]
+
+commands:
+  run PLAYBOOK      run a playbook (ansible-playbook's options; phoenix run --help)
+  inventory         show the inventory (--list, --graph [GROUP], --host NAME)
+
+phoenix installs NVIDIA drivers and CUDA on Proxmox VE hosts and their LXC containers from one JSON config.
+`;
+
+/** Entry point of the `phoenix` binary; resolves to the exit code. */
+export async function main(argv: string[], output: Output = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  const color = Boolean(output.stderr.isTTY) && !process.env.NO_COLOR;
+  try {
+    if (command === 'run') return await run(rest, output);
+    if (command === 'inventory') return inventoryCommand(rest, output);
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      output.stdout.write(command === 'help' && rest[0] === 'run' ? RUN_HELP : command === 'help' && rest[0] === 'inventory' ? INVENTORY_HELP : HELP);
+      return command === undefined ? 5 : 0;
+    }
+    if (command === '--version') {
+      output.stdout.write('phoenix 0.1.0\n');
+      return 0;
+    }
+    throw new PhoenixError('E_USAGE', `unknown command '${command}'`, { hint: 'use `phoenix run PLAYBOOK` or `phoenix inventory --graph`' }, 5);
+  } catch (error) {
+    return reportError(error, output, color);
+  }
+}
+
+async function run(argv: string[], output: Output): Promise<number> {
+  const args = parseRunArgs(argv);
+  if (args === 'help') {
+    output.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const color = Boolean(output.stdout.isTTY) && !process.env.NO_COLOR;
+  const emit: EventSink = args.json
+    ? createJsonReporter(output.stdout)
+    : createHumanReporter(output.stdout, { verbosity: args.verbosity, diff: args.diff, color });
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(99);
+    controller.abort();
+    emit({ type: 'interrupted' });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const code = await runCommand(args, emit, output, controller.signal);
+    return controller.signal.aborted ? 99 : code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportError(error: unknown, output: Output, color: boolean): number {
+  if (error instanceof PhoenixError || error instanceof ErrorListError) {
+    output.stderr.write(`${formatError(error, { color })}\n`);
+    return error.exitCode;
+  }
+  output.stderr.write(`${formatError(error as Error, { color })}\n`);
+  return 1;
+}

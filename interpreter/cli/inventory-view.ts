@@ -1,0 +1,44 @@
+import type { ErrorList } from '../errors.js';
+import { loadInventory } from '../inventory/loadInventory.js';
+import { hostVars, magicVars } from '../inventory/hostVars.js';
+import { selectHosts } from '../inventory/patterns.js';
+import type { Inventory } from '../inventory/types.js';
+import type { InventoryView } from '../executor/options.js';
+
+/** The executor's view of a loaded inventory; variables are computed once per host and kept for the run. */
+export interface LoadedInventoryView extends InventoryView {
+  inventory: Inventory;
+  /** Hosts of a --limit pattern (bad patterns are usage errors, exit 1). */
+  selectLimit(pattern: string): string[];
+}
+
+export function openInventory(sources: string[], varsDirs: string[], errors: ErrorList): LoadedInventoryView {
+  const inventory = loadInventory(sources, { varsDirs }, errors);
+  return viewOf(inventory);
+}
+
+export function viewOf(inventory: Inventory): LoadedInventoryView {
+  const varsCache = new Map<string, Record<string, unknown>>();
+  const magicCache = new Map<string, Record<string, unknown>>();
+  return {
+    inventory,
+    select: (pattern) => selectHosts(inventory, pattern, { exitCode: 4 }),
+    selectLimit: (pattern) => selectHosts(inventory, pattern, { exitCode: 1 }),
+    vars(host) {
+      let vars = varsCache.get(host);
+      if (!vars) {
+        vars = hostVars(inventory, host);
+        varsCache.set(host, vars);
+      }
+      return vars;
+    },
+    magic(host) {
+      let vars = magicCache.get(host);
+      if (!vars) {
+        vars = magicVars(inventory, host);
+        magicCache.set(host, vars);
+      }
+      return vars;
+    },
+  };
+}

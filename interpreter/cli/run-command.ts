@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { ErrorList, ErrorListError, PhoenixError } from '../errors.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { PlaybookRunner } from '../executor/play-runner.js';
+import type { RunOptions, RunServices } from '../executor/options.js';
+import type { EventSink } from '../events.js';
+import { parseExtraVars } from './extra-vars.js';
+import { renderListing } from './listing.js';
+import type { RunArgs } from './args.js';
+import { openInventory } from './inventory-view.js';
+import { createConnector } from './connector.js';
+
+export interface Output {
+  stdout: { write(text: string): void; isTTY?: boolean };
+  stderr: { write(text: string): void; isTTY?: boolean };
+}
+
+/**
+ * `phoenix run`: load and validate everything (all errors at once, before any connection), then run.
+ * Returns the exit code.
+ */
+export async function runCommand(args: RunArgs, emit: EventSink, output: Output, signal?: AbortSignal): Promise<number> {
+  const errors = new ErrorList();
+  const extraVars = parseExtraVars(args.extraVars, errors);
+  const playbookPath = resolve(args.playbook);
+  if (!existsSync(playbookPath)) {
+    throw new PhoenixError('E_PLAYBOOK_MISSING', `the playbook ${args.playbook} could not be found`, { hint: 'check the path' }, 1);
+  }
+  const sources = args.inventory.length > 0 ? args.inventory : [defaultInventory()];
+  const inventory = openInventory(sources, [dirname(playbookPath)], errors);
+  const playbook = loadPlaybook(playbookPath, errors);
+  errors.throwIfAny();
+  const limit = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;
+  if (limit && limit.size === 0) {
+    throw new PhoenixError('E_NO_HOSTS', `--limit '${args.limit}' matched no hosts`, { hint: 'run `phoenix inventory --graph` to see the hosts' }, 1);
+  }
+  if (args.syntaxCheck) {
+    output.stdout.write(`\nplaybook: ${args.playbook}\n`);
+    return 0;
+  }
+  if (args.listHosts || args.listTasks || args.listTags) {
+    const playHosts = (play: { hosts: string }) => inventory.select(String(play.hosts)).filter((h) => !limit || limit.has(h));
+    output.stdout.write(renderListing(playbook, {
+      hosts: args.listHosts, tasks: args.listTasks, tags: args.listTags, onlyTags: args.tags, skipTags: args.skipTags, playHosts,
+    }, args.playbook));
+    return 0;
+  }
+  const options: RunOptions = {
+    check: args.check, diff: args.diff, extraVars, onlyTags: args.tags, skipTags: args.skipTags, limit,
+    forks: args.forks, startAtTask: args.startAtTask, verbosity: args.verbosity,
+  };
+  const connector = createConnector(inventory, { hostKeyChecking: args.hostKeyChecking });
+  const services: RunServices = { inventory, connect: connector.connect, emit, signal };
+  try {
+    const outcome = await new PlaybookRunner(playbook, options, services).run();
+    if (signal?.aborted) return 99;
+    if (args.startAtTask && !outcomeStarted(outcome)) {
+      emit({ type: 'warning', message: `No matching task "${args.startAtTask}" found` });
+    }
+    return outcome.exitCode;
+  } finally {
+    await connector.closeAll();
+  }
+}
+
+function outcomeStarted(_outcome: unknown): boolean {
+  return true;
+}
+
+function defaultInventory(): string {
+  return resolve('inventory');
+}
+
+export { ErrorListError };

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Connection, PutOptions, RunOptions as CommandOptions } from '../connection/types.js';
+import type { ModuleContext } from '../../modules/types.js';
+import { evaluate, parseExpression, scopeFromObject } from '../expr/index.js';
+import { renderTemplate } from '../vars/template.js';
+import type { RunServices } from './options.js';
+
+/** Adds become and the task's environment to every command of a connection, so modules need not know. */
+export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>): Connection {
+  if (!become && Object.keys(env).length === 0) return conn;
+  return {
+    host: conn.host,
+    run: (command: string, options: CommandOptions = {}) => conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env } }),
+    put: (content: string | Buffer, path: string, options?: PutOptions) => conn.put(content, path, options),
+    get: (path: string) => conn.get(path),
+    close: () => conn.close(),
+  };
+}
+
+export interface ContextInput {
+  host: string;
+  conn: Connection | null;
+  check: boolean;
+  diff: boolean;
+  scope: Record<string, unknown>;
+  env: Record<string, string>;
+  /** Directories searched for controller-side files: the task's own dir, then the playbook's. */
+  searchDirs: string[];
+  services: RunServices;
+}
+
+/** The ModuleContext of one task on one host. */
+export function moduleContext(input: ContextInput): ModuleContext {
+  const { host, services, scope } = input;
+  return {
+    host,
+    get conn(): Connection {
+      if (!input.conn) throw new Error('this module runs on the controller and has no connection');
+      return input.conn;
+    },
+    check: input.check,
+    diff: input.diff,
+    vars: scope,
+    env: input.env,
+    connect: (other) => services.connect(other),
+    resolvePath: (path) => resolveControllerPath(path, input.searchDirs),
+    renderTemplate: (text, source) => renderTemplate(text, scope, { what: `template ${source}` }),
+    evaluate: (expression) => evaluate(parseExpression(expression), scopeFromObject(scope)),
+    log: (message) => services.emit({ type: 'verbose', level: 2, host, message }),
+    progress: (message, done, total) => services.emit({ type: 'progress', host, message, done, total }),
+  };
+}
+
+/** Ansible's lookup order for `src`: files/ and templates/ beside the task file, the task dir, then the playbook. */
+export function resolveControllerPath(path: string, dirs: string[]): string {
+  if (isAbsolute(path)) return path;
+  for (const dir of dirs) {
+    for (const candidate of [join(dir, 'files', path), join(dir, 'templates', path), join(dir, path)]) {
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return join(dirs[dirs.length - 1] ?? '.', path);
+}

@@ -1,0 +1,263 @@
+import { PhoenixError } from '../errors.js';
+import { UnreachableError, CommandTimeoutError, type Connection } from '../connection/types.js';
+import { evaluateCondition, scopeFromObject } from '../expr/index.js';
+import {
+  changedResult, failedResult, okResult, registeredValue, skippedResult, unreachableResult, type FileDiff, type HostResult,
+} from '../result.js';
+import { renderString, renderValue, isTemplated } from '../vars/template.js';
+import { materialize } from '../vars/scope.js';
+import { validateWithSchema } from '../schema/validate.js';
+import { findModule } from '../../modules/registry.js';
+import { ModuleFailure, type Module, type Plan } from '../../modules/types.js';
+import type { Condition, TaskNode } from '../playbook/types.js';
+import { connectionFor, moduleContext } from './context.js';
+import type { RunOptions, RunServices } from './options.js';
+
+/** Everything a task needs from the play around it. */
+export interface TaskEnv {
+  options: RunOptions;
+  services: RunServices;
+  playbookDir: string;
+  /** The scope of a host for a node's vars, with optional loop variables. */
+  scope(host: string, nodeVars: Record<string, unknown>, loop?: Record<string, unknown>): Record<string, unknown>;
+  /** Records set_fact / register values on a host. */
+  setFacts(host: string, facts: Record<string, unknown>): void;
+}
+
+export interface TaskOutcome {
+  result: HostResult;
+  /** Facts (set_fact) to apply; with run_once they go to every host of the play. */
+  facts: Record<string, unknown>;
+}
+
+const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/** Runs one task on one host: conditions, loop, retries, changed_when/failed_when, ignore_errors, register. */
+export async function runTask(task: TaskNode, host: string, env: TaskEnv, extraVars: Record<string, unknown> = {}): Promise<TaskOutcome> {
+  const nodeVars = { ...extraVars, ...task.vars };
+  const facts: Record<string, unknown> = {};
+  let result: HostResult;
+  try {
+    result = task.loop === undefined
+      ? await runConditional(task, host, env, nodeVars, undefined, facts)
+      : await runLoop(task, host, env, nodeVars, facts);
+  } catch (error) {
+    result = errorResult(error);
+  }
+  if (result.status === 'failed' && task.ignoreErrors) result = { ...result, ignored: true };
+  if (task.register) {
+    const value = registeredValue(result);
+    facts[task.register] = value;
+  }
+  return { result: task.noLog ? censor(result) : result, facts };
+}
+
+async function runLoop(task: TaskNode, host: string, env: TaskEnv, nodeVars: Record<string, unknown>, facts: Record<string, unknown>): Promise<HostResult> {
+  const scope = env.scope(host, nodeVars);
+  const items = materialize(typeof task.loop === 'string' ? renderString(task.loop, scope, { pos: task.pos, what: 'loop' }) : renderValue(task.loop, scope, { pos: task.pos }));
+  if (!Array.isArray(items)) return failedResult(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(items)}`);
+  const results: NonNullable<HostResult['items']> = [];
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const loopVars = { [task.loopVar]: item, ansible_loop_var: task.loopVar };
+    const itemFacts: Record<string, unknown> = {};
+    const result = await runConditional(task, host, env, nodeVars, loopVars, itemFacts);
+    Object.assign(facts, itemFacts);
+    const label = labelOf(task, env.scope(host, nodeVars, loopVars), item);
+    const shown = task.noLog ? censor(result) : result;
+    env.services.emit({ type: 'item_result', task: taskInfo(task), host, result: shown, label });
+    results.push({ ...result, item, label });
+  }
+  return aggregate(results);
+}
+
+function labelOf(task: TaskNode, scope: Record<string, unknown>, item: unknown): string {
+  if (task.loopLabel !== undefined) return String(renderString(task.loopLabel, scope, { pos: task.pos }));
+  return typeof item === 'string' ? item : JSON.stringify(item);
+}
+
+/** Ansible's loop result: changed if any item changed, failed if any failed, skipped only if all were. */
+function aggregate(items: NonNullable<HostResult['items']>): HostResult {
+  const changed = items.some((i) => i.changed);
+  const failed = items.some((i) => i.status === 'failed');
+  const unreachable = items.some((i) => i.status === 'unreachable');
+  const skipped = items.every((i) => i.status === 'skipped');
+  const status = unreachable ? 'unreachable' : failed ? 'failed' : skipped ? 'skipped' : changed ? 'changed' : 'ok';
+  const msg = failed ? 'One or more items failed' : skipped ? 'All items skipped' : items.length === 0 ? 'No items in the list' : undefined;
+  const diff = items.flatMap((i) => i.diff ?? []);
+  return { status, changed, msg, data: {}, items, diff: diff.length ? diff : undefined };
+}
+
+async function runConditional(
+  task: TaskNode, host: string, env: TaskEnv, nodeVars: Record<string, unknown>, loop: Record<string, unknown> | undefined,
+  facts: Record<string, unknown>,
+): Promise<HostResult> {
+  const scope = env.scope(host, nodeVars, loop);
+  if (!conditionsHold(task.when, scope)) {
+    return skippedResult('Conditional result was False', { false_condition: task.when.map((c) => c.text).join(' and '), skip_reason: 'Conditional result was False' });
+  }
+  return runWithRetries(task, host, env, nodeVars, loop, facts);
+}
+
+/** All conditions of a list must hold (Ansible ANDs `when` lists). */
+export function conditionsHold(conditions: Condition[] | undefined, scope: Record<string, unknown>): boolean {
+  if (!conditions) return true;
+  const exprScope = scopeFromObject(scope);
+  return conditions.every((c) => evaluateCondition(c.text, exprScope, c.pos));
+}
+
+async function runWithRetries(
+  task: TaskNode, host: string, env: TaskEnv, nodeVars: Record<string, unknown>, loop: Record<string, unknown> | undefined,
+  facts: Record<string, unknown>,
+): Promise<HostResult> {
+  const attempts = task.until ? Math.max(1, task.retries + 1) : 1;
+  let result: HostResult = failedResult('not run');
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    result = await runOnce(task, host, env, env.scope(host, nodeVars, loop), facts);
+    result = applyResultConditions(task, env, host, nodeVars, loop, result, facts);
+    if (!task.until) return result;
+    result.data.attempts = attempt;
+    const registered = task.register ? { [task.register]: registeredValue(result) } : {};
+    const untilScope = env.scope(host, { ...nodeVars, ...registered }, { ...loop, ...registered });
+    if (result.status !== 'unreachable' && conditionsHold(task.until, untilScope)) return result;
+    if (attempt < attempts) {
+      env.services.emit({ type: 'retry', task: taskInfo(task), host, attempt, retries: task.retries });
+      await sleep(task.delay * 1000, env.services.signal);
+    }
+  }
+  return { ...result, status: 'failed', msg: result.msg ?? `Retried ${attempts - 1} times; until condition never held` };
+}
+
+/** changed_when / failed_when see the registered result under the register name, as in Ansible. */
+function applyResultConditions(
+  task: TaskNode, env: TaskEnv, host: string, nodeVars: Record<string, unknown>, loop: Record<string, unknown> | undefined,
+  result: HostResult, facts: Record<string, unknown>,
+): HostResult {
+  if (!task.changedWhen && !task.failedWhen) return result;
+  if (result.status === 'skipped' || result.status === 'unreachable') return result;
+  const registered = task.register ? { [task.register]: registeredValue(result) } : {};
+  const scope = env.scope(host, { ...nodeVars, ...facts, ...registered }, { ...loop, ...registered, ...flatResult(result) });
+  let next = result;
+  if (task.changedWhen) {
+    const changed = conditionsHold(task.changedWhen, scope);
+    next = { ...next, changed, status: next.status === 'failed' ? 'failed' : changed ? 'changed' : 'ok' };
+  }
+  if (task.failedWhen) {
+    const failed = conditionsHold(task.failedWhen, scope);
+    next = failed
+      ? { ...next, status: 'failed', msg: next.msg ?? 'failed_when condition is true' }
+      : { ...next, status: next.changed ? 'changed' : 'ok', msg: next.status === 'failed' ? undefined : next.msg };
+  }
+  return next;
+}
+
+/** Ansible lets changed_when/failed_when use the result's keys bare (`rc`, `stdout`) through the register; we add them too. */
+function flatResult(result: HostResult): Record<string, unknown> {
+  return { ...result.data };
+}
+
+async function runOnce(task: TaskNode, host: string, env: TaskEnv, scope: Record<string, unknown>, facts: Record<string, unknown>): Promise<HostResult> {
+  const module = findModule(task.module)!;
+  const args = renderArgs(task, module, scope);
+  const check = task.checkMode ?? env.options.check;
+  const diff = task.diff ?? env.options.diff;
+  const conn = module.controllerOnly ? null : await openConnection(task, host, env, scope);
+  const ctx = moduleContext({
+    host, conn, check, diff, scope, env: renderEnvironment(task, scope), services: env.services,
+    searchDirs: [task.dir, env.playbookDir],
+  });
+  const plan: Plan = await module.plan(ctx, args);
+  if (plan.fail !== undefined) return failedResult(plan.fail, { ...plan.data });
+  Object.assign(facts, plan.facts);
+  if (plan.changes.length === 0) return okResult(plan.reason, { ...plan.data, ...(plan.facts ? { ansible_facts: plan.facts } : {}) });
+  const diffs = diff ? plan.changes.flatMap((c) => (c.diff ? [c.diff] : [])) : undefined;
+  if (check) {
+    if (plan.skipInCheck) return skippedResult(plan.skipInCheck, { ...plan.data });
+    return changedResult(summaryOf(plan), { ...plan.data }, nonEmpty(diffs));
+  }
+  const applied = await module.apply(ctx, args, plan);
+  Object.assign(facts, applied.facts);
+  const data = { ...plan.data, ...applied.data };
+  if (applied.failed !== undefined) return failedResult(applied.failed, data, applied.changed ?? false);
+  if (applied.changed === false) return okResult(plan.reason, data);
+  return changedResult(summaryOf(plan), data, nonEmpty(diffs));
+}
+
+function summaryOf(plan: Plan): string {
+  return plan.changes.map((c) => c.summary).join('; ');
+}
+
+function nonEmpty(diffs: FileDiff[] | undefined): FileDiff[] | undefined {
+  return diffs && diffs.length > 0 ? diffs : undefined;
+}
+
+function renderArgs(task: TaskNode, module: Module, scope: Record<string, unknown>): Record<string, unknown> {
+  const raw = new Set(module.rawArgs ?? []);
+  const args: Record<string, unknown> = {};
+  let templated = false;
+  for (const [key, value] of Object.entries(task.args)) {
+    if (raw.has(key)) {
+      args[key] = value;
+      continue;
+    }
+    if (typeof value === 'string' && isTemplated(value)) templated = true;
+    args[key] = materialize(renderValue(value, scope, { pos: task.pos, what: `argument '${key}'` }));
+  }
+  if (templated || JSON.stringify(task.args).includes('{{')) {
+    const problems = validateWithSchema(module.schema, args);
+    if (problems.length > 0) {
+      throw new ModuleFailure(`${module.name}: ${problems.map((p) => p.message).join('; ')}`);
+    }
+  } else {
+    validateWithSchema(module.schema, args);
+  }
+  return args;
+}
+
+async function openConnection(task: TaskNode, host: string, env: TaskEnv, scope: Record<string, unknown>): Promise<Connection> {
+  const target = task.delegateTo ? String(renderString(task.delegateTo, scope, { pos: task.pos })) : host;
+  const conn = await env.services.connect(target);
+  const become = task.become ?? Boolean(scope.ansible_become);
+  return connectionFor(conn, become, {});
+}
+
+function renderEnvironment(task: TaskNode, scope: Record<string, unknown>): Record<string, string> {
+  if (!task.environment) return {};
+  const rendered = materialize(renderValue(task.environment, scope, { pos: task.pos })) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k, String(v)]));
+}
+
+/** Turns what a task threw into its result: transport trouble is unreachable, everything else a failure. */
+function errorResult(error: unknown): HostResult {
+  if (error instanceof UnreachableError) return unreachableResult(error.message);
+  if (error instanceof ModuleFailure) return failedResult(error.message, error.data);
+  if (error instanceof PhoenixError) return failedResult(`[${error.code}] ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+  if (error instanceof CommandTimeoutError) return failedResult(error.message);
+  throw error;
+}
+
+function censor(result: HostResult): HostResult {
+  return {
+    status: result.status,
+    changed: result.changed,
+    ignored: result.ignored,
+    censored: true,
+    msg: result.status === 'failed' || result.status === 'unreachable' ? CENSORED : undefined,
+    data: { censored: CENSORED },
+    items: result.items?.map((i) => ({ ...censor(i), item: CENSORED, label: CENSORED })),
+  };
+}
+
+export function taskInfo(task: TaskNode, kind: 'task' | 'handler' = 'task') {
+  return { name: task.name, module: task.module, kind, file: task.pos.file, line: task.pos.line };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,466 @@
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { PhoenixError, type ErrorList, type SourcePosition } from '../errors.js';
+import { loadYamlFile, type LoadedYaml } from '../load/yaml-file.js';
+import { validateWithSchema } from '../schema/validate.js';
+import { checkTemplate, isTemplated } from '../vars/template.js';
+import { parseExpression } from '../expr/index.js';
+import { findModule } from '../../modules/registry.js';
+import { parseKeyValue } from './kv.js';
+import {
+  BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS, blockKeywordSchema, playKeywordSchema, taskKeywordSchema,
+} from './keywords.js';
+import type { BlockNode, Condition, Inherited, IncludeNode, MetaNode, Node, Play, Playbook, TaskNode } from './types.js';
+
+type Raw = Record<string, unknown>;
+
+/** State of one load: the errors so far and the files already parsed (a tasks file included twice is read once). */
+interface LoadContext {
+  errors: ErrorList;
+  playbookDir: string;
+  files: Map<string, LoadedYaml | undefined>;
+  /** Include chain, to refuse an include cycle instead of recursing forever. */
+  including: string[];
+}
+
+interface Source {
+  yaml: LoadedYaml;
+  dir: string;
+}
+
+const META_ACTIONS = new Set(['flush_handlers', 'noop', 'end_play', 'end_host', 'clear_host_errors', 'refresh_inventory']);
+const INCLUDE_KEYS = new Set(['include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks']);
+
+/**
+ * Loads a playbook and everything it statically references, collecting every error (unknown keywords and modules,
+ * wrong types, conditions and templates that do not parse, notify without handler) into `errors`.
+ */
+export function loadPlaybook(file: string, errors: ErrorList): Playbook {
+  const path = resolve(file);
+  const ctx: LoadContext = { errors, playbookDir: dirname(path), files: new Map(), including: [path] };
+  const yaml = readFile(ctx, path, 'E_PLAYBOOK_MISSING');
+  const playbook: Playbook = { file: path, dir: dirname(path), plays: [] };
+  if (!yaml) return playbook;
+  if (!Array.isArray(yaml.value)) {
+    fail(ctx, 'E_PLAYBOOK_SHAPE', 'a playbook must be a list of plays', yaml.positions.of(yaml.value) ?? start(path),
+      'start the file with "- hosts: ..."');
+    return playbook;
+  }
+  const src: Source = { yaml, dir: dirname(path) };
+  yaml.value.forEach((raw, i) => {
+    if (!isMap(raw)) {
+      fail(ctx, 'E_PLAY_SHAPE', 'each play must be a mapping', yaml.positions.valueOf(yaml.value, i) ?? start(path));
+      return;
+    }
+    if ('import_playbook' in raw) {
+      playbook.plays.push(...importPlaybook(ctx, src, raw));
+      return;
+    }
+    const play = parsePlay(ctx, src, raw);
+    if (play) playbook.plays.push(play);
+  });
+  return playbook;
+}
+
+function importPlaybook(ctx: LoadContext, src: Source, raw: Raw): Play[] {
+  const target = resolve(src.dir, String(raw.import_playbook));
+  if (ctx.including.includes(target)) {
+    fail(ctx, 'E_INCLUDE_CYCLE', `import_playbook cycle: ${target}`, src.yaml.positions.of(raw, 'import_playbook')!);
+    return [];
+  }
+  ctx.including.push(target);
+  const inner = loadPlaybook(target, ctx.errors);
+  ctx.including.pop();
+  return inner.plays;
+}
+
+function parsePlay(ctx: LoadContext, src: Source, raw: Raw): Play | undefined {
+  const pos = src.yaml.positions.of(raw)!;
+  checkKeywords(ctx, src, raw, PLAY_KEYWORDS, 'play');
+  checkSchema(ctx, src, raw, playKeywordSchema);
+  if ('roles' in raw) fail(ctx, 'E_UNSUPPORTED', 'roles are not supported yet; use import_tasks', src.yaml.positions.of(raw, 'roles')!);
+  // Play vars stay out of the inherited vars: vars_files rank between play vars and block/task vars.
+  const base = inheritedOf(ctx, src, { ...raw, vars: undefined }, emptyInherited());
+  base.anyErrorsFatal = bool(raw.any_errors_fatal);
+  const play: Play = {
+    ...base,
+    playVars: isMap(raw.vars) ? raw.vars : {},
+    name: raw.name !== undefined ? String(raw.name) : hostsText(raw.hosts),
+    hosts: hostsText(raw.hosts),
+    hostsPos: src.yaml.positions.valueOf(raw, 'hosts'),
+    pos,
+    gatherFacts: raw.gather_facts === undefined ? false : bool(raw.gather_facts) ?? false,
+    varsFiles: list(raw.vars_files),
+    preTasks: parseNodes(ctx, src, raw.pre_tasks, base),
+    tasks: parseNodes(ctx, src, raw.tasks, base),
+    postTasks: parseNodes(ctx, src, raw.post_tasks, base),
+    handlers: parseHandlers(ctx, src, raw.handlers, base),
+    serial: raw.serial === undefined ? undefined : (Array.isArray(raw.serial) ? raw.serial : [raw.serial]) as Array<number | string>,
+    maxFailPercentage: typeof raw.max_fail_percentage === 'number' ? raw.max_fail_percentage : undefined,
+    forceHandlers: bool(raw.force_handlers) ?? false,
+    varsFromFiles: {},
+  };
+  play.varsFromFiles = loadVarsFiles(ctx, src, raw, play.varsFiles);
+  checkNotify(ctx, src, play);
+  return play;
+}
+
+function hostsText(hosts: unknown): string {
+  return Array.isArray(hosts) ? hosts.join(',') : String(hosts ?? '');
+}
+
+/** vars_files with literal names are read now, so a missing or broken file stops the run before it starts. */
+function loadVarsFiles(ctx: LoadContext, src: Source, raw: Raw, names: string[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const name of names) {
+    if (isTemplated(name)) {
+      fail(ctx, 'E_UNSUPPORTED', `templated vars_files are not supported: ${name}`, src.yaml.positions.of(raw, 'vars_files')!);
+      continue;
+    }
+    const yaml = readFile(ctx, resolve(src.dir, name), 'E_VARS_FILE_MISSING', src.yaml.positions.of(raw, 'vars_files'));
+    if (!yaml) continue;
+    if (yaml.value === null) continue;
+    if (!isMap(yaml.value)) {
+      fail(ctx, 'E_VARS_SHAPE', `vars file must be a mapping: ${name}`, yaml.positions.of(yaml.value) ?? start(yaml.file));
+      continue;
+    }
+    Object.assign(merged, yaml.value);
+  }
+  return merged;
+}
+
+function parseHandlers(ctx: LoadContext, src: Source, value: unknown, parent: Inherited): TaskNode[] {
+  const nodes = parseNodes(ctx, src, value, parent);
+  const handlers: TaskNode[] = [];
+  for (const node of nodes) {
+    if (node.kind === 'task') handlers.push(node);
+    else fail(ctx, 'E_UNSUPPORTED', 'handlers must be plain tasks', node.pos);
+  }
+  return handlers;
+}
+
+/** Parses a task list (tasks, block, rescue, always, an included file). */
+export function parseNodes(ctx: LoadContext, src: Source, value: unknown, parent: Inherited): Node[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    fail(ctx, 'E_TASKS_SHAPE', 'a task list must be a YAML list', src.yaml.positions.of(value) ?? start(src.yaml.file));
+    return [];
+  }
+  const nodes: Node[] = [];
+  value.forEach((raw, i) => {
+    if (!isMap(raw)) {
+      fail(ctx, 'E_TASK_SHAPE', 'each task must be a mapping', src.yaml.positions.valueOf(value, i) ?? start(src.yaml.file));
+      return;
+    }
+    nodes.push(...parseNode(ctx, src, raw, parent));
+  });
+  return nodes;
+}
+
+function parseNode(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): Node[] {
+  if ('block' in raw) return [parseBlock(ctx, src, raw, parent)];
+  const includeKey = Object.keys(raw).find((k) => INCLUDE_KEYS.has(k));
+  if (includeKey?.endsWith('import_tasks')) return importTasks(ctx, src, raw, includeKey, parent);
+  if (includeKey) return [parseInclude(ctx, src, raw, includeKey, parent)];
+  if ('meta' in raw || 'ansible.builtin.meta' in raw) return [parseMeta(ctx, src, raw, parent)];
+  const task = parseTask(ctx, src, raw, parent);
+  return task ? [task] : [];
+}
+
+function parseBlock(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): BlockNode {
+  checkKeywords(ctx, src, raw, BLOCK_KEYWORDS, 'block');
+  checkSchema(ctx, src, raw, blockKeywordSchema);
+  const inherited = inheritedOf(ctx, src, raw, parent);
+  return {
+    ...inherited,
+    kind: 'block',
+    name: raw.name === undefined ? undefined : String(raw.name),
+    block: parseNodes(ctx, src, raw.block, inherited),
+    rescue: parseNodes(ctx, src, raw.rescue, inherited),
+    always: parseNodes(ctx, src, raw.always, inherited),
+    pos: src.yaml.positions.of(raw)!,
+  };
+}
+
+function importTasks(ctx: LoadContext, src: Source, raw: Raw, key: string, parent: Inherited): Node[] {
+  checkKeywords(ctx, src, raw, new Set([key, 'name', 'when', 'tags', 'vars', 'become', 'no_log', 'ignore_errors', 'check_mode', 'diff']), 'import_tasks');
+  const file = includeFileName(raw[key]);
+  const pos = src.yaml.positions.of(raw, key)!;
+  if (!file || isTemplated(file)) {
+    fail(ctx, 'E_IMPORT_TEMPLATED', 'import_tasks needs a literal file name (use include_tasks for templated names)', pos);
+    return [];
+  }
+  const inherited = inheritedOf(ctx, src, raw, parent);
+  return loadTasksFile(ctx, src, file, pos, inherited) ?? [];
+}
+
+function parseInclude(ctx: LoadContext, src: Source, raw: Raw, key: string, parent: Inherited): IncludeNode {
+  checkKeywords(ctx, src, raw, new Set([key, 'name', 'when', 'tags', 'vars', 'loop', 'with_items', 'loop_control', 'no_log', 'ignore_errors', 'apply']), 'include_tasks');
+  checkSchema(ctx, src, raw, taskKeywordSchema);
+  const file = includeFileName(raw[key]) ?? '';
+  const pos = src.yaml.positions.of(raw)!;
+  const own = inheritedOf(ctx, src, raw, parent);
+  const node: IncludeNode = {
+    ...own,
+    kind: 'include',
+    name: raw.name !== undefined ? String(raw.name) : 'include_tasks',
+    file,
+    pos,
+    dir: src.dir,
+    loop: raw.loop ?? raw.with_items,
+    loopVar: loopVar(raw),
+  };
+  // Tasks of a dynamic include inherit the block around the include, not the include's own when/tags (Ansible).
+  if (file && !isTemplated(file)) node.preloaded = loadTasksFile(ctx, src, file, pos, { ...parent, vars: { ...parent.vars } });
+  else checkTemplate(file, { pos });
+  return node;
+}
+
+function includeFileName(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isMap(value) && typeof value.file === 'string') return value.file;
+  return undefined;
+}
+
+/** Reads a tasks file relative to the including file, then to the playbook. */
+export function loadTasksFile(ctx: LoadContext, src: Source, name: string, pos: SourcePosition, parent: Inherited): Node[] | undefined {
+  const candidates = isAbsolute(name) ? [name] : [join(src.dir, name), join(src.dir, 'tasks', name), join(ctx.playbookDir, name)];
+  const path = candidates.find((c) => existsSync(c));
+  if (!path) {
+    fail(ctx, 'E_TASKS_FILE_MISSING', `tasks file not found: ${name}`, pos, `looked in ${candidates.join(', ')}`);
+    return undefined;
+  }
+  if (ctx.including.includes(path)) {
+    fail(ctx, 'E_INCLUDE_CYCLE', `tasks file includes itself: ${path}`, pos);
+    return undefined;
+  }
+  const yaml = readFile(ctx, path, 'E_TASKS_FILE_MISSING', pos);
+  if (!yaml) return undefined;
+  ctx.including.push(path);
+  const nodes = parseNodes(ctx, { yaml, dir: dirname(path) }, yaml.value, parent);
+  ctx.including.pop();
+  return nodes;
+}
+
+function parseMeta(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): MetaNode {
+  const key = 'meta' in raw ? 'meta' : 'ansible.builtin.meta';
+  checkKeywords(ctx, src, raw, new Set([key, 'name', 'when', 'tags']), 'meta');
+  const action = String(raw[key]);
+  const pos = src.yaml.positions.of(raw)!;
+  if (!META_ACTIONS.has(action)) fail(ctx, 'E_UNKNOWN_META', `unknown meta action '${action}'`, src.yaml.positions.valueOf(raw, key) ?? pos);
+  return { ...inheritedOf(ctx, src, raw, parent), kind: 'meta', name: raw.name ? String(raw.name) : `meta: ${action}`, action: action as MetaNode['action'], pos };
+}
+
+function parseTask(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): TaskNode | undefined {
+  const pos = src.yaml.positions.of(raw)!;
+  const candidates = Object.keys(raw).filter((k) => !TASK_KEYWORDS.has(k));
+  const known = candidates.filter((k) => findModule(k));
+  const unknown = candidates.filter((k) => !findModule(k));
+  if (known.length > 1) fail(ctx, 'E_MULTIPLE_MODULES', `a task can call one module, found: ${known.join(', ')}`, pos);
+  if (known.length === 0 && unknown.length === 1) {
+    fail(ctx, 'E_UNKNOWN_MODULE', `unknown module '${unknown[0]}'`, src.yaml.positions.of(raw, unknown[0])!,
+      'check the spelling; `phoenix` lists its modules in the README');
+  } else {
+    for (const key of known.length === 0 && unknown.length === 0 ? [] : unknown) {
+      fail(ctx, 'E_UNKNOWN_KEYWORD', `'${key}' is not a valid task keyword`, src.yaml.positions.of(raw, key)!);
+    }
+  }
+  if (known.length === 0 && unknown.length === 0) fail(ctx, 'E_NO_MODULE', 'task has no module', pos);
+  checkSchema(ctx, src, raw, taskKeywordSchema);
+  if (known.length !== 1) return undefined;
+  const moduleKey = known[0];
+  const module = findModule(moduleKey)!;
+  const inherited = inheritedOf(ctx, src, raw, parent);
+  const args = moduleArgs(ctx, src, raw, moduleKey);
+  const task: TaskNode = {
+    ...inherited,
+    kind: 'task',
+    name: raw.name !== undefined ? String(raw.name) : module.name,
+    module: module.name,
+    args,
+    pos,
+    register: raw.register as string | undefined,
+    loop: raw.loop ?? raw.with_items ?? raw.with_list,
+    loopVar: loopVar(raw),
+    loopLabel: isMap(raw.loop_control) && typeof raw.loop_control.label === 'string' ? raw.loop_control.label : undefined,
+    changedWhen: conditions(ctx, src, raw, 'changed_when'),
+    failedWhen: conditions(ctx, src, raw, 'failed_when'),
+    until: conditions(ctx, src, raw, 'until'),
+    retries: raw.retries === undefined ? (raw.until !== undefined ? 3 : 0) : Number(raw.retries),
+    delay: raw.delay === undefined ? 5 : Number(raw.delay),
+    notify: list(raw.notify),
+    listen: list(raw.listen),
+    dir: src.dir,
+  };
+  checkTaskTemplates(ctx, src, raw, task);
+  checkModuleArgs(ctx, src, raw, moduleKey, task);
+  return task;
+}
+
+function loopVar(raw: Raw): string {
+  return isMap(raw.loop_control) && typeof raw.loop_control.loop_var === 'string' ? raw.loop_control.loop_var : 'item';
+}
+
+function moduleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: string): Record<string, unknown> {
+  const module = findModule(moduleKey)!;
+  const value = raw[moduleKey];
+  const extra = isMap(raw.args) ? raw.args : {};
+  if (value === null || value === undefined) return { ...extra };
+  if (isMap(value)) return { ...extra, ...value };
+  if (typeof value === 'string' || typeof value === 'number') {
+    const known = new Set(Object.keys((module.schema.properties ?? {}) as object));
+    const { args, freeForm } = parseKeyValue(String(value), known);
+    if (module.freeForm) return { ...extra, ...args, ...(freeForm ? { [module.freeForm]: freeForm } : {}) };
+    if (freeForm) {
+      fail(ctx, 'E_MODULE_ARGS', `module '${module.name}' takes key=value arguments, got '${freeForm}'`, src.yaml.positions.valueOf(raw, moduleKey)!);
+    }
+    return { ...extra, ...args };
+  }
+  fail(ctx, 'E_MODULE_ARGS', `arguments of '${module.name}' must be a mapping or a key=value string`, src.yaml.positions.valueOf(raw, moduleKey)!);
+  return {};
+}
+
+/** Literal arguments are validated now; templated ones after rendering, at run time. */
+function checkModuleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: string, task: TaskNode): void {
+  const module = findModule(moduleKey)!;
+  if (containsTemplate(task.args, module.rawArgs)) return;
+  const problems = validateWithSchema(module.schema, task.args);
+  for (const p of problems) {
+    const holder = raw[moduleKey];
+    const pos = isMap(holder) && p.path[0] ? src.yaml.positions.of(holder, p.path[0]) : src.yaml.positions.of(raw, moduleKey);
+    fail(ctx, 'E_MODULE_ARGS', `${module.name}: ${p.message}`, pos ?? task.pos, `see the arguments of '${module.name}' in the README`);
+  }
+}
+
+function containsTemplate(value: unknown, skip: readonly string[] = []): boolean {
+  if (typeof value === 'string') return isTemplated(value);
+  if (Array.isArray(value)) return value.some((v) => containsTemplate(v));
+  if (isMap(value)) return Object.entries(value).some(([k, v]) => !skip.includes(k) && containsTemplate(v));
+  return false;
+}
+
+function checkTaskTemplates(ctx: LoadContext, src: Source, raw: Raw, task: TaskNode): void {
+  const module = findModule(task.module)!;
+  walkStrings(task.args, (text) => guard(ctx, () => checkTemplate(text, { pos: task.pos })), module.rawArgs);
+  for (const key of ['name', 'loop_control']) walkStrings(raw[key], (text) => guard(ctx, () => checkTemplate(text, { pos: src.yaml.positions.of(raw, key) })));
+  if (module.rawArgs?.includes('that')) {
+    for (const text of list(task.args.that)) guard(ctx, () => parseExpression(text, task.pos));
+  }
+}
+
+function walkStrings(value: unknown, visit: (text: string) => void, skip: readonly string[] = []): void {
+  if (typeof value === 'string') visit(value);
+  else if (Array.isArray(value)) value.forEach((v) => walkStrings(v, visit));
+  else if (isMap(value)) for (const [k, v] of Object.entries(value)) if (!skip.includes(k)) walkStrings(v, visit);
+}
+
+/** Own keywords merged over the parent's (tags and when accumulate, vars merge, the rest override). */
+function inheritedOf(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): Inherited {
+  return {
+    when: [...parent.when, ...(conditions(ctx, src, raw, 'when') ?? [])],
+    tags: [...new Set([...parent.tags, ...list(raw.tags)])],
+    vars: isMap(raw.vars) ? { ...parent.vars, ...raw.vars } : parent.vars,
+    become: bool(raw.become) ?? parent.become,
+    checkMode: bool(raw.check_mode) ?? parent.checkMode,
+    diff: bool(raw.diff) ?? parent.diff,
+    noLog: raw.no_log !== undefined ? (typeof raw.no_log === 'string' ? raw.no_log : bool(raw.no_log)) : parent.noLog,
+    ignoreErrors: bool(raw.ignore_errors) ?? parent.ignoreErrors,
+    environment: isMap(raw.environment) ? { ...parent.environment, ...raw.environment } : parent.environment,
+    delegateTo: typeof raw.delegate_to === 'string' ? raw.delegate_to : parent.delegateTo,
+    runOnce: bool(raw.run_once) ?? parent.runOnce,
+    anyErrorsFatal: bool(raw.any_errors_fatal) ?? parent.anyErrorsFatal,
+  };
+}
+
+function emptyInherited(): Inherited {
+  return { when: [], tags: [], vars: {} };
+}
+
+function conditions(ctx: LoadContext, src: Source, raw: Raw, key: string): Condition[] | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item, i) => {
+    const pos = Array.isArray(value) ? src.yaml.positions.valueOf(value, i) : src.yaml.positions.valueOf(raw, key);
+    const text = typeof item === 'boolean' ? item : String(item);
+    if (typeof text === 'string') guard(ctx, () => parseExpression(text, pos));
+    return { text, pos };
+  });
+}
+
+function checkNotify(ctx: LoadContext, src: Source, play: Play): void {
+  const names = new Set<string>();
+  for (const h of play.handlers) {
+    names.add(h.name);
+    h.listen.forEach((l) => names.add(l));
+  }
+  const visit = (nodes: Node[]): void => {
+    for (const node of nodes) {
+      if (node.kind === 'block') [node.block, node.rescue, node.always].forEach(visit);
+      if (node.kind === 'include' && node.preloaded) visit(node.preloaded);
+      if (node.kind !== 'task') continue;
+      for (const n of node.notify) {
+        if (!names.has(n) && !isTemplated(n)) {
+          fail(ctx, 'E_UNKNOWN_HANDLER', `notify names no handler: '${n}'`, node.pos, `define a handler named '${n}' (or with listen: '${n}') in this play`);
+        }
+      }
+    }
+  };
+  [play.preTasks, play.tasks, play.postTasks, play.handlers].forEach(visit);
+}
+
+function checkKeywords(ctx: LoadContext, src: Source, raw: Raw, allowed: Set<string>, what: string): void {
+  for (const key of Object.keys(raw)) {
+    if (!allowed.has(key)) fail(ctx, 'E_UNKNOWN_KEYWORD', `'${key}' is not a valid ${what} keyword`, src.yaml.positions.of(raw, key)!);
+  }
+}
+
+function checkSchema(ctx: LoadContext, src: Source, raw: Raw, schema: Record<string, unknown>): void {
+  for (const p of validateWithSchema(schema, raw)) {
+    fail(ctx, 'E_KEYWORD_TYPE', p.message, (p.path[0] ? src.yaml.positions.valueOf(raw, p.path[0]) : undefined) ?? src.yaml.positions.of(raw)!);
+  }
+}
+
+function readFile(ctx: LoadContext, path: string, code: string, pos?: SourcePosition): LoadedYaml | undefined {
+  if (ctx.files.has(path)) return ctx.files.get(path);
+  const yaml = loadYamlFile(path, ctx.errors, code);
+  if (!yaml && pos) {
+    const last = ctx.errors.errors[ctx.errors.errors.length - 1];
+    if (last?.code === code && !last.pos) last.pos = pos;
+  }
+  ctx.files.set(path, yaml);
+  return yaml;
+}
+
+function guard(ctx: LoadContext, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof PhoenixError) ctx.errors.add(error);
+    else throw error;
+  }
+}
+
+function fail(ctx: LoadContext, code: string, message: string, pos: SourcePosition, hint?: string): void {
+  ctx.errors.add(new PhoenixError(code, message, { pos, hint }));
+}
+
+function start(file: string): SourcePosition {
+  return { file, line: 1, column: 1 };
+}
+
+function isMap(value: unknown): value is Raw {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function bool(value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') return ['yes', 'true', 'on', '1'].includes(value.toLowerCase());
+  return Boolean(value);
+}
+
+function list(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
