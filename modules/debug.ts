@@ -22,7 +22,7 @@ export const debug: Module<DebugArgs> = {
     if (args.msg !== undefined && args.var !== undefined) throw new ModuleFailure("'msg' and 'var' are incompatible options");
     const level = Number(ctx.vars.ansible_verbosity ?? 0);
     if ((args.verbosity ?? 0) > level) {
-      return { changes: [], reason: 'Verbosity threshold not met.', data: { skipped_reason: 'Verbosity threshold not met.' } };
+      return { changes: [], reason: 'Verbosity threshold not met.', data: { skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
     }
     if (args.var === undefined) {
       const msg = args.msg ?? 'Hello world!';

@@ -12,6 +12,13 @@ export interface StatArgs {
   get_attributes?: boolean;
 }
 
+/** Ansible's names of chattr(1) flags (module_utils FILE_ATTRIBUTES). */
+const ATTRIBUTE_NAMES: Record<string, string> = {
+  A: 'noatime', a: 'append', c: 'compressed', C: 'nocow', d: 'nodump', D: 'dirsync', e: 'extents', E: 'encrypted',
+  h: 'blocksize', i: 'immutable', I: 'indexed', j: 'journalled', N: 'inline', s: 'zero', S: 'synchronous',
+  t: 'notail', T: 'blockroot', u: 'undelete', X: 'compressedraw', Z: 'compresseddirty',
+};
+
 /** Ansible's `stat` dictionary for an existing path. */
 export function statOutput(info: PathInfo, args: StatArgs): Record<string, unknown> {
   const m = info.mode;
@@ -55,8 +62,11 @@ export function statOutput(info: PathInfo, args: StatArgs): Record<string, unkno
     out.mimetype = info.mime?.type ?? 'unknown';
     out.charset = info.mime?.charset ?? 'unknown';
   }
-  // lsattr is not consulted: these are the values Ansible reports when it cannot read attributes.
-  if (args.get_attributes !== false) Object.assign(out, { version: null, attributes: [], attr_flags: '' });
+  if (args.get_attributes !== false) {
+    const flags = info.attributes?.flags ?? '';
+    const names = [...flags].map((f) => ATTRIBUTE_NAMES[f]).filter(Boolean);
+    Object.assign(out, { version: info.attributes?.version ?? null, attributes: names, attr_flags: flags });
+  }
   return out;
 }
 
@@ -89,6 +99,7 @@ export const stat: Module<StatArgs> = {
       follow: args.follow === true,
       checksum: args.get_checksum === false ? false : (args.checksum_algorithm ?? 'sha1'),
       mime: args.get_mime !== false,
+      attributes: args.get_attributes !== false,
     });
     const stat = info ? statOutput(info, args) : { exists: false };
     const reason = info ? `${args.path} is a ${info.kind}` : `${args.path} does not exist`;

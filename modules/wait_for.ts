@@ -57,7 +57,7 @@ async function probeFile(ctx: ModuleContext, args: WaitForArgs): Promise<Probe> 
     return { done: result.rc === 0 && !args.search_regex, saw: `${path} ${result.rc === 0 ? 'exists but cannot be read' : 'does not exist'}`, data: { path } };
   }
   if (content === null) return { done: false, saw: `${path} does not exist`, data: { path } };
-  if (!args.search_regex) return { done: true, saw: `${path} exists`, data: { path } };
+  if (!args.search_regex) return { done: true, saw: `${path} exists`, data: { path, match_groups: [], match_groupdict: {} } };
   const re = new RegExp(pythonRegex(args.search_regex).source, 'm');
   const match = re.exec(content.toString('utf8'));
   if (!match) return { done: false, saw: `${path} exists (${content.length} bytes) without a match`, data: { path } };
@@ -119,7 +119,7 @@ export const waitFor: Module<WaitForArgs> = {
     for (;;) {
       last = await check();
       const elapsed = Math.floor((Date.now() - start) / 1000);
-      if (last.done) return { changes: [], reason: `${last.saw} after ${elapsed}s`, data: { elapsed, state: args.state ?? 'started', ...last.data } };
+      if (last.done) return { changes: [], reason: `${last.saw} after ${elapsed}s`, data: { elapsed, search_regex: args.search_regex ?? null, port: args.port ?? null, ...last.data } };
       if (Date.now() - start >= timeout * 1000) break;
       await sleep(Math.min(args.sleep ?? 1, Math.max(0, timeout - (Date.now() - start) / 1000)));
     }

@@ -30,6 +30,8 @@ export interface CommandLine {
 }
 
 const SKIP_IN_CHECK = 'Command would have run if not in check mode';
+/** Ansible registers these as null when the command did not run. */
+const NOT_RUN = { start: null, end: null, delta: null };
 
 /** Prefixes `cd DIR &&` so the command (and creates/removes globs) run where Ansible runs them. */
 export function inDir(chdir: string | undefined, line: string): string {
@@ -47,7 +49,7 @@ export async function planCommand(ctx: ModuleContext, args: CommandArgs, cmd: Co
   const skip = (msg: string, stdout: string): Plan<CommandLine> => ({
     changes: [],
     reason: msg,
-    data: { cmd: cmd.registered, rc: 0, stdout, stdout_lines: [stdout], stderr: '', stderr_lines: [], msg },
+    data: { cmd: cmd.registered, rc: 0, stdout, stdout_lines: [stdout], stderr: '', stderr_lines: [], msg, ...NOT_RUN },
   });
   if (args.creates && (await matches(ctx, args.chdir, args.creates))) {
     return skip(`${would} not run command since '${args.creates}' exists`, `skipped, since ${args.creates} exists`);
@@ -57,7 +59,7 @@ export async function planCommand(ctx: ModuleContext, args: CommandArgs, cmd: Co
   }
   const decided = args.creates !== undefined || args.removes !== undefined;
   const data: Record<string, unknown> = { cmd: cmd.registered };
-  if (ctx.check) Object.assign(data, { rc: 0, stdout: '', stdout_lines: [], stderr: '', stderr_lines: [], msg: SKIP_IN_CHECK });
+  if (ctx.check) Object.assign(data, { rc: 0, stdout: '', stdout_lines: [], stderr: '', stderr_lines: [], msg: SKIP_IN_CHECK, ...NOT_RUN });
   const summary = `run ${typeof cmd.registered === 'string' ? cmd.registered : cmd.line}`;
   return { changes: [{ summary }], state: cmd, data, skipInCheck: decided ? undefined : SKIP_IN_CHECK };
 }

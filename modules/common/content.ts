@@ -71,7 +71,8 @@ export async function planContent(ctx: ModuleContext, req: ContentRequest): Prom
   const { dest, info, makeDir } = await resolveDest(ctx, req);
   if (info && info.kind !== 'file') throw new ModuleFailure(`${dest} exists and is a ${info.kind}, not a file`);
   const checksum = sha1(req.content);
-  const data: Record<string, unknown> = { dest, checksum, size: req.content.length, state: 'file' };
+  const md5sum = createHash('md5').update(req.content).digest('hex');
+  const data: Record<string, unknown> = { dest, checksum, md5sum, size: req.content.length, state: 'file' };
   const writeContent = info === null || (info.checksum !== checksum && req.force !== false);
   const delta = attributeDelta(info, req, 0o644);
   const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, makeDir, backup: !!req.backup };

@@ -33,6 +33,8 @@ export interface PathInfo {
   checksum?: string;
   /** `file --mime-type --mime-encoding` output, when asked: `text/plain; charset=us-ascii`. */
   mime?: { type: string; charset: string };
+  /** `lsattr -vd` output, when asked and supported: version and flag letters without dashes. */
+  attributes?: { version: string; flags: string };
   /** `readlink` of a symlink. */
   linkTarget?: string;
   /** The fully resolved path of a symlink (`readlink -f`). */
@@ -46,6 +48,8 @@ export interface ProbeOptions {
   checksum?: string | false;
   /** Ask `file(1)` for the MIME type and charset (stat's get_mime). */
   mime?: boolean;
+  /** Ask `lsattr -vd` for the version and attribute flags (stat's get_attributes). */
+  attributes?: boolean;
 }
 
 const KINDS: Record<number, PathKind> = {
@@ -77,6 +81,7 @@ export function probeCommand(path: string, options: ProbeOptions = {}): string {
     shellCommand(raw('{ test -r'), path, raw('&& printf r; test -w'), path, raw('&& printf w; test -x'), path, raw('&& printf x; echo .; }')),
     digest,
     options.mime ? shellCommand(raw('file -b --mime-type --mime-encoding --'), path, raw('2>/dev/null || echo -')) : 'echo -',
+    options.attributes ? shellCommand(raw('lsattr -vd --'), path, raw('2>/dev/null || echo -')) : 'echo -',
     shellCommand(raw('if test -L'), path, raw('; then readlink --'), path, raw('; readlink -f --'), path, raw('; fi')),
   ].join('\n');
 }
@@ -119,9 +124,11 @@ export function parseProbe(path: string, stdout: string): PathInfo | null {
   if (digest && digest !== '-') info.checksum = digest;
   const mime = /^([^;]+);\s*charset=(.*)$/.exec(lines[3] ?? '');
   if (mime) info.mime = { type: mime[1].trim(), charset: mime[2].trim() };
-  if (lines.length > 5 && lines[4] !== '') {
-    info.linkTarget = lines[4];
-    info.linkSource = lines[5];
+  const attrs = /^(\S+)\s+(\S+)\s/.exec(lines[4] ?? '');
+  if (attrs) info.attributes = { version: attrs[1], flags: attrs[2].replace(/-/g, '') };
+  if (lines.length > 6 && lines[5] !== '') {
+    info.linkTarget = lines[5];
+    info.linkSource = lines[6];
   }
   return info;
 }
