@@ -288,7 +288,7 @@ class Parser {
     if (this.skipOp(')')) return { kind: 'list', items: [], pos: this.pos(open) };
     const first = this.parseExpression();
     if (this.skipOp(')')) return first;
-    this.expectOp(',');
+    if (!this.skipOp(',')) this.fail("',' or ')'");
     const items = [first, ...this.parseItems(')')];
     return { kind: 'list', items, pos: this.pos(open) };
   }
