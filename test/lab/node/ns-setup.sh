@@ -8,9 +8,10 @@
 #   /proc/driver         bind of <state>/shared/proc-driver: empty until the stand-in installer writes
 #                        nvidia/version ("loads the kernel module"), as on a fresh node.
 #   <state>/shared, <state>/lxc and the rootfs cache are bound at the same path, so the lab sees them from outside.
-# Usage: ns-setup.sh <state dir> <cache dir>
+# Usage: ns-setup.sh <state dir> <cache dir> <node name>   (also in a fresh UTS namespace: the node's hostname)
 set -eu
 S=$1 C=$2 R=$1/root
+hostname "$3"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$S/upper,workdir=$S/work" "$R"
 mount --rbind /proc "$R/proc"
 mount --rbind /sys "$R/sys"

@@ -1,0 +1,26 @@
+import type { LabInfo } from './lab.js';
+
+/** The lab as an Ansible YAML inventory: group `proxmox`, one host per node, reached over real SSH. */
+export function renderInventory(info: Pick<LabInfo, 'nodes' | 'user' | 'privateKey' | 'knownHosts' | 'artifacts'>): string {
+  const hosts = info.nodes
+    .map((n) => [`        ${n.name}:`, '          ansible_host: 127.0.0.1', `          ansible_port: ${n.port}`].join('\n'))
+    .join('\n');
+  const vars = [
+    `        ansible_user: ${info.user}`,
+    `        ansible_ssh_private_key_file: ${info.privateKey}`,
+    `        phoenix_known_hosts_file: ${info.knownHosts}`,
+    ...(info.artifacts ? [`        phoenix_lab_artifacts_url: ${info.artifacts.url}`] : []),
+  ];
+  return [
+    '# phoenix lab inventory, written by `npm run lab:up` (test/lab/cli.ts); removed by `npm run lab:down`.',
+    '# Stand-in Proxmox nodes: real sshd on loopback, host keys in phoenix_known_hosts_file (checking stays on).',
+    'all:',
+    '  children:',
+    '    proxmox:',
+    '      hosts:',
+    hosts,
+    '      vars:',
+    ...vars,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec, must, type Exec } from './exec.js';
+import { renderInventory } from './inventory.js';
+import {
+  NODE_USER, configureNode, createNamespace, destroyNode, knownHostsLine, nodeExec, nodeExists, nodePaths, portOpen,
+  sshdPid, startSshd as startNodeSshd, stopSshd as stopNodeSshd, type LabNode, type SshdOptions,
+} from './node.js';
+import { LAB_DIR, NODE_MARKER, STATE_ROOT } from './paths.js';
+import { ensureRootfs } from './rootfs.js';
+import { startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
+
+/** Debian packages the lab runs on (installed by `up` when missing). */
+export const LAB_PACKAGES = ['lxc', 'debootstrap', 'openssh-server', 'makeself', 'apt-utils', 'gnupg', 'dpkg-dev', 'uidmap'];
+
+/** How to start the lab. */
+export interface LabOptions {
+  /** At least this many nodes pve1..pveN exist afterwards (existing extra nodes are kept). Default 1. */
+  nodes?: number;
+  /** GPUs per node (/dev/nvidia0..N-1). Default 2, as the example config assigns "0,1". */
+  gpus?: number;
+  sshd?: SshdOptions;
+  /** Progress lines (the CLI prints them). */
+  log?: (line: string) => void;
+}
+
+/** One node as tests and users see it. */
+export interface LabNodeInfo extends LabNode {
+  sshdPid: number | undefined;
+}
+
+/** What `up` made: written to .lab/lab.json. */
+export interface LabInfo {
+  nodes: LabNodeInfo[];
+  user: string;
+  privateKey: string;
+  knownHosts: string;
+  inventory: string;
+  /** The artifact HTTP server (stand-in .run, apt repos) when test/lab/artifacts provides one. */
+  artifacts?: ArtifactServer;
+  /** Seconds the last `up` took, and whether it had to build the rootfs cache. */
+  startSeconds: number;
+  builtCache: boolean;
+}
+
+const LAB_JSON = join(LAB_DIR, 'lab.json');
+const FIRST_PORT = 2221;
+
+/** The running lab as recorded in .lab/lab.json, or undefined when there is none. */
+export function labInfo(): LabInfo | undefined {
+  if (!existsSync(LAB_JSON)) return undefined;
+  const info = JSON.parse(readFileSync(LAB_JSON, 'utf8')) as LabInfo;
+  for (const node of info.nodes) node.sshdPid = sshdPid(node);
+  return info;
+}
+
+/** Finds a node of the running lab by name. */
+export function labNode(name = 'pve1'): LabNodeInfo {
+  const node = labInfo()?.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`lab: no node ${name}; run \`npm run lab:up\` or startLab()`);
+  return node;
+}
+
+/** Starts (or completes) the lab; idempotent: a second call finds everything in place and returns quickly. */
+export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  return withLock(async () => {
+    await ensurePackages(log);
+    const builtCache = await ensureRootfs(log);
+    const key = await ensureUserKey();
+    const previous = labInfo();
+    const wanted = Math.max(options.nodes ?? 1, previous?.nodes.length ?? 0);
+    const nodes: LabNodeInfo[] = [];
+    for (let i = 1; i <= wanted; i++) {
+      const name = `pve${i}`;
+      const old = previous?.nodes.find((n) => n.name === name);
+      const port = old && nodeExists(old) ? old.port : await freePort(FIRST_PORT + i - 1, nodes.map((n) => n.port));
+      const node = nodePaths(name, port);
+      log(`node ${name}: namespace, devices, sshd on 127.0.0.1:${port}`);
+      await createNamespace(node, options.gpus ?? 2);
+      const changed = await configureNode(node, readFileSync(`${key}.pub`, 'utf8'), options.sshd);
+      if (changed) await stopNodeSshd(node);
+      nodes.push({ ...node, sshdPid: await startNodeSshd(node) });
+    }
+    const artifacts = await startArtifacts(previous?.artifacts, log);
+    const info: LabInfo = {
+      nodes,
+      user: NODE_USER,
+      privateKey: key,
+      knownHosts: join(LAB_DIR, 'known_hosts'),
+      inventory: join(LAB_DIR, 'inventory.yml'),
+      ...(artifacts ? { artifacts } : {}),
+      startSeconds: (Date.now() - started) / 1000,
+      builtCache,
+    };
+    writeFileSync(info.knownHosts, nodes.map((n) => knownHostsLine(n) + '\n').join(''));
+    writeFileSync(info.inventory, renderInventory(info));
+    writeFileSync(LAB_JSON, JSON.stringify(info, null, 2) + '\n');
+    return info;
+  });
+}
+
+/** Removes the whole lab: containers, sshd, servers, namespaces, state dirs; keeps the rootfs cache and the key. */
+export async function stopLab(log: (line: string) => void = () => undefined): Promise<void> {
+  await withLock(async () => {
+    const info = existsSync(LAB_JSON) ? (JSON.parse(readFileSync(LAB_JSON, 'utf8')) as LabInfo) : undefined;
+    await stopArtifacts(info?.artifacts, log);
+    // Every state dir the lab marked, recorded or not (a crashed `up` leaves no lab.json).
+    const names = existsSync(STATE_ROOT)
+      ? readdirSync(STATE_ROOT).filter((d) => existsSync(join(STATE_ROOT, d, NODE_MARKER)))
+      : [];
+    for (const name of names) {
+      log(`node ${name}: stopping containers and sshd, removing ${join(STATE_ROOT, name)}`);
+      await destroyNode(nodePaths(name, 0));
+    }
+    for (const f of ['lab.json', 'inventory.yml', 'known_hosts']) rmSync(join(LAB_DIR, f), { force: true });
+  });
+}
+
+/** Fault hook: stops node `name`'s sshd (with `sessions`, also cuts its open connections). */
+export async function stopSshd(name: string, options: { sessions?: boolean } = {}): Promise<void> {
+  await stopNodeSshd(labNode(name), options);
+}
+
+/** Fault hook: starts node `name`'s sshd again (same port, same host key). */
+export async function startSshd(name: string): Promise<number> {
+  return startNodeSshd(labNode(name));
+}
+
+/** Runs `pct ...` on a node as root, directly in its namespace (tests: set-up and checks without SSH). */
+export function pct(name: string, ...args: string[]): Promise<Exec> {
+  return nodeExec(labNode(name), ['/usr/sbin/pct', ...args]);
+}
+
+/** Runs a shell script on a node as root, directly in its namespace. */
+export function onNode(name: string, script: string, ...args: string[]): Promise<Exec> {
+  return nodeExec(labNode(name), ['/bin/sh', '-c', script, 'sh', ...args]);
+}
+
+async function ensurePackages(log: (line: string) => void): Promise<void> {
+  const missing: string[] = [];
+  for (const pkg of LAB_PACKAGES) {
+    const r = await exec('dpkg-query', ['-W', '-f=${Status}', pkg]);
+    if (!r.stdout.includes('install ok installed')) missing.push(pkg);
+  }
+  if (missing.length === 0) return;
+  log(`installing Debian packages: ${missing.join(' ')}`);
+  await must('apt-get', ['install', '-y', '--no-install-recommends', ...missing]);
+}
+
+/** The user key phoenix logs in with (.lab/id_ed25519), generated once and kept across up/down. */
+async function ensureUserKey(): Promise<string> {
+  mkdirSync(LAB_DIR, { recursive: true });
+  const key = join(LAB_DIR, 'id_ed25519');
+  if (!existsSync(key)) await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'phoenix-lab-user', '-f', key]);
+  return key;
+}
+
+async function freePort(from: number, taken: number[]): Promise<number> {
+  for (let port = from; port < from + 200; port++) {
+    if (!taken.includes(port) && !(await portOpen(port))) return port;
+  }
+  throw new Error(`lab: no free port from ${from}`);
+}
+
+/** One lab operation at a time on this machine (tests and `npm run lab:*` may overlap). */
+async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(STATE_ROOT, { recursive: true });
+  const lock = join(STATE_ROOT, '.lock');
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const holder = Number(readFileSyncSafe(join(lock, 'pid')));
+      if (holder && !existsSync(`/proc/${holder}`)) rmSync(lock, { recursive: true, force: true });
+      else if (i > 3000) throw new Error(`lab: ${lock} held by pid ${holder}`);
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function readFileSyncSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}

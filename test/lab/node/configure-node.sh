@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs inside a lab node (its namespace, as root) at every `lab up`; idempotent. Everything it writes lands in the
+# node's overlay (<state>/upper), never on this machine's real /etc or /usr.
+# Usage: configure-node.sh <state dir> <node name> <login account>
+set -eu
+S=$1 NAME=$2 ACCOUNT=$3
+mkdir -p /etc/phoenix-lab /run/sshd /run/lock/lxc "/etc/pve/nodes/$NAME/lxc"
+# As on Proxmox: /etc/pve/lxc and /etc/pve/local point at this node's directory.
+ln -sfn "nodes/$NAME/lxc" /etc/pve/lxc
+ln -sfn "nodes/$NAME" /etc/pve/local
+install -m 0644 "$S/shared/node.env" /etc/phoenix-lab/node.env
+install -m 0755 "$S/shared/pct" /usr/sbin/pct
+# A uid-0 alias with /bin/sh: a Proxmox node is administered as root, but root's ~/.bashrc on this machine runs
+# `pyenv init` (+0.66 s per command). '*' = no password but not locked (sshd refuses '!' accounts without PAM).
+if ! getent passwd "$ACCOUNT" >/dev/null; then
+  useradd -o -u 0 -g 0 -M -d /root -s /bin/sh -c "phoenix lab root alias" "$ACCOUNT"
+fi
+usermod -p '*' "$ACCOUNT"
+grep -q " $NAME\$" /etc/hosts || printf '127.0.1.1 %s\n' "$NAME" >>/etc/hosts
+[ -f "$S/shared/ssh_host_ed25519_key" ] ||
+  ssh-keygen -q -t ed25519 -N '' -C "phoenix-lab-$NAME" -f "$S/shared/ssh_host_ed25519_key"
