@@ -67,7 +67,7 @@ sign_release() { # dir with Release
 
 # --- packages ---------------------------------------------------------------------------------
 STAGE=""
-pkg_begin() { STAGE="$(mktemp -d)"; mkdir -p "$STAGE/DEBIAN"; }
+pkg_begin() { STAGE="$(mktemp -d)"; chmod 0755 "$STAGE"; mkdir -p "$STAGE/DEBIAN"; }
 pkg_file() { # path mode content
     mkdir -p "$(dirname "$STAGE$1")"
     printf '%s' "$3" > "$STAGE$1"
