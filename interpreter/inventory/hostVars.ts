@@ -5,12 +5,15 @@ import { LOCALHOST_NAMES, type Inventory, type InventoryGroup, type InventoryHos
 
 /**
  * The inventory host, or the implicit local host ansible-core creates when a pattern names `localhost` (or
- * 127.0.0.1, ::1) that the inventory lacks: it is in no group and connects locally.
+ * 127.0.0.1, ::1) that the inventory lacks: it is in no group and connects locally. As in ansible-core there is one
+ * local host: the first localhost-like inventory host, else the first implicit one made.
  * Returns undefined for any other unknown name.
  */
 export function findHost(inv: Inventory, name: string): InventoryHost | undefined {
-  const host = inv.hosts.get(name) ?? inv.implicitHosts.get(name);
+  const host = inv.hosts.get(name);
   if (host || !LOCALHOST_NAMES.includes(name)) return host;
+  const existing = [...inv.hosts.values()].find((h) => LOCALHOST_NAMES.includes(h.name)) ?? inv.implicitHosts.values().next().value;
+  if (existing) return existing;
   const implicit: InventoryHost = { name, vars: { ansible_connection: 'local' }, varPositions: {}, groups: [], implicit: true };
   inv.implicitHosts.set(name, implicit);
   return implicit;
@@ -57,13 +60,14 @@ export function hostVars(inv: Inventory, name: string): Record<string, unknown> 
  */
 export function magicVars(inv: Inventory, name: string): Record<string, unknown> {
   const host = requireHost(inv, name);
-  const isAddress = /^\d+\.\d+\.\d+\.\d+$/.test(name) || name.includes(':');
+  const hostname = host.name;
+  const isAddress = /^\d+\.\d+\.\d+\.\d+$/.test(hostname) || hostname.includes(':');
   const groups: Record<string, string[]> = {};
   for (const g of inv.groups.keys()) groups[g] = groupHosts(inv, g);
   const magic: Record<string, unknown> = {
-    inventory_hostname: name,
-    inventory_hostname_short: isAddress ? name : name.split('.')[0],
-    group_names: host.implicit ? [] : [...hostGroups(inv, name)].filter((g) => g !== 'all').sort(),
+    inventory_hostname: hostname,
+    inventory_hostname_short: isAddress ? hostname : hostname.split('.')[0],
+    group_names: host.implicit ? [] : [...hostGroups(inv, hostname)].filter((g) => g !== 'all').sort(),
     groups,
   };
   if (host.source) {

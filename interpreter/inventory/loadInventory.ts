@@ -1,6 +1,7 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ErrorList, PhoenixError } from '../errors.js';
+import { fnmatchToRegExp } from './fnmatch.js';
 import { emptyInventory, reconcileInventory } from './graph.js';
 import { parseInventoryFile } from './parseInventoryFile.js';
 import { LOCALHOST_NAMES, type Inventory } from './types.js';
@@ -12,6 +13,11 @@ export interface LoadInventoryOptions {
    * inventory-adjacent ones, found beside each source automatically). Later directories win.
    */
   varsDirs?: string[];
+  /**
+   * Entry names to skip inside directory sources (fnmatch globs, like ansible's INVENTORY_IGNORE_PATTERNS), e.g. the
+   * JSON configuration kept beside the inventory: `['phoenix_*.json']`. Explicit file sources are always read.
+   */
+  ignore?: string[];
 }
 
 /** Inventory files in a directory source: ansible skips these names wherever they are. */
@@ -34,7 +40,8 @@ export function loadInventory(sources: string[], options: LoadInventoryOptions, 
       continue;
     }
     found.push({ source, stats });
-    for (const file of stats.isDirectory() ? inventoryFilesIn(source) : [source]) parseInventoryFile(inv, file, errors);
+    const ignore = (options.ignore ?? []).map(fnmatchToRegExp);
+    for (const file of stats.isDirectory() ? inventoryFilesIn(source, ignore) : [source]) parseInventoryFile(inv, file, errors);
   }
   reconcileInventory(inv);
   const names = { hosts: [...inv.hosts.keys(), ...LOCALHOST_NAMES], groups: [...inv.groups.keys()] };
@@ -54,13 +61,13 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 /** ansible-core's directory source walk: sorted, recursive, skipping hidden entries and vars folders. */
-function inventoryFilesIn(dir: string): string[] {
+function inventoryFilesIn(dir: string, ignore: RegExp[]): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(dir).sort()) {
-    if (entry.startsWith('.') || SKIPPED_NAMES.has(entry)) continue;
+    if (entry.startsWith('.') || SKIPPED_NAMES.has(entry) || ignore.some((re) => re.test(entry))) continue;
     const path = join(dir, entry);
     const stats = statOrUndefined(path);
-    if (stats?.isDirectory()) files.push(...inventoryFilesIn(path));
+    if (stats?.isDirectory()) files.push(...inventoryFilesIn(path, ignore));
     else if (stats?.isFile() && INVENTORY_EXTENSIONS.has(extname(entry))) files.push(path);
   }
   return files;

@@ -20,6 +20,7 @@ ansible-inventory -i vars/inventory/hosts.yml --playbook-dir vars/playbook --hos
 ansible-inventory -i multi --list > "$out/multi.list.json"
 ansible-inventory -i multi --graph > "$out/multi.graph.txt"
 ansible-inventory -i lab/hosts.yml -i multi/20-containers.yaml --list > "$out/two-sources.list.json"
+ansible-inventory -i string-sections.yml --graph > "$out/string-sections.graph.txt"
 
 # Host patterns: one JSON object {"PATTERN" or "PATTERN<TAB>LIMIT": [hosts in ansible's order]}.
 # `ansible PATTERN --list-hosts` prints "  hosts (N):" then one host per line.
@@ -43,3 +44,17 @@ ansible-inventory -i lab/hosts.yml -i multi/20-containers.yaml --list > "$out/tw
   printf '\n}\n'
 } > "$out/patterns.json"
 python3 -m json.tool "$out/patterns.json" > /dev/null
+
+# ansible-playbook --list-hosts: a play whose hosts: is a YAML list, with and without --limit.
+for limit in '' 'ct9*:pve2'; do
+  if [ -n "$limit" ]; then set -- --limit "$limit"; else set --; fi
+  ansible-playbook -i lab/hosts.yml play/list-hosts.yml --list-hosts "$@" 2>/dev/null \
+    | sed -n 's/^      \(..*\)$/\1/p' > "$out/play-list-hosts${limit:+.limit}.txt"
+done
+
+# Magic variables from the inventory, and the implicit localhost (connection local, all's vars).
+ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json ansible -i lab/hosts.yml 'all:localhost' -m debug \
+  -a 'msg={{ {"group_names": group_names, "inventory_hostname_short": inventory_hostname_short, "groups": groups, "site": site | default(None), "connection": hostvars[inventory_hostname].ansible_connection | default(None)} }}' 2>/dev/null \
+  | python3 -c 'import json, sys
+tasks = json.load(sys.stdin)["plays"][0]["tasks"][0]["hosts"]
+print(json.dumps({host: result["msg"] for host, result in tasks.items()}, indent=1, sort_keys=True))' > "$out/lab.magic.json"
