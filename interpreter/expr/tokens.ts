@@ -71,7 +71,9 @@ function readString(text: string, at: number, end: number): Token & { length: nu
   let i = at + 1;
   while (i < end && text[i] !== quote) {
     if (text[i] !== '\\' || i + 1 >= end) {
-      value += text[i++];
+      const stop = plainRunEnd(text, i, end, quote);
+      value += text.slice(i, stop);
+      i = stop;
       continue;
     }
     const [decoded, used] = readEscape(text, i, end);
@@ -82,9 +84,16 @@ function readString(text: string, at: number, end: number): Token & { length: nu
   return { kind: 'string', text: value, offset: at, length: i + 1 - at };
 }
 
+/** End of the run of characters from `at` that need no decoding (at least one character). */
+function plainRunEnd(text: string, at: number, end: number, quote: string): number {
+  let i = at + 1;
+  while (i < end && text[i] !== quote && text[i] !== '\\') i++;
+  return i;
+}
+
 function readEscape(text: string, at: number, end: number): [string, number] {
   const next = text[at + 1];
-  if (next in SIMPLE_ESCAPES && Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, next)) {
+  if (Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, next)) {
     return [SIMPLE_ESCAPES[next], 2];
   }
   const hexLength = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
