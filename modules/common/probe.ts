@@ -82,7 +82,8 @@ export function probeCommand(path: string, options: ProbeOptions = {}): string {
     digest,
     options.mime ? shellCommand(raw('file -b --mime-type --mime-encoding --'), path, raw('2>/dev/null || echo -')) : 'echo -',
     options.attributes ? shellCommand(raw('lsattr -vd --'), path, raw('2>/dev/null || echo -')) : 'echo -',
-    shellCommand(raw('if test -L'), path, raw('; then readlink --'), path, raw('; readlink -f --'), path, raw('; fi')),
+    // NUL-terminated: a link target may contain newlines.
+    shellCommand(raw('if test -L'), path, raw(`; then printf '%s\\0%s\\0' "$(readlink --`), path, raw(')" "$(readlink -f --'), path, raw(')"; fi')),
   ].join('\n');
 }
 
@@ -126,9 +127,10 @@ export function parseProbe(path: string, stdout: string): PathInfo | null {
   if (mime) info.mime = { type: mime[1].trim(), charset: mime[2].trim() };
   const attrs = /^(\S+)\s+(\S+)\s/.exec(lines[4] ?? '');
   if (attrs) info.attributes = { version: attrs[1], flags: attrs[2].replace(/-/g, '') };
-  if (lines.length > 6 && lines[5] !== '') {
-    info.linkTarget = lines[5];
-    info.linkSource = lines[6];
+  const link = lines.slice(5).join('\n').split('\0');
+  if (link.length >= 3) {
+    info.linkTarget = link[0];
+    info.linkSource = link[1];
   }
   return info;
 }
