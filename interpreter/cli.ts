@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ErrorListError, PhoenixError } from './errors.js';
 import { parseRunArgs, RUN_HELP } from './cli/args.js';
 import { runCommand, type Output } from './cli/run-command.js';
@@ -65,10 +66,19 @@ async function run(argv: string[], output: Output): Promise<number> {
 }
 
 function reportError(error: unknown, output: Output, color: boolean): number {
+  const options = { color, readSource };
   if (error instanceof PhoenixError || error instanceof ErrorListError) {
-    output.stderr.write(`${formatError(error, { color })}\n`);
+    output.stderr.write(`${formatError(error, options)}\n`);
     return error.exitCode;
   }
-  output.stderr.write(`${formatError(error as Error, { color })}\n`);
+  output.stderr.write(`${formatError(error as Error, options)}\n`);
   return 1;
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

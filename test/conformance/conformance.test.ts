@@ -30,8 +30,8 @@ for (const name of existsSync(casesDir) ? readdirSync(casesDir).sort() : []) {
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
     const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec;
     const listing = expected.stdout !== undefined;
-    const { code, stdout } = await runCase(dir, [...spec.args, ...(listing ? [] : ['--json'])]);
-    assert.is(code, expected.rc, `exit code of ${name}\n${stdout.slice(0, 2000)}`);
+    const { code, stdout, stderr } = await runCase(dir, [...spec.args, ...(listing ? [] : ['--json'])]);
+    assert.is(code, expected.rc, `exit code of ${name}\n${stderr.slice(0, 2000)}${stdout.slice(0, 2000)}`);
     if (listing) {
       assert.equal(normaliseListing(stdout), expected.stdout);
       return;
@@ -43,7 +43,7 @@ for (const name of existsSync(casesDir) ? readdirSync(casesDir).sort() : []) {
   });
 }
 
-async function runCase(dir: string, args: string[]): Promise<{ code: number; stdout: string }> {
+async function runCase(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const work = mkdtempSync(join(tmpdir(), 'phoenix-conf-'));
   cpSync(dir, work, { recursive: true });
   const cwd = process.cwd();
@@ -55,7 +55,7 @@ async function runCase(dir: string, args: string[]): Promise<{ code: number; std
       stdout: { write: (s: string) => { stdout += s; } },
       stderr: { write: (s: string) => { stderr += s; } },
     });
-    return { code, stdout: stdout || stderr };
+    return { code, stdout, stderr };
   } finally {
     process.chdir(cwd);
     rmSync(work, { recursive: true, force: true });
