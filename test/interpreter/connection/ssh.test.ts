@@ -120,6 +120,21 @@ test('pool: concurrent get for one host shares one connect, and one object', asy
   await p2.closeAll();
 });
 
+test('twenty pct containers on one node share its one SSH connection (node commands via sudo)', async () => {
+  const vars: Record<string, Record<string, unknown>> = { pve: sshVars(sshd, TEST_USER) };
+  const cts = Array.from({ length: 20 }, (_, i) => `ct${900 + i}`);
+  for (const [i, ct] of cts.entries()) {
+    vars[ct] = { ansible_connection: 'pct', proxmox_node: 'pve', proxmox_vmid: 900 + i, phoenix_pct_command: 'phoenix-no-such-pct' };
+  }
+  const p2 = poolFor(vars, home);
+  const before = countLog(sshd.logFile, /Accepted publickey for phoenix-test/);
+  const errors = await Promise.all(cts.map(async (ct) => (await p2.get(ct)).run('true').catch((e: Error) => e)));
+  // No pct on this machine: every container's command reached the node and came back as "no pct command".
+  for (const error of errors) assert.match((error as Error).message, 'node pve has no pct command');
+  assert.is(countLog(sshd.logFile, /Accepted publickey for phoenix-test/), before + 1);
+  await p2.closeAll();
+});
+
 test('reconnect() waits for sshd to come back after a restart', async () => {
   const p2 = poolFor({ h: sshVars(sshd, TEST_USER) }, home);
   const ssh = (await p2.get('h')) as SshConnection;
