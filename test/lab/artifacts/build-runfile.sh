@@ -20,12 +20,13 @@ SRC="$HERE/runfile"
 NAME="NVIDIA-Linux-x86_64-$VERSION"
 RUN="$OUTDIR/$NAME.run"
 SUM="$RUN.sha256sum"
+PADMARK="$OUTDIR/.$NAME.pad" # hidden: the server never serves dot files
 PAD_KB="${RUNFILE_PAD_KB:-1024}"
 EPOCH="${SOURCE_DATE_EPOCH:-1735689600}" # fixed mtimes: same inputs give the same bytes
 LABEL="NVIDIA Accelerated Graphics Driver for Linux-x86_64 $VERSION"
 
 up_to_date() {
-    [ -f "$RUN" ] && [ -f "$SUM" ] && [ -f "$RUN.pad" ] && [ "$(cat "$RUN.pad")" = "$PAD_KB" ] || return 1
+    [ -f "$RUN" ] && [ -f "$SUM" ] && [ -f "$PADMARK" ] && [ "$(cat "$PADMARK")" = "$PAD_KB" ] || return 1
     [ -z "$(find "$SRC" "$HERE/build-runfile.sh" -newer "$SUM" -print -quit)" ]
 }
 
@@ -84,7 +85,7 @@ build() {
     chmod 0755 "$RUN.tmp"
     mv -f "$RUN.tmp" "$RUN"
     (cd "$OUTDIR" && sha256sum "$NAME.run" > "$NAME.run.sha256sum.tmp" && mv -f "$NAME.run.sha256sum.tmp" "$NAME.run.sha256sum")
-    echo "$PAD_KB" > "$RUN.pad"
+    echo "$PAD_KB" > "$PADMARK"
 }
 
 if up_to_date; then
