@@ -305,7 +305,9 @@ export class SshConnection implements Connection {
             const refused = /Channel open failure/.test(err.message) && this.client === client;
             return finish(() => reject(refused ? new ChannelRefused(err.message) : this.lost(err)));
           }
-          collect(channel, (result) => finish(() => resolve(result)));
+          collect(channel, (result) => finish(() => (result
+            ? resolve(result)
+            : reject(this.lost(new Error('the channel closed without an exit status (connection dropped?)'))))));
           if (timeoutMs) {
             timer = setTimeout(() => finish(() => {
               killChannel(channel);
@@ -388,7 +390,8 @@ export class SshConnection implements Connection {
   }
 }
 
-function collect(channel: Channel, done: (result: RawResult) => void): void {
+/** Gathers a channel's output; `done(undefined)` when it closed without exit status or signal (link lost). */
+function collect(channel: Channel, done: (result: RawResult | undefined) => void): void {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let code: number | null | undefined;
@@ -399,7 +402,7 @@ function collect(channel: Channel, done: (result: RawResult) => void): void {
     code = c;
     signal = s;
   });
-  channel.on('close', () => done({
+  channel.on('close', () => done(code === undefined && signal === undefined ? undefined : {
     rc: typeof code === 'number' ? code : 128 + (SIGNALS[signal ?? ''] ?? 0),
     stdout: Buffer.concat(out),
     stderr: Buffer.concat(err),

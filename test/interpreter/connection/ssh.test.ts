@@ -135,6 +135,17 @@ test('twenty pct containers on one node share its one SSH connection (node comma
   await p2.closeAll();
 });
 
+test('a connection that drops mid-command is UnreachableError; the next command dials again', async () => {
+  const p2 = poolFor({ h: sshVars(sshd, TEST_USER) }, home);
+  const conn = await p2.get('h');
+  // The shell's parent is this connection's sshd session process: killing it cuts the link under the command.
+  const error = await conn.run('kill -9 $PPID; sleep 5').catch((e: unknown) => e);
+  assert.instance(error, UnreachableError);
+  assert.match((error as Error).message, '127.0.0.1');
+  assert.is((await conn.run('echo again')).stdout, 'again\n');
+  await p2.closeAll();
+});
+
 test('reconnect() waits for sshd to come back after a restart', async () => {
   const p2 = poolFor({ h: sshVars(sshd, TEST_USER) }, home);
   const ssh = (await p2.get('h')) as SshConnection;
