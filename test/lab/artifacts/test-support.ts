@@ -1,0 +1,49 @@
+/** Shared by the artifacts tests: temp dirs, running the real scripts, raw HTTP downloads. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+export const FIXTURES = '/work/shared/fixtures/gpu-h100-ubuntu2404';
+export const FIXTURE_VERSION = '580.159.04';
+
+export interface Ran { rc: number; stdout: string; stderr: string }
+
+/** A fresh temp dir, removed by the returned function. */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `phoenix-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs a command synchronously with extra env; never throws on a non-zero exit. */
+export function sh(cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string): Ran {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, cwd, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { rc: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Download {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Set when the connection ended before Content-Length bytes arrived. */
+  error?: string;
+}
+
+/** GET with node:http, keeping whatever arrived when the server cuts the connection. */
+export function download(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Download> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { headers, method, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      const done = (error?: string): void => resolve({
+        status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts), error,
+      });
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => done());
+      res.on('aborted', () => done('aborted'));
+      res.on('error', (e) => done(e.message));
+    });
+    req.on('error', reject);
+  });
+}
