@@ -155,8 +155,14 @@ function unsupported(op: string, a: unknown, b: unknown): PhoenixError {
   return typeError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
 }
 
+/** Longest string or list `*` may build: `'x' * 10**9` is an error, not an out-of-memory crash. */
+const MAX_REPEAT_LENGTH = 10_000_000;
+
 function repeat(sequence: unknown, times: unknown): unknown {
   if (typeof times !== 'number' || !Number.isInteger(times)) return undefined;
+  if ((typeof sequence === 'string' || Array.isArray(sequence)) && sequence.length * times > MAX_REPEAT_LENGTH) {
+    throw valueError(`repetition result is too large (over ${MAX_REPEAT_LENGTH} items)`);
+  }
   if (typeof sequence === 'string') return sequence.repeat(Math.max(times, 0));
   if (Array.isArray(sequence)) return Array.from({ length: Math.max(times, 0) }, () => sequence).flat();
   return undefined;

@@ -215,7 +215,8 @@ export const filters: CallableTable = {
     acceptsUndefined: true,
     run: (value, [msg]) => {
       if (!(value instanceof Undefined)) return value;
-      throw msg === undefined || msg instanceof Undefined ? value.error() : new PhoenixError('E_UNDEFINED_VAR', pyStr(msg));
+      const message = msg === undefined || msg instanceof Undefined ? `Mandatory variable '${value.path}' not defined.` : pyStr(msg);
+      throw new PhoenixError('E_UNDEFINED_VAR', message);
     },
   },
   bool: { min: 0, max: 0, run: toBool },
@@ -296,7 +297,8 @@ export const filters: CallableTable = {
     kwargs: [...regexKwargs, 'count'],
     run: (v, [p = '', r = ''], kw) => pySub(pyRegex(pyStr(p), kw), pyStr(r), pyStr(v), Number(kw.count ?? 0)),
   },
-  regex_escape: string((s) => s.replace(/[^A-Za-z0-9_]/g, '\\$&')),
+  // Python 3.7+ re.escape: only the characters special in a pattern.
+  regex_escape: string((s) => s.replace(/[()[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]/g, '\\$&')),
   ternary: {
     min: 1,
     max: 3,

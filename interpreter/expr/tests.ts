@@ -10,7 +10,7 @@ type Flag = 'failed' | 'changed' | 'skipped' | 'unreachable';
 
 /**
  * Ansible's tests on a registered result: the key when the result has it, else (a loop result) the items in
- * `results`: changed or failed when any item is, skipped when all are.
+ * `results`: changed or failed when any item is, skipped when all are (as ansible-core's loop result says).
  */
 export function resultFlag(result: unknown, flag: Flag): boolean {
   if (!isMapping(result)) throw typeError(`the '${flag}' test expects a dictionary, got '${typeName(result)}'`);
@@ -19,7 +19,8 @@ export function resultFlag(result: unknown, flag: Flag): boolean {
   const items = ownValue(result, 'results').value;
   if (!Array.isArray(items) || flag === 'unreachable') return false;
   const flagged = (item: unknown) => isMapping(item) && resultFlag(item, flag);
-  return flag === 'skipped' ? items.length > 0 && items.every(flagged) : items.some(flagged);
+  // An empty loop is skipped: ansible-core registers `skipped: true, skipped_reason: 'No items in the list'`.
+  return flag === 'skipped' ? items.every(flagged) : items.some(flagged);
 }
 
 function predicate(run: (value: unknown) => boolean): Callable {
@@ -61,7 +62,8 @@ const version: Callable = {
   run: (value, [other, op], kwargs) => {
     const name = pyStr(op ?? kwargs.operator ?? 'eq');
     if (!Object.prototype.hasOwnProperty.call(VERSION_OPS, name)) throw valueError(`invalid version operator '${name}'`);
-    return VERSION_OPS[name](compareVersions(pyStr(value), pyStr(other)));
+    const ordering = !['==', '=', 'eq', '!=', '<>', 'ne'].includes(name);
+    return VERSION_OPS[name](compareVersions(pyStr(value), pyStr(other), kwargs.strict === true, ordering));
   },
 };
 

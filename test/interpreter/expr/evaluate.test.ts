@@ -37,7 +37,7 @@ const UNDEFINED_USES: ErrorCase[] = [
   ['nums[missing:]', 'E_UNDEFINED_VAR', 6],
   ['s.startswith(missing)', 'E_UNDEFINED_VAR', 14],
   ['missing.startswith("a")', 'E_UNDEFINED_VAR', 1],
-  ['missing | mandatory', 'E_UNDEFINED_VAR', 11, "'missing' is undefined"],
+  ['missing | mandatory', 'E_UNDEFINED_VAR', 11, "Mandatory variable 'missing' not defined."],
   ["missing | mandatory('set gpu_model')", 'E_UNDEFINED_VAR', 11, 'set gpu_model'],
 ];
 errorTable('using an undefined value is E_UNDEFINED_VAR naming the missing path, at its column', UNDEFINED_USES);
@@ -50,6 +50,8 @@ const TYPE_ERRORS: ErrorCase[] = [
   ["n - 'x'", 'E_EXPR_TYPE', 3],
   ['s * 1.5', 'E_EXPR_TYPE', 3],
   ['1 / 0', 'E_EXPR_VALUE', 3, 'division by zero'],
+  ["'x' * 10 ** 9", 'E_EXPR_VALUE', 5, 'too large'],
+  ['[0] * 10 ** 9', 'E_EXPR_VALUE', 5, 'too large'],
   ['n // 0', 'E_EXPR_VALUE', 3],
   ['n % zero', 'E_EXPR_VALUE', 3],
   ["- 'x'", 'E_EXPR_TYPE', 1, 'bad operand type for unary -'],
@@ -66,6 +68,8 @@ const TYPE_ERRORS: ErrorCase[] = [
   ['nums[1:2:0]', 'E_EXPR_VALUE', 1],
   ['nums[1.5:]', 'E_EXPR_TYPE', 1],
   ["n is version('1', '~~')", 'E_EXPR_VALUE', 6],
+  ["'1.0rc1' is version('1.0.1', '<')", 'E_EXPR_VALUE', 13, "not supported between instances of 'str' and 'int'"],
+  ["'1.x' is version('1.0', '<', strict=true)", 'E_EXPR_VALUE', 10, 'invalid version number'],
   ['n is failed', 'E_EXPR_TYPE', 6, 'expects a dictionary'],
   ["nums | select('nope_' ~ 'x') | list", 'E_EXPR_UNKNOWN_TEST', 8],
   ["nums | map('x' ~ 'y')", 'E_EXPR_UNKNOWN_FILTER', 8],
