@@ -69,6 +69,14 @@ async function expectFiles(dir: string, files: Record<string, FileSpec | null>, 
   }
 }
 
+/** The `after` text check mode showed for a file is what the real run wrote (state diffs of `file` are JSON). */
+async function expectPredictedContent(checked: Outcome, label: string): Promise<void> {
+  for (const diff of checked.diffs) {
+    if (diff.after.startsWith('{\n    "')) continue;
+    assert.is(await readFile(diff.path, 'utf8'), diff.after, `${label}: check mode predicted the content of ${diff.path}`);
+  }
+}
+
 function checkOutcome(got: Outcome, want: Case['expect'], label: string): void {
   assert.is(got.status, want.status, `${label}: status (msg: ${got.msg}, reason: ${got.reason})`);
   if (want.reason !== undefined) assert.is(got.reason, want.reason, `${label}: reason`);
@@ -100,6 +108,7 @@ async function runCase(file: string, spec: Case): Promise<void> {
     if (got.status === 'changed' || got.status === 'ok') {
       assert.equal(checked.changes.map((x) => x.summary), got.changes.map((x) => x.summary), `${file}: check mode predicted the changes`);
     }
+    if (got.status === 'changed') await expectPredictedContent(checked, file);
     if (c.expect.files) await expectFiles(dir, c.expect.files, file);
     else if (got.status !== 'changed') assert.equal(await snapshotTree(dir), before, `${file}: nothing changed`);
     if (got.status === 'changed' && c.idempotent !== false) {
