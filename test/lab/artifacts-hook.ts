@@ -1,45 +1,59 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildArtifacts, type AptManifest } from './artifacts/index.js';
 import { portOpen } from './node.js';
-import { LAB_DIR, REPO_ROOT } from './paths.js';
+import { CACHE_DIR, LAB_DIR, REPO_ROOT } from './paths.js';
 
-/** The artifact HTTP server (stand-in NVIDIA .run, signed apt repos) built in test/lab/artifacts by its owner. */
+/** The artifact HTTP server (stand-in NVIDIA .run, signed apt repos; built by test/lab/artifacts), as the lab runs it. */
 export interface ArtifactServer {
   url: string;
   port: number;
   pid: number;
+  /** Served directory (kept in the cache dir: the build scripts skip what is up to date). */
+  root: string;
+  /** Driver version -> URL of its stand-in .run (checksum: same URL + ".sha256sum"). */
+  runfileUrls: Record<string, string>;
+  apt: AptManifest;
 }
 
 const SERVER = join(REPO_ROOT, 'dist', 'test', 'lab', 'artifacts', 'server.js');
-const PORT = 2280;
+/** Fixed, because the URL is baked into the cuda-keyring-like package's .list. */
+export const ARTIFACTS_PORT = 2280;
+/** The example config's driver and the real H100 fixture's driver. */
+export const DEFAULT_DRIVER_VERSIONS = ['580.76.05', '580.159.04'];
 
 /**
- * Starts the artifact server when test/lab/artifacts provides one (dist/test/lab/artifacts/server.js), detached so it
- * outlives `lab up`; reuses a running one. Returns undefined when there is no server yet.
+ * Builds (incrementally) and starts the artifact server, detached so it outlives `lab up`; reuses a running one.
+ * Containers reach it on 127.0.0.1 too (they share the node's network).
  */
-export async function startArtifacts(previous: ArtifactServer | undefined, log: (line: string) => void): Promise<ArtifactServer | undefined> {
-  if (previous && existsSync(`/proc/${previous.pid}`) && (await portOpen(previous.port))) return previous;
+export async function startArtifacts(previous: ArtifactServer | undefined, versions: string[],
+  log: (line: string) => void): Promise<ArtifactServer | undefined> {
   if (!existsSync(SERVER)) return undefined;
-  log(`artifact server: ${SERVER} on 127.0.0.1:${PORT}`);
+  const url = `http://127.0.0.1:${ARTIFACTS_PORT}`;
+  log(`artifacts: stand-in .run ${versions.join(', ')} and signed apt repos in ${join(CACHE_DIR, 'artifacts')}`);
+  const built = await buildArtifacts({ outDir: join(CACHE_DIR, 'artifacts'), versions, baseUrl: url });
+  const base = { url, port: ARTIFACTS_PORT, root: built.root, runfileUrls: built.runfileUrls, apt: built.apt };
+  if (previous && existsSync(`/proc/${previous.pid}`) && (await portOpen(ARTIFACTS_PORT))) {
+    return { ...base, pid: previous.pid };
+  }
+  if (await portOpen(ARTIFACTS_PORT)) throw new Error(`lab: port ${ARTIFACTS_PORT} is taken by another program`);
+  log(`artifacts: serving ${built.root} on ${url}`);
   const out = openSync(join(LAB_DIR, 'artifacts-server.log'), 'a');
-  const child = spawn(process.execPath, [SERVER, '--port', String(PORT)], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, PHOENIX_LAB_HTTP_PORT: String(PORT) },
-  });
+  const child = spawn(process.execPath, [SERVER, '--root', built.root, '--port', String(ARTIFACTS_PORT), '--host',
+    '127.0.0.1', '--port-file', join(LAB_DIR, 'artifacts.port')], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   for (let i = 0; i < 100; i++) {
-    if (await portOpen(PORT)) return { url: `http://127.0.0.1:${PORT}`, port: PORT, pid: child.pid ?? 0 };
+    if (await portOpen(ARTIFACTS_PORT)) return { ...base, pid: child.pid ?? 0 };
     await new Promise((res) => setTimeout(res, 50));
   }
-  throw new Error(`lab: artifact server did not listen on ${PORT}; see ${join(LAB_DIR, 'artifacts-server.log')}`);
+  throw new Error(`lab: artifact server did not listen on ${ARTIFACTS_PORT}; see ${join(LAB_DIR, 'artifacts-server.log')}`);
 }
 
 /** Stops the artifact server the lab started. */
 export async function stopArtifacts(server: ArtifactServer | undefined, log: (line: string) => void): Promise<void> {
   if (!server || !existsSync(`/proc/${server.pid}`)) return;
-  log(`artifact server: stopping pid ${server.pid}`);
+  log(`artifacts: stopping the server (pid ${server.pid})`);
   try {
     process.kill(server.pid, 'SIGTERM');
   } catch {

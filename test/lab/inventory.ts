@@ -10,6 +10,7 @@ export function renderInventory(info: Pick<LabInfo, 'nodes' | 'user' | 'privateK
     `        ansible_ssh_private_key_file: ${info.privateKey}`,
     `        phoenix_known_hosts_file: ${info.knownHosts}`,
     ...(info.artifacts ? [`        phoenix_lab_artifacts_url: ${info.artifacts.url}`] : []),
+    ...Object.entries(info.artifacts?.runfileUrls ?? {}).map(([v, u]) => `        # stand-in driver ${v}: ${u}`),
   ];
   return [
     '# phoenix lab inventory, written by `npm run lab:up` (test/lab/cli.ts); removed by `npm run lab:down`.',

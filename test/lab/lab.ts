@@ -8,7 +8,7 @@ import {
 } from './node.js';
 import { LAB_DIR, NODE_MARKER, STATE_ROOT } from './paths.js';
 import { ensureRootfs } from './rootfs.js';
-import { startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
+import { DEFAULT_DRIVER_VERSIONS, startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
 
 /** Debian packages the lab runs on (installed by `up` when missing). */
 export const LAB_PACKAGES = ['lxc', 'debootstrap', 'openssh-server', 'makeself', 'apt-utils', 'gnupg', 'dpkg-dev', 'uidmap'];
@@ -20,6 +20,8 @@ export interface LabOptions {
   /** GPUs per node (/dev/nvidia0..N-1). Default 2, as the example config assigns "0,1". */
   gpus?: number;
   sshd?: SshdOptions;
+  /** Driver versions the artifact server offers as stand-in .run files. */
+  driverVersions?: string[];
   /** Progress lines (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -74,8 +76,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
     const nodes: LabNodeInfo[] = [];
     for (let i = 1; i <= wanted; i++) {
       const name = `pve${i}`;
-      const old = previous?.nodes.find((n) => n.name === name);
-      const port = old && nodeExists(old) ? old.port : await freePort(FIRST_PORT + i - 1, nodes.map((n) => n.port));
+      const port = configuredPort(name) ?? await freePort(FIRST_PORT + i - 1, nodes.map((n) => n.port));
       const node = nodePaths(name, port);
       log(`node ${name}: namespace, devices, sshd on 127.0.0.1:${port}`);
       await createNamespace(node, options.gpus ?? 2);
@@ -83,7 +84,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
       if (changed) await stopNodeSshd(node);
       nodes.push({ ...node, sshdPid: await startNodeSshd(node) });
     }
-    const artifacts = await startArtifacts(previous?.artifacts, log);
+    const artifacts = await startArtifacts(previous?.artifacts, options.driverVersions ?? DEFAULT_DRIVER_VERSIONS, log);
     const info: LabInfo = {
       nodes,
       user: NODE_USER,
@@ -94,9 +95,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
       startSeconds: (Date.now() - started) / 1000,
       builtCache,
     };
-    writeFileSync(info.knownHosts, nodes.map((n) => knownHostsLine(n) + '\n').join(''));
-    writeFileSync(info.inventory, renderInventory(info));
-    writeFileSync(LAB_JSON, JSON.stringify(info, null, 2) + '\n');
+    writeLabFiles(info);
     return info;
   });
 }
@@ -116,6 +115,24 @@ export async function stopLab(log: (line: string) => void = () => undefined): Pr
     }
     for (const f of ['lab.json', 'inventory.yml', 'known_hosts']) rmSync(join(LAB_DIR, f), { force: true });
   });
+}
+
+/** Removes one node (containers, sshd, namespace, state) and rewrites lab.json, known_hosts and the inventory. */
+export async function removeNode(name: string): Promise<void> {
+  await withLock(async () => {
+    const info = labInfo();
+    const node = info?.nodes.find((n) => n.name === name);
+    if (!info || !node) return;
+    await destroyNode(node);
+    info.nodes = info.nodes.filter((n) => n.name !== name);
+    writeLabFiles(info);
+  });
+}
+
+function writeLabFiles(info: LabInfo): void {
+  writeFileSync(info.knownHosts, info.nodes.map((n) => knownHostsLine(n) + '\n').join(''));
+  writeFileSync(info.inventory, renderInventory(info));
+  writeFileSync(LAB_JSON, JSON.stringify(info, null, 2) + '\n');
 }
 
 /** Fault hook: stops node `name`'s sshd (with `sessions`, also cuts its open connections). */
@@ -155,6 +172,14 @@ async function ensureUserKey(): Promise<string> {
   const key = join(LAB_DIR, 'id_ed25519');
   if (!existsSync(key)) await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'phoenix-lab-user', '-f', key]);
   return key;
+}
+
+/** The port of an existing node (its sshd_config survives a lost lab.json). */
+function configuredPort(name: string): number | undefined {
+  const node = nodePaths(name, 0);
+  if (!nodeExists(node) || !existsSync(node.sshdConfig)) return undefined;
+  const m = /^Port (\d+)$/m.exec(readFileSync(node.sshdConfig, 'utf8'));
+  return m ? Number(m[1]) : undefined;
 }
 
 async function freePort(from: number, taken: number[]): Promise<number> {
