@@ -214,17 +214,22 @@ async function planHard(ctx: ModuleContext, t: Target, args: FileArgs): Promise<
   let relink = false;
   if (t.prev === 'absent') relink = true;
   else if (t.prev === 'link') relink = t.info!.linkTarget !== src;
-  else if (t.prev === 'hard' || t.prev === 'file') {
+  else if (t.prev === 'hard') {
     relink = srcInfo !== null && !(srcInfo.inode === t.info!.inode && srcInfo.dev === t.info!.dev);
-    if (relink && !args.force) {
-      throw new ModuleFailure(t.prev === 'hard' ? 'Cannot link, different hard link exists at destination' : 'Cannot link, file exists at destination', { dest: t.path, src });
-    }
+    if (relink && !args.force) throw new ModuleFailure('Cannot link, different hard link exists at destination', { dest: t.path, src });
+  } else if (t.prev === 'file') {
+    // Ansible does not compare inodes of a single-link file: it is always replaced, and only with force.
+    relink = true;
+    if (!args.force) throw new ModuleFailure('Cannot link, file exists at destination', { dest: t.path, src });
   } else throw new ModuleFailure(`Cannot link: ${t.path} is a directory`, { dest: t.path, src });
   const work: FileWork = { commands: [] };
   const changes: Change[] = [];
   if (relink) {
     changes.push({ summary: `hard link ${t.path} to ${src}`, diff: stateDiff(t.path, { state: t.prev }, { state: 'hard' }) });
-    work.commands.push({ command: shellCommand('ln', '-f', '--', src!, t.path), what: `linking ${t.path}` });
+    // Link to a temp name, then rename over the path: atomic, and works when src already is the path.
+    const temp = posix.join(posix.dirname(t.path), `.${posix.basename(t.path)}.phoenix-link`);
+    const command = `${shellCommand('ln', '-f', '--', src!, temp)} && ${shellCommand('mv', '-f', '--', temp, t.path)}`;
+    work.commands.push({ command, what: `linking ${t.path}` });
   }
   const attrBase = relink ? srcInfo : t.info;
   const delta = attributeDelta(attrBase, args);
