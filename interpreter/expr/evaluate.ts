@@ -94,22 +94,18 @@ function dictKey(key: unknown): string {
   throw typeError(`unhashable type: '${typeName(key)}'`);
 }
 
-/** Python-like path text for messages: `result.stdout`, `items[0]`, `d['some key']`. */
+/** One step of a path in messages: `.stdout`, `[0]`, `["some key"]`. */
+function pathStep(key: unknown): string {
+  if (typeof key === 'string' && /^[A-Za-z_]\w*$/.test(key)) return `.${key}`;
+  return typeof key === 'string' || typeof key === 'number' ? `[${JSON.stringify(key)}]` : `[${pyStr(key)}]`;
+}
+
+/** Python-like path text for messages: `result.stdout`, `items[0]`, `d["some key"]`; `(...)` for computed bases. */
 function describePath(expr: Expr): string {
-  switch (expr.kind) {
-    case 'name':
-      return expr.name;
-    case 'attr':
-      return `${describePath(expr.object)}.${expr.name}`;
-    case 'index': {
-      const key = expr.index.kind === 'literal' ? expr.index.value : undefined;
-      const base = describePath(expr.object);
-      if (typeof key === 'string' && /^[A-Za-z_]\w*$/.test(key)) return `${base}.${key}`;
-      return typeof key === 'string' || typeof key === 'number' ? `${base}[${JSON.stringify(key)}]` : `${base}[...]`;
-    }
-    default:
-      return '(expression)';
-  }
+  if (expr.kind === 'name') return expr.name;
+  if (expr.kind === 'attr') return describePath(expr.object) + pathStep(expr.name);
+  if (expr.kind === 'index' && expr.index.kind === 'literal') return describePath(expr.object) + pathStep(expr.index.value);
+  return '(...)';
 }
 
 /** `a.b` and `a[k]`: a missing key yields Undefined; access on Undefined stays the same Undefined (Ansible). */
@@ -118,7 +114,7 @@ function access(expr: Expr & { kind: 'attr' | 'index' }, scope: Scope): unknown 
   if (object instanceof Undefined) return object;
   const key = expr.kind === 'attr' ? expr.name : value(expr.index, scope);
   const found = getItem(object, typeof key === 'boolean' ? Number(key) : key);
-  return found.found ? found.value : new Undefined(describePath(expr));
+  return found.found ? found.value : new Undefined(describePath(expr.object) + pathStep(key));
 }
 
 function sliceBound(expr: Expr | undefined, scope: Scope): number | undefined {

@@ -40,23 +40,24 @@ export function tokenize(text: string, start = 0, end = text.length): Token[] {
       at = Math.min(SPACE.lastIndex, end);
       continue;
     }
-    const token = readToken(text, at, end);
+    const { length, ...token } = readToken(text, at, end);
     tokens.push(token);
-    at = token.offset + token.length;
+    at += length;
   }
   tokens.push({ kind: 'end', text: '', offset: end });
-  return tokens.map(({ kind, text: t, offset }) => ({ kind, text: t, offset }));
+  return tokens;
 }
 
 function readToken(text: string, at: number, end: number): Token & { length: number } {
   const char = text[at];
   if (char === "'" || char === '"') return readString(text, at, end);
-  for (const [regex, kind] of [[NAME, 'name'], [NUMBER, 'int']] as const) {
+  const regex = /[A-Za-z_]/.test(char) ? NAME : /\d/.test(char) ? NUMBER : undefined;
+  if (regex) {
     regex.lastIndex = at;
     const match = regex.exec(text);
     if (match && regex.lastIndex <= end) {
-      const isFloat = kind === 'int' && (match[2] !== undefined || match[3] !== undefined);
-      return { kind: isFloat ? 'float' : kind, text: match[0], offset: at, length: match[0].length };
+      const kind = regex === NAME ? 'name' : match[2] !== undefined || match[3] !== undefined ? 'float' : 'int';
+      return { kind, text: match[0], offset: at, length: match[0].length };
     }
   }
   const op = OPERATORS.find((candidate) => text.startsWith(candidate, at) && at + candidate.length <= end);
