@@ -45,11 +45,11 @@ ansible-inventory -i string-sections.yml --graph > "$out/string-sections.graph.t
 } > "$out/patterns.json"
 python3 -m json.tool "$out/patterns.json" > /dev/null
 
-# ansible-playbook --list-hosts: a play whose hosts: is a YAML list, with and without --limit.
+# ansible-playbook --list-hosts: a play whose hosts: is a YAML list, with and without --limit (it prints a set: sorted here).
 for limit in '' 'ct9*:pve2'; do
   if [ -n "$limit" ]; then set -- --limit "$limit"; else set --; fi
   ansible-playbook -i lab/hosts.yml play/list-hosts.yml --list-hosts "$@" 2>/dev/null \
-    | sed -n 's/^      \(..*\)$/\1/p' > "$out/play-list-hosts${limit:+.limit}.txt"
+    | sed -n 's/^      \(..*\)$/\1/p' | sort > "$out/play-list-hosts${limit:+.limit}.txt"
 done
 
 # Magic variables from the inventory, and the implicit localhost (connection local, all's vars).
