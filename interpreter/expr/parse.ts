@@ -388,7 +388,8 @@ class Parser {
     let call: CallArgs = { args: [], kwargs: [] };
     if (this.isOp('(')) return this.makeTest(subject, token, negated, this.parseCallArgs(test, token));
     const next = this.peek();
-    if (TEST_ARG_START.has(next.kind) && !(next.kind === 'name' && KEYWORDS.has(next.text))) {
+    const startsArg = TEST_ARG_START.has(next.kind) || this.isOp('[') || this.isOp('{');
+    if (startsArg && !(next.kind === 'name' && KEYWORDS.has(next.text))) {
       call = { args: [this.parsePostfix(this.parsePrimary())], kwargs: [] };
     }
     return this.makeTest(subject, token, negated, this.checkArgs(test, token, call));
