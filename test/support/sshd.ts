@@ -21,6 +21,8 @@ export interface TestSshd {
   restart(): Promise<void>;
   /** New host key, sshd restarted; resolves to the new known_hosts line. */
   regenerateHostKey(): Promise<string>;
+  /** Stops sshd and removes its directory (keys, config, log). */
+  cleanup(): Promise<void>;
 }
 
 export const TEST_USER = 'phoenix-test';
@@ -135,6 +137,10 @@ export async function startSshd(): Promise<TestSshd> {
       sshd.knownHostsLine = line();
       await sshd.restart();
       return sshd.knownHostsLine;
+    },
+    cleanup: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return sshd;

@@ -1,12 +1,15 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
 import type { TestSshd } from '../../support/sshd.js';
 
+const scratch = mkdtempSync(join(tmpdir(), 'phoenix-conn-test-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
 /** A temporary HOME with `.ssh/known_hosts` (optional lines) and an empty `.ssh/config`. */
 export function tempHome(knownHosts: string[] = [], sshConfig = ''): string {
-  const home = mkdtempSync(join(tmpdir(), 'phoenix-home-'));
+  const home = mkdtempSync(join(scratch, 'home-'));
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh', 'known_hosts'), knownHosts.map((l) => `${l}\n`).join(''));
   writeFileSync(join(home, '.ssh', 'config'), sshConfig);

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ function newKey(name: string, type = 'ed25519'): { type: string; b64: string; bl
   const [keyType, b64] = readFileSync(`${path}.pub`, 'utf8').split(/\s+/);
   return { type: keyType, b64, blob: Buffer.from(b64, 'base64'), pub: `${path}.pub` };
 }
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 const a = newKey('a');
 const b = newKey('b');
 const r = newKey('r', 'rsa');

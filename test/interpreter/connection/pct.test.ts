@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { LocalConnection } from '../../../interpreter/connection/local.js';
 import { shellCommand } from '../../../interpreter/connection/quote.js';
@@ -74,6 +74,7 @@ test('get: base64 of the file, or exit 3 with a marker when missing (inner scrip
   const present = await sh.run((await argv(pctGetCommand(901, file)))[6]);
   assert.ok(Buffer.from(present.stdout, 'base64').equals(binary));
   const missing = await sh.run((await argv(pctGetCommand(901, `${file}.nope`)))[6]);
+  rmSync(file);
   assert.is(missing.rc, 3);
   assert.match(missing.stderr, 'phoenix: no such file');
 });

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJumpHop, resolveSshConfig, splitDirective } from '../../../interpreter/connection/ssh-config.js';
@@ -8,8 +8,11 @@ import { sshSettingsFor } from '../../../interpreter/connection/pool.js';
 
 const test = suite('ssh_config');
 
+const scratch = mkdtempSync(join(tmpdir(), 'phoenix-sshcfg-'));
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
 function home(config: string, extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'phoenix-sshcfg-'));
+  const dir = mkdtempSync(join(scratch, 'home-'));
   mkdirSync(join(dir, '.ssh'));
   writeFileSync(join(dir, '.ssh', 'config'), config);
   for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, '.ssh', name), text);

@@ -19,7 +19,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await sshd.stop();
+  await sshd.cleanup();
 });
 
 /** `ssh-keygen -l` of a public key file: the fingerprint format OpenSSH itself prints. */

@@ -25,7 +25,7 @@ test.before(async () => {
 
 test.after(async () => {
   await pool.closeAll();
-  await sshd.stop();
+  await sshd.cleanup();
 });
 
 test('a command gives rc, stdout and stderr; a non-zero rc is data', async () => {
