@@ -138,4 +138,5 @@ def dumps(doc):
     return '{\n' + ',\n'.join(parts) + '\n}\n'
 
 
-main()
+if __name__ == "__main__":
+    main()
