@@ -24,7 +24,7 @@ TASK_KEYS = {'name', 'args', 'when', 'register', 'loop', 'loop_control', 'change
              'environment', 'block', 'rescue', 'always', 'become'}
 CONDITIONS = ('when', 'changed_when', 'failed_when', 'until')
 PLAIN = re.compile(r'\{\{\s*[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s*\}\}')
-ARGS = {'description', 'args', 'features', 'note'}
+ARGS = {'description', 'args', 'features', 'note', 'phoenix_args'}
 problems = []
 SYNTAX_CASES = set()  # cases whose features include "syntax": errors are the point
 
