@@ -38,18 +38,34 @@ export function sha1(data: Buffer | string): string {
   return createHash('sha1').update(data).digest('hex');
 }
 
-/** Where the file goes: inside `dest` when it is a directory or ends with `/`. */
-async function resolveDest(ctx: ModuleContext, req: ContentRequest): Promise<{ dest: string; info: PathInfo | null; makeDir?: string }> {
+interface Dest {
+  dest: string;
+  /** The file, or a symlink's target (whose mode and owner a replacement keeps). */
+  info: PathInfo | null;
+  /** `dest` is a symlink: Ansible (follow: no) replaces the link itself with a file. */
+  link: boolean;
+  makeDir?: string;
+}
+
+/** Describes `path` without following it; for a symlink, also its target. */
+async function probeDest(ctx: ModuleContext, path: string): Promise<{ info: PathInfo | null; link: boolean }> {
+  const info = await probePath(ctx.conn, path, { checksum: 'sha1' });
+  if (info?.kind !== 'link') return { info, link: false };
+  return { info: await probePath(ctx.conn, path, { follow: true, checksum: 'sha1' }), link: true };
+}
+
+/** Where the file goes: inside `dest` when it is (or links to) a directory or ends with `/`. */
+async function resolveDest(ctx: ModuleContext, req: ContentRequest): Promise<Dest> {
   const trailing = req.dest.endsWith('/');
-  const info = trailing ? null : await probePath(ctx.conn, req.dest, { follow: true, checksum: 'sha1' });
-  if (!trailing && info?.kind !== 'directory') return { dest: req.dest, info };
+  const probed = trailing ? { info: null, link: false } : await probeDest(ctx, req.dest);
+  if (!trailing && probed.info?.kind !== 'directory') return { dest: req.dest, ...probed };
   if (!req.srcName) throw new ModuleFailure('can not use content with a dir as dest');
   const dir = req.dest.replace(/\/+$/, '') || '/';
   const dest = posix.join(dir, req.srcName);
-  const dirInfo = trailing ? await probePath(ctx.conn, dir, { follow: true }) : info;
+  const dirInfo = trailing ? await probePath(ctx.conn, dir, { follow: true }) : probed.info;
   if (dirInfo && dirInfo.kind !== 'directory') throw new ModuleFailure(`Destination ${dir} is not a directory`);
-  const inner = dirInfo ? await probePath(ctx.conn, dest, { follow: true, checksum: 'sha1' }) : null;
-  return { dest, info: inner, makeDir: dirInfo ? undefined : dir };
+  const inner = dirInfo ? await probeDest(ctx, dest) : { info: null, link: false };
+  return { dest, ...inner, makeDir: dirInfo ? undefined : dir };
 }
 
 /** A text diff of the file content; binary or huge files get a placeholder so diffs stay readable. */
@@ -68,18 +84,19 @@ async function checkParent(ctx: ModuleContext, dest: string): Promise<void> {
 
 /** Plans writing `content` to `dest`: compares sha1 and attributes; reads the old content only for the diff. */
 export async function planContent(ctx: ModuleContext, req: ContentRequest): Promise<Plan<ContentState>> {
-  const { dest, info, makeDir } = await resolveDest(ctx, req);
+  const { dest, info, link, makeDir } = await resolveDest(ctx, req);
   if (info && info.kind !== 'file') throw new ModuleFailure(`${dest} exists and is a ${info.kind}, not a file`);
   const checksum = sha1(req.content);
   const md5sum = createHash('md5').update(req.content).digest('hex');
   const data: Record<string, unknown> = { dest, checksum, md5sum, size: req.content.length, state: 'file' };
-  const writeContent = info === null || (info.checksum !== checksum && req.force !== false);
+  const exists = info !== null || link;
+  const writeContent = !exists || (req.force !== false && (link || info!.checksum !== checksum));
   const delta = attributeDelta(info, req, 0o644);
   const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, makeDir, backup: !!req.backup };
   const changes: Change[] = [];
   if (writeContent) {
-    if (!info && !makeDir) await checkParent(ctx, dest);
-    const verb = info ? 'update' : 'create';
+    if (!exists && !makeDir) await checkParent(ctx, dest);
+    const verb = link ? 'replace the symlink' : info ? 'update' : 'create';
     const attrs = isEmptySet(delta.set) ? '' : ` (${describeDelta(delta)})`;
     changes.push({ summary: `${verb} ${dest}${attrs}`, diff: await contentDiff(ctx, dest, info, req.content) });
   } else if (!isEmptySet(delta.set)) {
@@ -87,7 +104,7 @@ export async function planContent(ctx: ModuleContext, req: ContentRequest): Prom
   }
   if (info) Object.assign(data, { mode: formatMode(delta.set.mode ?? info.mode), owner: delta.set.owner ?? info.owner, group: delta.set.group ?? info.group });
   if (changes.length) return { changes, state, data };
-  const reason = info && info.checksum !== checksum ? `${dest} exists and force is no` : `${dest} already has the requested content${req.mode !== undefined || req.owner || req.group ? ' and attributes' : ''}`;
+  const reason = link || info?.checksum !== checksum ? `${dest} exists and force is no` : `${dest} already has the requested content${req.mode !== undefined || req.owner || req.group ? ' and attributes' : ''}`;
   return { changes, reason, state, data };
 }
 

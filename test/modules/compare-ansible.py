@@ -47,12 +47,14 @@ def check_files(base, files):
             continue
         if isinstance(spec, str):
             spec = {'content': spec}
-        if 'content' in spec and path.read_text() != spec['content']:
+        if 'content' in spec and (os.path.islink(path) or path.read_text() != spec['content']):
             problems.append(f'{name} content {path.read_text()!r} != {spec["content"]!r}')
         if spec.get('mode') and (os.lstat(path).st_mode & 0o7777) != int(spec['mode'], 8):
             problems.append(f'{name} mode {oct(os.lstat(path).st_mode & 0o7777)} != {spec["mode"]}')
-        if spec.get('link') is not None and os.readlink(path) != spec['link']:
-            problems.append(f'{name} link {os.readlink(path)} != {spec["link"]}')
+        if spec.get('link') is not None:
+            target = os.readlink(path) if os.path.islink(path) else None
+            if target != spec['link']:
+                problems.append(f'{name} link {target} != {spec["link"]}')
     return problems
 
 
