@@ -1,0 +1,84 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabLease, announceSkip, labSkipReason } from './fixture.js';
+import { labInfo, labNode, pct, removeNode, startSshd, stopSshd } from './lab.js';
+import { sshRun } from './ssh-client.js';
+
+// Two stand-in nodes at once (same vmids, separate worlds), and the sshd fault hooks.
+const test = suite('lab: two nodes, sshd faults');
+const lab = new LabLease();
+const CT = '730';
+let hadPve2 = false;
+
+test.before(async () => {
+  hadPve2 = !!labInfo()?.nodes.some((n) => n.name === 'pve2');
+  await lab.acquire({ nodes: 2 });
+});
+
+test.after(async () => {
+  for (const node of ['pve1', 'pve2']) {
+    await pct(node, 'stop', CT);
+    await pct(node, 'destroy', CT);
+  }
+  if (!hadPve2) await removeNode('pve2');
+  await lab.release();
+});
+
+test('each node has its own sshd, host key, hostname and /etc/pve', async () => {
+  const [a, b] = [labNode('pve1'), labNode('pve2')];
+  assert.is.not(a.port, b.port);
+  const ra = await sshRun(lab.info, a, 'hostname; readlink /etc/pve/local');
+  const rb = await sshRun(lab.info, b, 'hostname; readlink /etc/pve/local');
+  assert.is(ra.stdout, 'pve1\nnodes/pve1\n', ra.stderr);
+  assert.is(rb.stdout, 'pve2\nnodes/pve2\n', rb.stderr);
+  const inventory = lab.info.inventory;
+  assert.ok(inventory.endsWith('inventory.yml'));
+});
+
+test('the same vmid runs on both nodes at once, each with its own config and rootfs', async () => {
+  for (const [node, name] of [['pve1', 'left'], ['pve2', 'right']] as const) {
+    await pct(node, 'stop', CT);
+    await pct(node, 'destroy', CT);
+    assert.is((await pct(node, 'create', CT, 'local:vztmpl/debian.tar.zst', '--hostname', name)).rc, 0);
+    assert.is((await pct(node, 'start', CT)).rc, 0);
+  }
+  await pct('pve1', 'exec', CT, '--', 'touch', '/only-left');
+  const left = await sshRun(lab.info, labNode('pve1'), `pct exec ${CT} -- sh -c 'hostname; ls /only-left'`);
+  const right = await sshRun(lab.info, labNode('pve2'), `pct exec ${CT} -- sh -c 'hostname; ls /only-left'`);
+  assert.is(left.stdout, 'left\n/only-left\n');
+  assert.is(right.stdout, 'right\n');
+  assert.match(right.stderr, 'No such file or directory');
+  assert.match((await sshRun(lab.info, labNode('pve2'), 'pct list')).stdout, new RegExp(`^${CT} +running +right`, 'm'));
+});
+
+test("a driver 'loaded' on one node is not seen by the other, nor by this machine", async () => {
+  const dir = join(labNode('pve1').procDriver, 'nvidia');
+  const had = (await sshRun(lab.info, labNode('pve1'), 'test -e /proc/driver/nvidia/version')).rc === 0;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'version'), 'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build\n');
+  try {
+    assert.is((await sshRun(lab.info, labNode('pve1'), 'cat /proc/driver/nvidia/version')).rc, 0);
+    const other = await sshRun(lab.info, labNode('pve2'), 'cat /proc/driver/nvidia/version');
+    assert.is(other.rc, 1);
+    assert.match(other.stderr, 'No such file or directory');
+    assert.is((await pct('pve2', 'exec', CT, '--', 'test', '-e', '/proc/driver/nvidia/version')).rc, 1);
+  } finally {
+    if (!had) rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stopSshd refuses new connections; startSshd brings back the same host key', async () => {
+  await stopSshd('pve2');
+  const down = await sshRun(lab.info, labNode('pve2'), 'true');
+  assert.is(down.rc, 255);
+  assert.match(down.stderr, 'Connection refused');
+  await startSshd('pve2');
+  const up = await sshRun(lab.info, labNode('pve2'), 'echo back');
+  assert.is(up.stdout, 'back\n', up.stderr);
+});
+
+const skip = labSkipReason();
+if (skip) announceSkip('test/lab/nodes.test.ts', skip);
+else test.run();
