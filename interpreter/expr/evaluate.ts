@@ -154,7 +154,9 @@ function unsupported(op: string, a: unknown, b: unknown): PhoenixError {
 /** Longest string or list `*` may build: `'x' * 10**9` is an error, not an out-of-memory crash. */
 const MAX_REPEAT_LENGTH = 10_000_000;
 
-function repeat(sequence: unknown, times: unknown): unknown {
+function repeat(sequence: unknown, count: unknown): unknown {
+  // Python's bool is an int: 'ab' * true is 'ab'.
+  const times = typeof count === 'boolean' ? Number(count) : count;
   if (typeof times !== 'number' || !Number.isInteger(times)) return undefined;
   if ((typeof sequence === 'string' || Array.isArray(sequence)) && sequence.length * times > MAX_REPEAT_LENGTH) {
     throw valueError(`repetition result is too large (over ${MAX_REPEAT_LENGTH} items)`);

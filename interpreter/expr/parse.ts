@@ -388,6 +388,7 @@ class Parser {
     let call: CallArgs = { args: [], kwargs: [] };
     if (this.isOp('(')) return this.makeTest(subject, token, negated, this.parseCallArgs(test, token));
     const next = this.peek();
+    if (this.isWord('is')) throw syntaxError('you cannot chain tests with is (use parentheses)', this.pos(next));
     const startsArg = TEST_ARG_START.has(next.kind) || this.isOp('[') || this.isOp('{');
     if (startsArg && !(next.kind === 'name' && KEYWORDS.has(next.text))) {
       call = { args: [this.parsePostfix(this.parsePrimary())], kwargs: [] };

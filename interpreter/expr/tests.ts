@@ -78,6 +78,12 @@ const ge = compare((o) => o >= 0, '>=');
 const eq: Callable = { min: 1, max: 1, run: (value, [other]) => pyEquals(value, other) };
 const ne: Callable = { min: 1, max: 1, run: (value, [other]) => !pyEquals(value, other) };
 
+/** Python's str.islower/isupper: at least one cased character, and all of them in that case. */
+function pyCase(text: string, which: 'lower' | 'upper'): boolean {
+  const hasCased = text.toLowerCase() !== text.toUpperCase();
+  return hasCased && text === (which === 'lower' ? text.toLowerCase() : text.toUpperCase());
+}
+
 function numberOf(value: unknown): number {
   if (!isNumeric(value)) throw typeError(`expected a number, got '${typeName(value)}'`);
   return Number(value);
@@ -101,8 +107,8 @@ export const tests: CallableTable = {
   mapping: predicate(isMapping),
   sequence: predicate((v) => typeof v === 'string' || Array.isArray(v) || isMapping(v)),
   iterable: predicate((v) => typeof v === 'string' || Array.isArray(v) || isMapping(v)),
-  lower: predicate((v) => typeof v === 'string' && v === v.toLowerCase()),
-  upper: predicate((v) => typeof v === 'string' && v === v.toUpperCase()),
+  lower: predicate((v) => pyCase(pyStr(v), 'lower')),
+  upper: predicate((v) => pyCase(pyStr(v), 'upper')),
   even: predicate((v) => numberOf(v) % 2 === 0),
   odd: predicate((v) => Math.abs(numberOf(v) % 2) === 1),
   divisibleby: { min: 1, max: 1, run: (v, [n]) => numberOf(v) % numberOf(n) === 0 },

@@ -181,6 +181,7 @@ export function pyContains(container: unknown, item: unknown): boolean {
   }
   if (Array.isArray(container)) return container.some((element) => pyEquals(element, item));
   if (isMapping(container)) {
+    if (Array.isArray(item) || isMapping(item)) throw typeError(`unhashable type: '${typeName(item)}'`);
     return (typeof item === 'string' || typeof item === 'number') && ownValue(container, String(item)).found;
   }
   throw typeError(`argument of type '${typeName(container)}' is not iterable`);

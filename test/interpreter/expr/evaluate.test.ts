@@ -67,6 +67,7 @@ const TYPE_ERRORS: ErrorCase[] = [
   ["n.startswith('a')", 'E_EXPR_TYPE', 1, "'int' object has no attribute 'startswith'"],
   ['s.keys()', 'E_EXPR_TYPE', 1],
   ['{[1]: 2}', 'E_EXPR_TYPE', 1, 'unhashable'],
+  ['d.list in d', 'E_EXPR_TYPE', 8, "unhashable type: 'list'"],
   ["s | regex_search('(')", 'E_EXPR_VALUE', 5, 'invalid regular expression'],
   ["[1, 'a'] | sort", 'E_EXPR_TYPE', 12],
   ['nums[1:2:0]', 'E_EXPR_VALUE', 1],
