@@ -1,4 +1,6 @@
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ErrorList, PhoenixError } from '../errors.js';
 import { nodeAtPath, nodePos, type YamlSource } from './yamlSource.js';
 
@@ -29,19 +31,41 @@ export const inventorySchema = {
   },
 } as const;
 
-// ajv ships CommonJS; under NodeNext its default export is the module object holding the class.
-const Ajv = AjvModule.default;
+/** ajv is loaded (synchronously, it is CommonJS) only when an inventory file has a shape problem to describe. */
+function loadAjv(): typeof AjvModule.default {
+  return (createRequire(import.meta.url)('ajv') as typeof AjvModule).default;
+}
 
-/** Compiled once per process, on first use, so a CLI start that never loads an inventory pays nothing. */
+/**
+ * Compiled once per process, and only when {@link isWellShaped} finds a problem: compiling costs ~25 ms of start-up,
+ * and ajv is only needed to describe what is wrong.
+ */
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  if (!compiled) compiled = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true }).compile(inventorySchema);
+  if (!compiled) compiled = new (loadAjv())({ allErrors: true, allowUnionTypes: true, strict: true }).compile(inventorySchema);
   return compiled;
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isGroupBody = (v: unknown): boolean => v === null || (isMapping(v) && Object.entries(v).every(([k, section]) => isSection(k, section)));
+
+function isSection(key: string, value: unknown): boolean {
+  if (key === 'vars') return value === null || isMapping(value);
+  if (key !== 'hosts' && key !== 'children') return false;
+  if (value === null || typeof value === 'string') return true;
+  if (!isMapping(value)) return false;
+  return Object.values(value).every(key === 'hosts' ? (h) => h === null || isMapping(h) : isGroupBody);
+}
+
+/** The same rules as {@link inventorySchema}, as a plain function (a test keeps the two in agreement). */
+export function isWellShaped(data: unknown): boolean {
+  return isMapping(data) && Object.values(data).every(isGroupBody);
 }
 
 /** Validates the shape of one inventory file; every violation becomes an error at its YAML position. */
 export function validateInventoryShape(src: YamlSource, data: unknown, errors: ErrorList): boolean {
+  if (isWellShaped(data)) return true;
   const validate = validator();
   if (validate(data)) return true;
   for (const err of validate.errors ?? []) errors.add(schemaError(src, err));
