@@ -54,9 +54,10 @@ export async function loadKnownHosts(file: string): Promise<KnownHostEntry[]> {
   }
 }
 
-/** The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise. */
+/** The name OpenSSH looks up (lowercased): `host` on port 22, `[host]:port` otherwise. */
 export function knownHostName(address: string, port: number): string {
-  return port === 22 ? address : `[${address}]:${port}`;
+  const host = address.toLowerCase();
+  return port === 22 ? host : `[${host}]:${port}`;
 }
 
 /** `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it. */
@@ -82,17 +83,17 @@ export function hostFieldMatches(field: string, name: string): boolean {
   let matched = false;
   for (const pattern of field.split(',')) {
     const negated = pattern.startsWith('!');
-    if (!globMatch(negated ? pattern.slice(1) : pattern, name)) continue;
+    if (!globMatch(negated ? pattern.slice(1) : pattern, name, true)) continue;
     if (negated) return false;
     matched = true;
   }
   return matched;
 }
 
-/** OpenSSH-style glob: `*` any run, `?` one character, case-insensitive. */
-export function globMatch(pattern: string, text: string): boolean {
+/** OpenSSH-style glob: `*` any run, `?` one character (known_hosts compares lowercased, ssh_config Host does not). */
+export function globMatch(pattern: string, text: string, ignoreCase = false): boolean {
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 'i').test(text);
+  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(text);
 }
 
 /** Checks an offered key for `name` (see {@link knownHostName}) against the entries. */

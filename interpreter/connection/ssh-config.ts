@@ -66,7 +66,7 @@ function parseFile(file: string): Directive[] {
   return directives;
 }
 
-/** A Host pattern list matches when a plain pattern matches and no `!pattern` does. */
+/** A Host pattern list matches when a plain pattern matches and no `!pattern` does (case-sensitive, like OpenSSH). */
 export function hostPatternsMatch(patterns: string[], host: string): boolean {
   let matched = false;
   for (const pattern of patterns) {
@@ -84,11 +84,14 @@ export function resolveSshConfig(host: string, options: SshConfigOptions = {}): 
   const file = options.file ?? join(home, '.ssh', 'config');
   const values = new Map<string, string[]>();
   const identityFiles: string[] = [];
+  // `Match host` looks at the hostname as resolved so far (OpenSSH), `Host` at the name as given.
+  const current = (): string => (values.has('hostname') ? expandTokens(values.get('hostname')![0], { h: host }) : host)
+    .toLowerCase();
   const walk = (directives: Directive[], depth: number): void => {
     let active = true;
     for (const d of directives) {
       if (d.key === 'host') active = hostPatternsMatch(d.args, host);
-      else if (d.key === 'match') active = matchActive(d.args, host);
+      else if (d.key === 'match') active = matchActive(d.args, current());
       else if (!active) continue;
       else if (d.key === 'include' && depth < 16) {
         for (const path of d.args.flatMap((a) => expandInclude(a, home))) walk(parseFile(path), depth + 1);

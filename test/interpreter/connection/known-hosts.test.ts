@@ -58,6 +58,27 @@ test('hashed entries written by ssh-keygen -H match the host they hash, and only
   assert.is(checkHostKey(entries, 'pve1', a.blob).kind, 'changed');
 });
 
+test('host matching agrees with `ssh-keygen -F` on plain and hashed files (globs, negation, [host]:port)', () => {
+  const plain = join(dir, 'oracle');
+  writeFileSync(plain, [`*.lab,!bad.lab ${a.type} ${a.b64}`, `[10.0.0.5]:2222 ${a.type} ${a.b64}`, `pve? ${a.type} ${a.b64}`,
+    `HashMe,10.1.1.1 ${a.type} ${a.b64}`, ''].join('\n'));
+  const hashed = join(dir, 'oracle-hashed');
+  writeFileSync(hashed, readFileSync(plain));
+  execFileSync('ssh-keygen', ['-H', '-f', hashed], { stdio: 'ignore' });
+  for (const file of [plain, hashed]) {
+    const entries = parseKnownHosts(readFileSync(file, 'utf8'), file);
+    for (const name of ['db.lab', 'bad.lab', '[10.0.0.5]:2222', '10.0.0.5', 'pve1', 'pve10', 'hashme', '10.1.1.1', 'other']) {
+      let found = true;
+      try {
+        execFileSync('ssh-keygen', ['-F', name, '-f', file], { stdio: 'ignore' });
+      } catch {
+        found = false;
+      }
+      assert.is(checkHostKey(entries, name, a.blob).kind === 'known', found, `${name} in ${file}`);
+    }
+  }
+});
+
 test('verdicts: known, unknown, changed (with the expected entry and line), revoked, other key type', () => {
   const text = `# c\n@cert-authority *.example ${b.type} ${b.b64}\npve1 ${a.type} ${a.b64}\n@revoked * ${r.type} ${r.b64}\nbroken\n`;
   const entries = parseKnownHosts(text, '/kh');

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJumpHop, resolveSshConfig, splitDirective } from '../../../interpreter/connection/ssh-config.js';
@@ -66,7 +68,7 @@ test('globs, ? and negation', () => {
   assert.is(resolveSshConfig('secret.lab', { home: dir }).user, 'fallback');
   assert.is(resolveSshConfig('pve2', { home: dir }).hostName, 'pve2.example.net');
   assert.is(resolveSshConfig('pve2', { home: dir }).user, 'never-wins-for-pve1');
-  assert.is(resolveSshConfig('PVE2', { home: dir }).hostName, 'PVE2.example.net', 'patterns match case-insensitively');
+  assert.is(resolveSshConfig('PVE2', { home: dir }).hostName, undefined, 'Host patterns are case-sensitive (ssh -G agrees)');
   assert.is(resolveSshConfig('unrelated', { home: dir }).hostName, undefined);
   assert.is(resolveSshConfig('unrelated', { home: dir }).port, 22);
 });
@@ -86,6 +88,47 @@ test('Match all and Match host; a missing file is an empty config', () => {
   assert.is(resolveSshConfig('x', { home: dir }).user, undefined);
   assert.is(resolveSshConfig('x', { home: dir }).port, 2022);
   assert.equal(resolveSshConfig('x', { file: join(dir, 'none') }).identityFiles, []);
+});
+
+/** What the real OpenSSH client resolves (`ssh -G -F file host`), for the keys phoenix uses. */
+function opensshResolves(file: string, host: string): Record<string, string[]> {
+  const out = execFileSync('ssh', ['-G', '-F', file, host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const keys: Record<string, string[]> = {};
+  for (const line of out.split('\n')) {
+    const [key, ...rest] = line.split(' ');
+    if (['hostname', 'user', 'port', 'identityfile', 'proxyjump'].includes(key)) (keys[key] ??= []).push(rest.join(' '));
+  }
+  return keys;
+}
+
+test('agrees with `ssh -G` (the real OpenSSH client) on Host/Match/Include/negation cases', () => {
+  const dir = mkdtempSync(join(scratch, 'oracle-'));
+  // The include scenario of OpenSSH's own regress/cfginclude.sh, with absolute paths.
+  const inc = (n: number, body: string): void => writeFileSync(join(dir, `inc.${n}`), body);
+  inc(0, 'Match host xxxxxx\n');
+  inc(1, 'Match host a\n Hostname aaa\nMatch host b\n Hostname bbb\nMatch host c\n Hostname ccc\nHost d\n Hostname ddd\n' +
+    'Host e\n Hostname eee\nHost f\n Hostname fff\n');
+  inc(2, 'Match host a\n Hostname aaaa\nMatch host b\n Hostname bbbb\nMatch host c\n Hostname cccc\nHost d\n Hostname dddd\n' +
+    'Host e\n Hostname eeee\nHost f\n Hostname ffff\nMatch all\n Hostname xxxx\n');
+  const all = join(dir, 'inc.*');
+  const config = join(dir, 'config');
+  writeFileSync(config, [
+    'Match host a', ' Hostname aa', 'Match host b', ' Hostname bb', ` Include ${all}`, 'Match host c', ` Include ${all}`,
+    ' Hostname cc', 'Match host m', ` Include ${all}`, 'Host d', ' Hostname dd', 'Host e', ' Hostname ee', ` Include ${all}`,
+    'Host f', ` Include ${all}`, ' Hostname ff', 'Host n', ` Include ${all}`,
+    'Host pve? !pve9 "quoted one"', ' User admin', ' Port=2201', ' IdentityFile /keys/pve', ' ProxyJump root@bastion:2222,hop2',
+    'Host *.lab', ' User lab', ' IdentityFile /keys/lab', 'Host *', ' IdentityFile /keys/default', '',
+  ].join('\n'));
+  for (const host of ['a', 'b', 'c', 'd', 'e', 'f', 'm', 'n', 'x', 'pve1', 'pve9', 'quoted', 'db.lab', 'PVE2']) {
+    const ours = resolveSshConfig(host, { file: config, home: dir });
+    const theirs = opensshResolves(config, host);
+    const label = `host ${host}`;
+    assert.is(ours.hostName ?? host.toLowerCase(), theirs.hostname[0], label);
+    assert.is(ours.user ?? userInfo().username, theirs.user[0], label);
+    assert.is(String(ours.port ?? 22), theirs.port[0], label);
+    assert.equal(ours.identityFiles, theirs.identityfile, label);
+    assert.equal(ours.proxyJump?.join(','), theirs.proxyjump?.[0], label);
+  }
 });
 
 test('directive syntax: Key=value, quotes, trailing comments', () => {
