@@ -1,0 +1,123 @@
+/** The first syntax error of a JSON text: its character offset and what was expected there. */
+export interface JsonSyntaxError {
+  offset: number;
+  message: string;
+}
+
+/**
+ * Checks that `text` is strict JSON (RFC 8259) and says where the first error is. `JSON.parse` rejects the same texts
+ * but names no position for some of them, and the YAML parser that gives us positions accepts comments, single
+ * quotes and trailing commas, which the users' own tools (jq, python's json) would refuse.
+ */
+export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
+  const scanner = new Scanner(text);
+  try {
+    scanner.skipSpace();
+    scanner.value();
+    scanner.skipSpace();
+    if (scanner.i < text.length) scanner.fail('end of file after the top-level value');
+    return undefined;
+  } catch (error) {
+    if (error instanceof ScanError) return { offset: error.offset, message: error.message };
+    // Thousands of nested brackets exhaust the stack before the text ends: no configuration is like that.
+    if (error instanceof RangeError) return { offset: scanner.i, message: 'values nested too deeply' };
+    throw error;
+  }
+}
+
+class ScanError extends Error {
+  constructor(readonly offset: number, message: string) {
+    super(message);
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const STRING_CHARS = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*/y;
+
+class Scanner {
+  i = 0;
+  constructor(private readonly text: string) {}
+
+  fail(expected: string): never {
+    const found = this.i < this.text.length ? `'${this.text[this.i]}'` : 'end of file';
+    throw new ScanError(this.i, `expected ${expected}, found ${found}`);
+  }
+
+  skipSpace(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i])) this.i++;
+  }
+
+  value(): void {
+    const c = this.text[this.i];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    for (const word of ['true', 'false', 'null']) {
+      if (this.text.startsWith(word, this.i)) {
+        this.i += word.length;
+        return;
+      }
+    }
+    NUMBER.lastIndex = this.i;
+    if (c !== undefined && NUMBER.test(this.text)) {
+      this.i = NUMBER.lastIndex;
+      return;
+    }
+    this.fail('a JSON value (object, array, "string", number, true, false or null)');
+  }
+
+  string(): void {
+    this.i++;
+    STRING_CHARS.lastIndex = this.i;
+    STRING_CHARS.test(this.text);
+    this.i = STRING_CHARS.lastIndex;
+    if (this.text[this.i] !== '"') this.fail('the closing " of a string (control characters and unknown escapes are not allowed)');
+    this.i++;
+  }
+
+  object(): void {
+    this.i++;
+    this.skipSpace();
+    if (this.text[this.i] === '}') {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      if (this.text[this.i] !== '"') this.fail('a "quoted" key');
+      this.string();
+      this.skipSpace();
+      if (this.text[this.i] !== ':') this.fail("':' after the key");
+      this.i++;
+      this.skipSpace();
+      this.value();
+      this.skipSpace();
+      if (this.text[this.i] === '}') {
+        this.i++;
+        return;
+      }
+      if (this.text[this.i] !== ',') this.fail("',' or '}'");
+      this.i++;
+      this.skipSpace();
+    }
+  }
+
+  array(): void {
+    this.i++;
+    this.skipSpace();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.value();
+      this.skipSpace();
+      if (this.text[this.i] === ']') {
+        this.i++;
+        return;
+      }
+      if (this.text[this.i] !== ',') this.fail("',' or ']'");
+      this.i++;
+      this.skipSpace();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { dirname, resolve } from 'node:path';
+import type { ErrorList } from '../errors.js';
+import { checkContainers, type ContainerCheckOptions } from './checkContainers.js';
+import { checkDriver, checkDriverCopies } from './checkDriver.js';
+import { configError, stringAt } from './configError.js';
+import { jsonPath } from './jsonPath.js';
+import { readJsonSource, type JsonSource } from './jsonSource.js';
+import { KNOWN_KEYS, checkKeyTypos, hypervisorConfigSchema, lxcConfigSchema, validateConfigShape } from './schema.js';
+import { DEFAULT_CACHE_DIR, type NvidiaDriverConfig, type PhoenixConfig } from './types.js';
+
+/** Options of {@link loadPhoenixConfig}. */
+export interface LoadPhoenixConfigOptions extends ContainerCheckOptions {
+  /** The lxc file to read instead of the one `core_paths.lxc_config_file` names. */
+  lxcFile?: string;
+}
+
+/**
+ * Reads `phoenix_hypervisor_config.json` and the lxc file it names (`core_paths.lxc_config_file`, relative to the
+ * hypervisor file's directory, unless `options.lxcFile`), validates both and cross-checks them. Every problem goes to
+ * `errors` (code, file, JSON path, line:column; exit code 4); returns the configuration only when there is none.
+ */
+export function loadPhoenixConfig(hypervisorFile: string, errors: ErrorList, options: LoadPhoenixConfigOptions = {}): PhoenixConfig | undefined {
+  const before = errors.errors.length;
+  const h = readJsonSource(resolve(hypervisorFile), errors);
+  if (!h) return undefined;
+  validateConfigShape(h, hypervisorConfigSchema, errors);
+  checkDuplicateKeys(h, errors, false);
+  for (const [block, known] of [[[], KNOWN_KEYS.hypervisor], [['core_paths'], KNOWN_KEYS.core_paths], [['nvidia_driver'], KNOWN_KEYS.nvidia_driver], [['behavior'], KNOWN_KEYS.behavior]] as const) {
+    checkKeyTypos(h, block, known, errors);
+  }
+  checkDriver(h, errors);
+  const l = readLxcFile(h, errors, options.lxcFile);
+  if (!l) return undefined;
+  validateConfigShape(l, lxcConfigSchema, errors);
+  checkDuplicateKeys(l, errors, true);
+  checkKeyTypos(l, [], KNOWN_KEYS.lxc, errors);
+  checkDriverCopies(h, l, errors);
+  const containers = checkContainers(l, errors, options);
+  if (errors.errors.length > before) return undefined;
+  return assemble(h, l, containers);
+}
+
+function readLxcFile(h: JsonSource, errors: ErrorList, override?: string): JsonSource | undefined {
+  if (override !== undefined) return readJsonSource(resolve(override), errors);
+  const named = stringAt(h, ['core_paths', 'lxc_config_file']);
+  if (named === undefined) {
+    if ((h.value as { core_paths?: { lxc_config_file?: unknown } } | null)?.core_paths?.lxc_config_file === undefined) {
+      errors.add(configError('E_CONFIG_REQUIRED', h, ['core_paths', 'lxc_config_file'], `${jsonPath(['core_paths', 'lxc_config_file'])} must name the lxc configuration file`, {
+        hint: 'e.g. "lxc_config_file": "phoenix_lxc_configs.json" (relative to this file)',
+      }));
+    }
+    return undefined;
+  }
+  return readJsonSource(resolve(dirname(h.file), named), errors, {
+    namedAt: h.valuePos(['core_paths', 'lxc_config_file']),
+    namedAtPath: jsonPath(['core_paths', 'lxc_config_file']),
+  });
+}
+
+/** Keys written twice; in the lxc file, twice-written CTIDs are left to the container checks (E_CONFIG_DUPLICATE_CTID). */
+function checkDuplicateKeys(src: JsonSource, errors: ErrorList, lxcFile: boolean): void {
+  for (const dup of src.duplicates) {
+    if (lxcFile && dup.parent.length === 1 && dup.parent[0] === 'lxc_configs') continue;
+    errors.add(configError('E_CONFIG_DUPLICATE_KEY', src, [...dup.parent, dup.key], `key '${dup.key}' is written twice in ${jsonPath(dup.parent)} (first at line ${dup.first.line}); JSON would silently keep only the last`, {
+      atKey: true,
+    }));
+  }
+}
+
+function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof checkContainers>): PhoenixConfig {
+  const hv = h.value as {
+    core_paths?: { cache_dir?: string };
+    nvidia_driver: Partial<NvidiaDriverConfig> & { version: string; runfile_url: string; cuda_version: string };
+    behavior?: { reboot_after_driver_install?: boolean };
+  };
+  const driver = hv.nvidia_driver;
+  const lxc = l.value as { nvidia_repo_url?: string };
+  return {
+    hypervisorFile: h.file,
+    lxcFile: l.file,
+    sources: { hypervisor: h, lxc: l },
+    nvidia: {
+      install: driver.install ?? true,
+      version: driver.version,
+      runfile_url: driver.runfile_url,
+      runfile_sha256: driver.runfile_sha256 ?? null,
+      cuda_version: driver.cuda_version,
+    },
+    cacheDir: hv.core_paths?.cache_dir ?? DEFAULT_CACHE_DIR,
+    rebootAfterDriverInstall: hv.behavior?.reboot_after_driver_install ?? false,
+    repoUrl: lxc.nvidia_repo_url,
+    containers: new Map(containers.map((c) => [c.ctid, c])),
+    cloneOrder: containers.map((c) => c.ctid),
+  };
+}
