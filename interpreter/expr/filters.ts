@@ -315,7 +315,56 @@ export const filters: CallableTable = {
   symmetric_difference: { min: 1, max: 1, run: (v, [o]) => setOp(v, o, 'symmetric_difference') },
   flatten: { min: 0, max: 1, kwargs: ['levels'], run: (v, [levels], kw) => flatten(v, levels ?? kw.levels) },
   type_debug: { min: 0, max: 0, run: (v) => (v === null ? 'NoneType' : typeName(v)) },
+  from_json: { min: 0, max: 0, run: fromJson },
+  to_json: { min: 0, max: 0, run: pyJson },
+  dict2items: { min: 0, max: 0, kwargs: ['key_name', 'value_name'], run: (v, _a, kw) => dict2items(v, kw) },
+  items2dict: { min: 0, max: 0, kwargs: ['key_name', 'value_name'], run: (v, _a, kw) => items2dict(v, kw) },
+  basename: string((p) => p.slice(p.lastIndexOf('/') + 1)),
+  dirname: string(dirname),
 };
+
+function fromJson(value: unknown): unknown {
+  try {
+    return JSON.parse(pyStr(value)); // JSON.parse defines own properties: a "__proto__" key stays a key
+  } catch (error) {
+    throw valueError(`from_json: ${(error as Error).message}`);
+  }
+}
+
+/** Python `json.dumps` with its defaults: `", "` and `": "` separators, non-ASCII escaped. */
+function pyJson(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (isMapping(value)) return `{${Object.keys(value).map((k) => `${pyJson(k)}: ${pyJson(value[k])}`).join(', ')}}`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  if (value === null || typeof value === 'boolean' || typeof value === 'number') return JSON.stringify(value);
+  throw typeError(`to_json: object of type '${typeName(value)}' is not JSON serializable`);
+}
+
+function dict2items(value: unknown, kwargs: Record<string, unknown>): unknown[] {
+  if (!isMapping(value)) throw typeError(`dict2items requires a dictionary, got '${typeName(value)}'`);
+  const [key, val] = [pyStr(kwargs.key_name ?? 'key'), pyStr(kwargs.value_name ?? 'value')];
+  return Object.keys(value).map((k) => Object.fromEntries([[key, k], [val, value[k]]]));
+}
+
+function items2dict(value: unknown, kwargs: Record<string, unknown>): Record<string, unknown> {
+  const [key, val] = [pyStr(kwargs.key_name ?? 'key'), pyStr(kwargs.value_name ?? 'value')];
+  const entries = iterate(value, 'items2dict').map((item) => {
+    const k = isMapping(item) ? getItem(item, key) : { found: false };
+    const v = isMapping(item) ? getItem(item, val) : { found: false };
+    if (!k.found || !v.found) throw typeError(`items2dict requires a list of dictionaries with '${key}' and '${val}'`);
+    return [pyStr(k.value), v.value] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
+/** Python os.path.dirname: everything before the last '/', without trailing slashes unless it is all slashes. */
+function dirname(path: string): string {
+  const head = path.slice(0, path.lastIndexOf('/') + 1);
+  return head && !/^\/+$/.test(head) ? head.replace(/\/+$/, '') : head;
+}
 
 function flatten(value: unknown, levels: unknown): unknown[] {
   const depth = levels === undefined || levels === null ? Infinity : Number(levels);

@@ -374,6 +374,18 @@ export const FILTERS: ValueCase[] = [
   ['nothing | type_debug', 'NoneType'],
   ['t | type_debug', 'bool'],
   ['n | mandatory', 6],
+  ['\'{"a": [1, null], "__proto__": 2}\' | from_json', { a: [1, null], ['__proto__']: 2 }],
+  ["('{\"v\": \"580\"}' | from_json).v", '580'],
+  ["{'a': [1, none, true], 'é': 2.5} | to_json", '{"a": [1, null, true], "\\u00e9": 2.5}'],
+  ['d.b | dict2items', [{ key: 'c', value: 'deep' }]],
+  ["d.b | dict2items(key_name='k', value_name='v')", [{ k: 'c', v: 'deep' }]],
+  ["[{'key': 'a', 'value': 1}] | items2dict", { a: 1 }],
+  ["users | items2dict(key_name='name', value_name='uid')", { ann: 1000, bob: 1001 }],
+  ["'/usr/bin/nvidia-smi' | basename", 'nvidia-smi'],
+  ["'/usr/bin/nvidia-smi' | dirname", '/usr/bin'],
+  ["'/usr/bin/' | dirname", '/usr/bin'],
+  ["'/nvidia-smi' | dirname", '/'],
+  ["'nvidia-smi' | dirname", ''],
 ];
 
 export const TESTS: ValueCase[] = [
