@@ -70,7 +70,8 @@ export function typeName(value: unknown): string {
  */
 export function ownValue(object: object, key: string): { found: boolean; value?: unknown } {
   const descriptor = Object.getOwnPropertyDescriptor(object, key);
-  if (!descriptor || !('value' in descriptor)) return { found: false };
+  // A key holding JavaScript's undefined (`{ msg: undefined }` from a spread) is as missing as an absent one.
+  if (!descriptor || !('value' in descriptor) || descriptor.value === undefined) return { found: false };
   return { found: true, value: descriptor.value };
 }
 

@@ -111,6 +111,13 @@ test('a user regex is compiled without eval and a bad one is E_EXPR_VALUE', () =
   assert.is(errorOf(() => evalText("s is match('(?x)a b')")).code, 'E_EXPR_VALUE');
 });
 
+test('a key holding JavaScript undefined is missing, like an absent key', () => {
+  const vars = { result: { rc: 0, msg: undefined } };
+  assert.is(evalText('result.msg is defined', vars), false);
+  assert.is(evalText("result.msg | default('none')", vars), 'none');
+  assert.is(evalText("'msg' in result", vars), false);
+});
+
 test('a scope that returns JavaScript undefined is treated as undefined, not as None', () => {
   const scope = { lookup: () => undefined };
   assert.is(evaluate(parseExpression('x is defined'), scope), false);
