@@ -1,0 +1,97 @@
+import { dirname, resolve } from 'node:path';
+import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
+import type { Inventory } from '../inventory/types.js';
+import { configInventory } from './configInventory.js';
+import { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
+import type { PhoenixConfig } from './types.js';
+
+/** Options of {@link applyPhoenixConfig}. */
+export interface ApplyPhoenixConfigOptions extends LoadPhoenixConfigOptions {
+  /** The hypervisor configuration file (relative to the current directory), instead of the inventory's `phoenix_config`. */
+  config?: string;
+  /** The containers' Proxmox node, instead of the inventory's `phoenix_node` or the only host of group `proxmox`. */
+  node?: string;
+}
+
+/** What {@link applyPhoenixConfig} loaded and where it put the containers. */
+export interface AppliedPhoenixConfig {
+  config: PhoenixConfig;
+  node: string;
+}
+
+/** The variable of `all` that points an inventory at the hypervisor configuration file. */
+export const CONFIG_VAR = 'phoenix_config';
+/** The variable of `all` that names the node holding the containers, when group proxmox has several hosts. */
+export const NODE_VAR = 'phoenix_node';
+/** Variables the configuration sets: defining them in the inventory too would make a second source of truth. */
+export const CONFIG_OWNED_VARS = ['nvidia', 'phoenix_cache_dir', 'phoenix_clone_order', 'phoenix_reboot_after_driver_install', 'nvidia_repo_url'];
+
+/**
+ * Loads the JSON configuration an inventory points at (`all: vars: phoenix_config: ../config/phoenix_hypervisor_config.json`,
+ * relative to the file that sets it; inline or in `group_vars/all`), or `options.config`, validates it and adds the
+ * containers to the inventory (see configInventory). Returns undefined when the inventory names no configuration
+ * or when something is wrong; every problem goes to `errors`.
+ */
+export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, options: ApplyPhoenixConfigOptions = {}): AppliedPhoenixConfig | undefined {
+  const ref = options.config !== undefined ? { value: resolve(options.config) as unknown } : allVar(inventory, CONFIG_VAR);
+  if (!ref) return undefined;
+  if (typeof ref.value !== 'string' || ref.value === '') {
+    errors.add(new PhoenixError('E_CONFIG_REF', `${CONFIG_VAR} must be the path of phoenix_hypervisor_config.json`, { pos: ref.pos }));
+    return undefined;
+  }
+  const file = resolve(ref.pos ? dirname(ref.pos.file) : process.cwd(), ref.value);
+  const config = loadConfigAt(file, ref.pos, errors, options);
+  if (!config) return undefined;
+  const conflicts = ownedVarConflicts(inventory);
+  conflicts.forEach((e) => errors.add(e));
+  if (conflicts.length) return undefined;
+  const nodeRef = options.node !== undefined ? { value: options.node as unknown } : allVar(inventory, NODE_VAR);
+  try {
+    return { config, node: configInventory(config, inventory, { node: nodeRef === undefined ? undefined : String(nodeRef.value) }) };
+  } catch (error) {
+    if (!(error instanceof PhoenixError)) throw error;
+    error.pos ??= nodeRef?.pos;
+    errors.add(error);
+    return undefined;
+  }
+}
+
+/** A missing file named by the inventory is an inventory error at the `phoenix_config` line (exit 4). */
+function loadConfigAt(file: string, pos: SourcePosition | undefined, errors: ErrorList, options: LoadPhoenixConfigOptions): PhoenixConfig | undefined {
+  const own = new ErrorList();
+  const config = loadPhoenixConfig(file, own, options);
+  for (const error of own.errors) {
+    if (error.code === 'E_CONFIG_MISSING' && error.pos === undefined && pos) {
+      errors.add(new PhoenixError(error.code, `${CONFIG_VAR}: ${error.message}`, { pos, hint: 'the path is relative to the inventory file that sets it' }));
+    } else {
+      errors.add(error);
+    }
+  }
+  return config;
+}
+
+/** A variable of `all` as Ansible would resolve it: inline vars < group_vars/all beside the inventory < beside the playbook. */
+function allVar(inventory: Inventory, name: string): { value: unknown; pos?: SourcePosition } | undefined {
+  let found: { value: unknown; pos?: SourcePosition } | undefined;
+  const all = inventory.groups.get('all');
+  if (all && Object.hasOwn(all.vars, name)) found = { value: all.vars[name], pos: all.varPositions[name] };
+  const layers = [...inventory.varsLayers.filter((l) => l.origin === 'inventory'), ...inventory.varsLayers.filter((l) => l.origin === 'playbook')];
+  for (const layer of layers) {
+    const vars = layer.groupVars.get('all');
+    if (vars && Object.hasOwn(vars.vars, name)) found = { value: vars.vars[name], pos: vars.positions[name] };
+  }
+  return found;
+}
+
+/** Inventory variables (inline, group_vars, host_vars) that the configuration owns. */
+function ownedVarConflicts(inventory: Inventory): PhoenixError[] {
+  const sources: Array<{ vars: Record<string, unknown>; positions: Record<string, SourcePosition> }> = [];
+  for (const group of inventory.groups.values()) sources.push({ vars: group.vars, positions: group.varPositions });
+  for (const host of inventory.hosts.values()) sources.push({ vars: host.vars, positions: host.varPositions });
+  for (const layer of inventory.varsLayers) sources.push(...layer.groupVars.values(), ...layer.hostVars.values());
+  return sources.flatMap(({ vars, positions }) => CONFIG_OWNED_VARS.filter((name) => Object.hasOwn(vars, name)).map((name) =>
+    new PhoenixError('E_CONFIG_VAR_CONFLICT', `inventory variable '${name}' is set by the JSON configuration; the inventory must not set it too`, {
+      pos: positions[name],
+      hint: 'change the value in phoenix_hypervisor_config.json / phoenix_lxc_configs.json instead',
+    })));
+}

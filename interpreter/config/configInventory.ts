@@ -1,0 +1,89 @@
+import { PhoenixError } from '../errors.js';
+import { ensureGroup, ensureHost, groupHosts, reconcileInventory } from '../inventory/graph.js';
+import type { Inventory } from '../inventory/types.js';
+import type { PhoenixConfig, PhoenixContainer } from './types.js';
+
+/** Options of {@link configInventory}. */
+export interface ConfigInventoryOptions {
+  /** Inventory name of the Proxmox node holding the containers; default: the only host of group `proxmox`. */
+  node?: string;
+}
+
+/** Groups every configuration makes, even when empty, so plays can target them unconditionally. */
+export const CONFIG_GROUPS = ['lxc', 'templates', 'gpu'] as const;
+
+/** Inventory name of a container: `ct901`. */
+export function containerHostName(ctid: number): string {
+  return `ct${ctid}`;
+}
+
+/**
+ * Adds the configuration's containers to an inventory: host `ct<CTID>` per container (reached with `pct` through
+ * `node`), groups `lxc`, `templates`, `gpu` and `feature_<name>`, and the driver settings as variables of `all`
+ * (`nvidia`, `phoenix_cache_dir`, `phoenix_clone_order`, ...). A container host already in the inventory keeps the
+ * variables written there (they win over the configuration's). Returns the node used; throws `E_CONFIG_NODE`.
+ */
+export function configInventory(config: PhoenixConfig, inventory: Inventory, options: ConfigInventoryOptions = {}): string {
+  const node = pickNode(inventory, options.node);
+  addAllVars(config, inventory);
+  for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
+  for (const ctid of config.cloneOrder) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, node);
+  reconcileInventory(inventory);
+  return node;
+}
+
+function pickNode(inventory: Inventory, node: string | undefined): string {
+  if (node !== undefined) {
+    if (inventory.hosts.has(node)) return node;
+    throw new PhoenixError('E_CONFIG_NODE', `the containers' Proxmox node '${node}' is not an inventory host`, {
+      hint: 'add the node to the inventory (group proxmox) or name another one',
+    });
+  }
+  const nodes = groupHosts(inventory, 'proxmox');
+  if (nodes.length === 1) return nodes[0];
+  throw new PhoenixError('E_CONFIG_NODE', nodes.length
+    ? `the inventory has ${nodes.length} hosts in group proxmox (${nodes.join(', ')}): say which one holds the containers`
+    : 'the inventory has no host in group proxmox to hold the containers', {
+    hint: 'set phoenix_node: <node> beside phoenix_config in the inventory\'s all vars',
+  });
+}
+
+function addAllVars(config: PhoenixConfig, inventory: Inventory): void {
+  const all = ensureGroup(inventory, 'all');
+  const h = config.sources.hypervisor;
+  const set = (name: string, value: unknown, path: string[]): void => {
+    all.vars[name] = value;
+    all.varPositions[name] = h.keyPos(path);
+  };
+  set('nvidia', { ...config.nvidia }, ['nvidia_driver']);
+  set('phoenix_cache_dir', config.cacheDir, ['core_paths', 'cache_dir']);
+  set('phoenix_clone_order', [...config.cloneOrder], ['core_paths', 'lxc_config_file']);
+  set('phoenix_reboot_after_driver_install', config.rebootAfterDriverInstall, ['behavior', 'reboot_after_driver_install']);
+  if (config.repoUrl !== undefined) {
+    all.vars.nvidia_repo_url = config.repoUrl;
+    all.varPositions.nvidia_repo_url = config.sources.lxc.keyPos(['nvidia_repo_url']);
+  }
+}
+
+function addContainer(config: PhoenixConfig, inventory: Inventory, container: PhoenixContainer, node: string): void {
+  const { ctid, config: lxc } = container;
+  const name = containerHostName(ctid);
+  const existing = inventory.hosts.get(name);
+  const host = ensureHost(inventory, name, 'lxc', container.pos, config.lxcFile);
+  const vars: Record<string, unknown> = {
+    ansible_connection: 'pct',
+    proxmox_vmid: ctid,
+    proxmox_node: node,
+    lxc: structuredClone(lxc),
+    gpu_indexes: [...container.gpuIndexes],
+    phoenix_clone_depth: container.depth,
+  };
+  for (const [key, value] of Object.entries(vars)) {
+    if (existing && Object.hasOwn(existing.vars, key)) continue;
+    host.vars[key] = value;
+    host.varPositions[key] = container.pos;
+  }
+  if (lxc.template_snapshot_name !== undefined) ensureHost(inventory, name, 'templates');
+  if (container.gpuIndexes.length) ensureHost(inventory, name, 'gpu');
+  for (const feature of lxc.features) ensureHost(inventory, name, `feature_${feature}`);
+}
