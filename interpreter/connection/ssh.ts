@@ -128,6 +128,8 @@ export class SshConnection implements Connection {
   private connecting?: Promise<Client>;
   private sftpSession?: Promise<Sftp>;
   private sudoPassword?: Promise<boolean>;
+  /** The login's uid, asked once (a uid-0 account named otherwise, like the lab's `pveroot`, needs no sudo). */
+  private loginUid?: Promise<number>;
   private closed = false;
   private readonly slots: Slots;
 
@@ -148,7 +150,7 @@ export class SshConnection implements Connection {
   }
 
   async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
-    if (this.needsSudo(options.become)) return this.putWithSudo(content, remotePath, options);
+    if (await this.needsSudo(options.become)) return this.putWithSudo(content, remotePath, options);
     const sftp = await this.sftp();
     const temp = siblingTemp(remotePath);
     const mode = options.mode ?? 0o644;
@@ -164,7 +166,7 @@ export class SshConnection implements Connection {
   }
 
   async get(remotePath: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
-    if (this.needsSudo(options.become)) {
+    if (await this.needsSudo(options.become)) {
       const script = `test -e ${shellCommand(remotePath)} || { echo 'phoenix: no such file' >&2; exit 3; }; ` +
         shellCommand('cat', '--', remotePath);
       const { line, stdin } = await this.wrap(script, { become: true });
@@ -330,14 +332,18 @@ export class SshConnection implements Connection {
       `SSH connection failed: ${error.message}`);
   }
 
-  private needsSudo(become: boolean | undefined): boolean {
-    return (become ?? this.settings.become.byDefault) && this.settings.user !== this.settings.become.user;
+  /** sudo only when it changes something: not for the become user itself, nor for a uid-0 login becoming root. */
+  private async needsSudo(become: boolean | undefined): Promise<boolean> {
+    if (!(become ?? this.settings.become.byDefault) || this.settings.user === this.settings.become.user) return false;
+    if (this.settings.become.user !== 'root') return true;
+    this.loginUid ??= this.exec('id -u').then((r) => (r.rc === 0 ? Number(r.stdout.toString().trim()) : -1));
+    return (await this.loginUid) !== 0;
   }
 
   /** Adds env exports and sudo around a command; the become password goes on stdin, never on the command line. */
   private async wrap(command: string, options: RunOptions): Promise<{ line: string; stdin?: string | Buffer }> {
     const body = envPrefix(options.env) + command;
-    if (!this.needsSudo(options.become)) return { line: body, stdin: options.stdin };
+    if (!(await this.needsSudo(options.become))) return { line: body, stdin: options.stdin };
     const user = this.settings.become.user;
     if (!(await this.sudoWantsPassword())) {
       return { line: shellCommand('sudo', '-n', '-H', '-u', user, '--', 'sh', '-c', body), stdin: options.stdin };

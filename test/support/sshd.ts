@@ -46,6 +46,17 @@ export function ensureTestUser(name: string, sudo: 'nopasswd' | 'password' = 'no
   chmodSync(file, 0o440);
 }
 
+/** A uid-0 account under another name (like the lab's `pveroot`), home /root, plain /bin/sh, key login only. */
+export function ensureRootAlias(name: string): void {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--non-unique', '--uid', '0', '--gid', '0', '--no-create-home', '--home-dir', '/root',
+      '--shell', '/bin/sh', name], { stdio: 'ignore' });
+  }
+  execFileSync('usermod', ['-p', '*', name]);
+}
+
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { quote, shellCommand } from '../../../interpreter/connection/quote.js';
 import { CommandTimeoutError, UnreachableError, type Connection } from '../../../interpreter/connection/types.js';
 import type { SshConnection } from '../../../interpreter/connection/ssh.js';
-import { countLog, startSshd, TEST_USER, type TestSshd } from '../../support/sshd.js';
+import { countLog, ensureRootAlias, startSshd, TEST_USER, type TestSshd } from '../../support/sshd.js';
 import { poolFor, sshVars, tempHome } from './fixture.js';
 
 const test = suite('ssh connection (real sshd)');
@@ -81,6 +81,19 @@ test('become: whoami is root through sudo for the plain user; files written as r
   assert.is((await ssh.get(path, { become: true }))!.toString(), 'secret\n');
   assert.is(await ssh.get(`${path}.missing`, { become: true }), null);
   rmSync(path);
+});
+
+test('become: sudo only when it changes the user (not for root, nor a uid-0 login named otherwise)', async () => {
+  ensureRootAlias('phoenix-root0');
+  const p2 = poolFor({ alias: sshVars(sshd, 'phoenix-root0') }, home);
+  const parentOf = 'ps -o comm= -p $PPID';
+  assert.is((await user.run(parentOf, { become: true })).stdout.trim(), 'sudo');
+  assert.is.not((await root.run(parentOf, { become: true })).stdout.trim(), 'sudo');
+  const alias = await p2.get('alias');
+  const viaAlias = await alias.run(`id -u; ${parentOf}`, { become: true });
+  assert.is(viaAlias.stdout.split('\n')[0], '0');
+  assert.is.not(viaAlias.stdout.split('\n')[1], 'sudo');
+  await p2.closeAll();
 });
 
 test('hostile strings through quote are data, never executed (canary file)', async () => {
