@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { attributeSchema, type AttributeArgs } from './common/attributes.js';
 import { applyContent, planContent, type ContentState } from './common/content.js';
+import { validateSchema } from './common/write-file.js';
 import { ModuleFailure, type Module } from './types.js';
 
 export interface CopyArgs extends AttributeArgs {
@@ -10,6 +11,7 @@ export interface CopyArgs extends AttributeArgs {
   dest: string;
   backup?: boolean;
   force?: boolean;
+  validate?: string;
 }
 
 /** Reads `src` from the controller, or serializes `content` (non-strings become JSON, as in Ansible). */
@@ -41,6 +43,7 @@ export const copy: Module<CopyArgs, ContentState> = {
       dest: { type: 'string' },
       backup: { type: 'boolean' },
       force: { type: 'boolean' },
+      validate: validateSchema,
       ...attributeSchema,
     },
     required: ['dest'],

@@ -6,6 +6,7 @@ import { backupFile } from './common/content.js';
 import { absentLines, presentLine, readLines } from './common/line-edit.js';
 import { probePath, type PathInfo } from './common/probe.js';
 import { runChecked } from './common/run.js';
+import { validateSchema, writeFile } from './common/write-file.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 export interface LineinfileArgs extends AttributeArgs {
@@ -20,6 +21,7 @@ export interface LineinfileArgs extends AttributeArgs {
   create?: boolean;
   backup?: boolean;
   firstmatch?: boolean;
+  validate?: string;
 }
 
 interface LineState {
@@ -28,6 +30,7 @@ interface LineState {
   existing: PathInfo | null;
   attrs: AttributeSet;
   backup: boolean;
+  validate?: string;
 }
 
 const ALIASES = { path: ['dest', 'destfile', 'name'], regexp: ['regex'], line: ['value'] };
@@ -94,6 +97,7 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
         create: { type: 'boolean' },
         backup: { type: 'boolean' },
         firstmatch: { type: 'boolean' },
+        validate: validateSchema,
         ...attributeSchema,
       },
       ALIASES,
@@ -117,7 +121,7 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
     if (!isEmptySet(delta.set) && existing) changes.push({ summary: `set ${describeDelta(delta)} on ${path}` });
     const data: Record<string, unknown> = { msg: result.msg, backup: '' };
     if (result.found !== undefined) data.found = result.found;
-    const state: LineState = { path, content: result.changed ? result.after : undefined, existing, attrs: delta.set, backup: !!args.backup };
+    const state: LineState = { path, content: result.changed ? result.after : undefined, existing, attrs: delta.set, backup: !!args.backup, validate: args.validate };
     if (changes.length) return { changes, state, data } satisfies Plan<LineState>;
     return { changes, reason: okReason(args, path, wantsAttrs), data };
   },
@@ -130,11 +134,7 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
     }
     if (plan.state!.backup && existing) data.backup = await backupFile(ctx, path);
     if (!existing) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', posix.dirname(path)), `creating ${posix.dirname(path)}`);
-    await ctx.conn.put(content, path, {
-      mode: attrs.mode ?? existing?.mode ?? 0o644,
-      owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),
-      group: attrs.group ?? (existing ? String(existing.gid) : undefined),
-    });
+    await writeFile(ctx, path, content, attrs, existing, plan.state!.validate);
     return { data };
   },
 };

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { attributeSchema, type AttributeArgs } from './common/attributes.js';
 import { applyContent, planContent, type ContentState } from './common/content.js';
+import { validateSchema } from './common/write-file.js';
 import { ModuleFailure, type Module } from './types.js';
 
 export interface TemplateArgs extends AttributeArgs {
@@ -9,6 +10,7 @@ export interface TemplateArgs extends AttributeArgs {
   dest: string;
   backup?: boolean;
   force?: boolean;
+  validate?: string;
 }
 
 /** Ansible's `template`: a controller Handlebars file rendered with the task's variables, then written like copy. */
@@ -21,6 +23,7 @@ export const template: Module<TemplateArgs, ContentState> = {
       dest: { type: 'string' },
       backup: { type: 'boolean' },
       force: { type: 'boolean' },
+      validate: validateSchema,
       ...attributeSchema,
     },
     required: ['src', 'dest'],

@@ -7,6 +7,7 @@ import { applyAttributes, attributeDelta, describeDelta, isEmptySet, type Attrib
 import { formatMode } from './mode.js';
 import { probePath, type PathInfo } from './probe.js';
 import { runChecked } from './run.js';
+import { writeFile } from './write-file.js';
 
 /** What copy and template share: put exact bytes at `dest` with attributes. */
 export interface ContentRequest extends AttributeArgs {
@@ -17,6 +18,8 @@ export interface ContentRequest extends AttributeArgs {
   /** false: never replace an existing file. */
   force?: boolean;
   backup?: boolean;
+  /** Ansible's `validate`: a command with `%s` run on the new file before it replaces `dest`. */
+  validate?: string;
 }
 
 /** Handed from planContent to applyContent. */
@@ -29,6 +32,7 @@ export interface ContentState {
   existing: PathInfo | null;
   makeDir?: string;
   backup: boolean;
+  validate?: string;
 }
 
 /** Diffs larger than this are not shown (Ansible's max_diff_size is 100 KB too). */
@@ -92,7 +96,7 @@ export async function planContent(ctx: ModuleContext, req: ContentRequest): Prom
   const exists = info !== null || link;
   const writeContent = !exists || (req.force !== false && (link || info!.checksum !== checksum));
   const delta = attributeDelta(info, req, 0o644);
-  const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, makeDir, backup: !!req.backup };
+  const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, makeDir, backup: !!req.backup, validate: req.validate };
   const changes: Change[] = [];
   if (writeContent) {
     if (!exists && !makeDir) await checkParent(ctx, dest);
@@ -125,11 +129,7 @@ export async function applyContent(ctx: ModuleContext, state: ContentState): Pro
   if (state.makeDir) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', state.makeDir), `creating ${state.makeDir}`);
   if (state.writeContent) {
     if (state.backup && existing) data.backup_file = await backupFile(ctx, dest);
-    await ctx.conn.put(state.content, dest, {
-      mode: attrs.mode ?? existing?.mode ?? 0o644,
-      owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),
-      group: attrs.group ?? (existing ? String(existing.gid) : undefined),
-    });
+    await writeFile(ctx, dest, state.content, attrs, existing, state.validate);
   } else {
     await applyAttributes(ctx.conn, dest, attrs);
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -46,6 +47,22 @@ test('registered values: dest, checksum, md5sum, size, state', async () => {
   assert.is(got.data.md5sum, 'b1946ac92492d2347c6235b4d2611184');
   assert.is(got.data.size, 6);
   assert.is(got.data.state, 'file');
+});
+
+test('validate checks the new content before it replaces the file', async () => {
+  const dest = join(dir, `sudoers '$(touch canary)'`);
+  await writeFile(dest, 'good old\n');
+  const bad = await runModule(copy, { content: 'bad\n', dest, validate: 'grep -q good %s' }, moduleContext());
+  assert.is(bad.status, 'failed');
+  assert.is(bad.msg, 'failed to validate');
+  assert.is(bad.data.exit_status, 1);
+  assert.is(await readFile(dest, 'utf8'), 'good old\n');
+  assert.equal((await readdir(dir)).sort(), [`sudoers '$(touch canary)'`]);
+  const good = await runModule(copy, { content: 'good new\n', dest, validate: 'grep -q good %s' }, moduleContext());
+  assert.is(good.status, 'changed');
+  assert.is(await readFile(dest, 'utf8'), 'good new\n');
+  assert.equal((await readdir(dir)).sort(), [`sudoers '$(touch canary)'`]);
+  assert.not.ok(existsSync(join(process.cwd(), 'canary')));
 });
 
 test('src and content together, or neither, fail', async () => {

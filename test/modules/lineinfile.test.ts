@@ -52,6 +52,17 @@ test('backup and aliases (dest, regex, value)', async () => {
   assert.is(await readFile(path, 'utf8'), 'b\n');
 });
 
+test('validate: a rejected edit leaves the file alone', async () => {
+  const path = join(dir, 'f');
+  await writeFile(path, 'keep\n');
+  const got = await runModule(lineinfile, { path, line: 'bad', validate: 'grep -qv bad %s' }, moduleContext());
+  assert.is(got.status, 'changed');
+  const rejected = await runModule(lineinfile, { path, line: 'other', validate: 'sh -c "! grep -q other $0" %s' }, moduleContext());
+  assert.is(rejected.status, 'failed');
+  assert.is(rejected.msg, 'failed to validate');
+  assert.is(await readFile(path, 'utf8'), 'keep\nbad\n');
+});
+
 test('argument rules of Ansible', async () => {
   const path = join(dir, 'f');
   await writeFile(path, '');

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { shellCommand } from '../../interpreter/connection/quote.js';
+import { ModuleFailure, type ModuleContext } from '../types.js';
+import type { AttributeSet } from './attributes.js';
+import type { PathInfo } from './probe.js';
+import { runChecked } from './run.js';
+import { splitWords } from './split-words.js';
+
+/** JSON schema of Ansible's `validate` argument. */
+export const validateSchema = { type: 'string', pattern: '%s' } as const;
+
+/**
+ * Writes a whole file through the connection (temp + rename). Without attributes asked for, a replaced file keeps
+ * its mode and owner, as Ansible's atomic_move does. With `validate` (Ansible's: a command with `%s`, split into
+ * words, no shell), the temp file is checked first and only renamed into place when the command succeeds.
+ */
+export async function writeFile(
+  ctx: ModuleContext,
+  dest: string,
+  content: Buffer | string,
+  attrs: AttributeSet,
+  existing: PathInfo | null,
+  validate?: string,
+): Promise<void> {
+  const options = {
+    mode: attrs.mode ?? existing?.mode ?? 0o644,
+    owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),
+    group: attrs.group ?? (existing ? String(existing.gid) : undefined),
+  };
+  if (!validate) return ctx.conn.put(content, dest, options);
+  const temp = posix.join(posix.dirname(dest), `.${posix.basename(dest)}.phoenix-validate-${randomBytes(4).toString('hex')}`);
+  await ctx.conn.put(content, temp, options);
+  const words = splitWords(validate).map((word) => word.replaceAll('%s', temp));
+  const result = await ctx.conn.run(shellCommand(...words), { env: ctx.env });
+  if (result.rc !== 0) {
+    await ctx.conn.run(shellCommand('rm', '-f', '--', temp));
+    throw new ModuleFailure(`failed to validate`, { exit_status: result.rc, stdout: result.stdout, stderr: result.stderr });
+  }
+  await runChecked(ctx.conn, shellCommand('mv', '-f', '--', temp, dest), `renaming ${temp} to ${dest}`);
+}
