@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { UnreachableError } from '../../../interpreter/connection/types.js';
 import { HostKeyError } from '../../../interpreter/connection/known-hosts.js';
@@ -41,6 +42,19 @@ test('closed port: UnreachableError naming host, address:port and the reason', a
   assert.is((error as UnreachableError).host, 'dead');
   assert.match(error.message, `127.0.0.1:${port}`);
   assert.match(error.message, 'connection refused');
+});
+
+test('a port that accepts TCP but never speaks SSH: UnreachableError after the connect timeout', async () => {
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as AddressInfo).port;
+  const pool = poolFor({ mute: { ansible_host: '127.0.0.1', ansible_port: port, ansible_user: 'root' } }, tempHome(),
+    { connectMs: 300 });
+  const error = await failure(pool.get('mute'));
+  silent.close();
+  assert.instance(error, UnreachableError);
+  assert.match(error.message, `root@127.0.0.1:${port}`);
+  assert.match(error.message, 'no SSH answer within 0.3 s');
 });
 
 test('wrong key: UnreachableError saying authentication failed', async () => {
