@@ -140,9 +140,16 @@ function evaluatePatterns(inv: Inventory, parts: string[], exitCode: number): st
       const m = compileOne(part, exitCode);
       return applySubscript(enumerateMatches(inv, m), m.subscript);
     })();
-    if (part[0] === '!') hosts = hosts.filter((h) => !that.includes(h));
-    else if (part[0] === '&') hosts = hosts.filter((h) => that.includes(h));
-    else for (const h of that) if (!hosts.includes(h)) hosts.push(h);
+    if (part[0] === '!') {
+      const excluded = new Set(that);
+      hosts = hosts.filter((h) => !excluded.has(h));
+    } else if (part[0] === '&') {
+      const kept = new Set(that);
+      hosts = hosts.filter((h) => kept.has(h));
+    } else {
+      const present = new Set(hosts);
+      for (const h of that) if (!present.has(h)) present.add(h) && hosts.push(h);
+    }
   }
   return hosts;
 }

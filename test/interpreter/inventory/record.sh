@@ -8,7 +8,7 @@ export ANSIBLE_CONFIG=/nonexistent ANSIBLE_HOST_PATTERN_MISMATCH=ignore ANSIBLE_
   ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 out=expected
 mkdir -p "$out"
-ansible --version | head -1 > "$out/ansible-version.txt"
+ansible --version | sed -n 1p > "$out/ansible-version.txt"
 
 ansible-inventory -i lab/hosts.yml --list > "$out/lab.list.json"
 ansible-inventory -i lab/hosts.yml --graph > "$out/lab.graph.txt"
