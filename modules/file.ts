@@ -2,10 +2,10 @@ import { posix } from 'node:path';
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
 import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
-import { stateDiff } from './common/diff.js';
+import { stateDiff } from './common/state-diff.js';
 import { formatMode, resolveMode } from './common/mode.js';
 import { probePath, type PathInfo } from './common/probe.js';
-import { runChecked } from './common/run.js';
+import { runChecked } from './common/run-checked.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';

@@ -5,7 +5,7 @@ import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmpt
 import { backupFile } from './common/content.js';
 import { absentLines, presentLine, readLines } from './common/line-edit.js';
 import { probePath, type PathInfo } from './common/probe.js';
-import { runChecked } from './common/run.js';
+import { runChecked } from './common/run-checked.js';
 import { validateSchema, writeFile } from './common/write-file.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 

@@ -6,7 +6,7 @@ import { ModuleFailure, type ApplyResult, type Change, type ModuleContext, type 
 import { applyAttributes, attributeDelta, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './attributes.js';
 import { formatMode } from './mode.js';
 import { probePath, type PathInfo } from './probe.js';
-import { runChecked } from './run.js';
+import { runChecked } from './run-checked.js';
 import { writeFile } from './write-file.js';
 
 /** What copy and template share: put exact bytes at `dest` with attributes. */

@@ -4,7 +4,7 @@ import { shellCommand } from '../../interpreter/connection/quote.js';
 import { ModuleFailure, type ModuleContext } from '../types.js';
 import type { AttributeSet } from './attributes.js';
 import type { PathInfo } from './probe.js';
-import { runChecked } from './run.js';
+import { runChecked } from './run-checked.js';
 import { splitWords } from './split-words.js';
 
 /** JSON schema of Ansible's `validate` argument. */
