@@ -64,13 +64,12 @@ function checkRunfileUrl(h: JsonSource, url: string, version: string | undefined
   }
   if (!version) return;
   const dir = decodeURIComponent(segments.at(-2) ?? '');
-  for (const [found, where] of [[match[1], 'file name'], [dir, 'directory']] as const) {
-    if (where === 'directory' && !DRIVER_VERSION.test(found)) continue;
-    if (found === version) continue;
-    errors.add(configError('E_CONFIG_URL_VERSION', h, path, `runfile_url's ${where} has version ${found} but ${jsonPath(['nvidia_driver', 'version'])} is ${version}`, {
+  const wrong = [[match[1], 'file name'], [dir, 'directory']].filter(([found, where]) => found !== version && (where === 'file name' || DRIVER_VERSION.test(found)));
+  if (!wrong.length) return;
+  errors.add(configError('E_CONFIG_URL_VERSION', h, path,
+    `runfile_url names version ${wrong.map(([found, where]) => `${found} (${where})`).join(' and ')} but ${jsonPath(['nvidia_driver', 'version'])} is ${version}`, {
       hint: 'the URL and the version must name the same driver: change one of them',
     }));
-  }
 }
 
 const COPIES = [

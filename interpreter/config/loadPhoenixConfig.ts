@@ -44,7 +44,9 @@ function readLxcFile(h: JsonSource, errors: ErrorList, override?: string): JsonS
   if (override !== undefined) return readJsonSource(resolve(override), errors);
   const named = stringAt(h, ['core_paths', 'lxc_config_file']);
   if (named === undefined) {
-    if ((h.value as { core_paths?: { lxc_config_file?: unknown } } | null)?.core_paths?.lxc_config_file === undefined) {
+    const root = h.value as { core_paths?: { lxc_config_file?: unknown } } | null;
+    const shapeOk = !!root && typeof root === 'object' && !Array.isArray(root) && (root.core_paths === undefined || typeof root.core_paths === 'object');
+    if (shapeOk && root.core_paths?.lxc_config_file === undefined) {
       errors.add(configError('E_CONFIG_REQUIRED', h, ['core_paths', 'lxc_config_file'], `${jsonPath(['core_paths', 'lxc_config_file'])} must name the lxc configuration file`, {
         hint: 'e.g. "lxc_config_file": "phoenix_lxc_configs.json" (relative to this file)',
       }));
