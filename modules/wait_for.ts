@@ -58,7 +58,8 @@ async function probeFile(ctx: ModuleContext, args: WaitForArgs): Promise<Probe> 
   }
   if (content === null) return { done: false, saw: `${path} does not exist`, data: { path } };
   if (!args.search_regex) return { done: true, saw: `${path} exists`, data: { path, match_groups: [], match_groupdict: {} } };
-  const re = new RegExp(pythonRegex(args.search_regex).source, 'm');
+  const compiled = pythonRegex(args.search_regex);
+  const re = new RegExp(compiled.source, [...new Set(`${compiled.flags}m`)].join(''));
   const match = re.exec(content.toString('utf8'));
   if (!match) return { done: false, saw: `${path} exists (${content.length} bytes) without a match`, data: { path } };
   return { done: true, saw: `${path} matches`, data: { path, match_groups: match.slice(1), match_groupdict: { ...(match.groups ?? {}) } } };

@@ -2,12 +2,21 @@ import { ModuleFailure } from '../types.js';
 
 /**
  * Compiles a Python `re` pattern as JavaScript. Differences that matter for line editing are translated:
- * `(?P<name>...)` and `(?P=name)`, `\A`/`\Z`, and `$`, which in Python also matches before a final newline.
+ * `(?P<name>...)` and `(?P=name)`, `\A`/`\Z`, leading inline flags `(?i)`, and `$`, which in Python also matches
+ * before a final newline (lineinfile matches lines that end with one).
  */
 export function pythonRegex(pattern: string): RegExp {
   let out = '';
   let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
+  let flags = '';
+  let i = 0;
+  const inline = /^\(\?([aiLmsux]+)\)/.exec(pattern);
+  if (inline) {
+    if (inline[1].includes('x')) throw new ModuleFailure(`regular expression flag (?x) is not supported: ${pattern}`);
+    flags = [...new Set(inline[1].replace(/[aLu]/g, ''))].join('');
+    i = inline[0].length;
+  }
+  for (; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') {
       const next = pattern[i + 1] ?? '';
@@ -37,7 +46,7 @@ export function pythonRegex(pattern: string): RegExp {
     }
   }
   try {
-    return new RegExp(out);
+    return new RegExp(out, flags);
   } catch (error) {
     throw new ModuleFailure(`invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`);
   }

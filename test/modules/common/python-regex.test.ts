@@ -20,6 +20,11 @@ test('named groups and backreferences', () => {
   assert.throws(() => expandMatch(n, '\\5'));
 });
 
+test('leading inline flags', () => {
+  assert.ok(pythonRegex('(?i)^permitrootlogin').test('PermitRootLogin yes'));
+  assert.throws(() => pythonRegex('(?x) a'), /not supported/);
+});
+
 test('invalid patterns fail the task with the pattern', () => {
   assert.throws(() => pythonRegex('('), /invalid regular expression/);
 });
