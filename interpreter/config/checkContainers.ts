@@ -99,7 +99,7 @@ function checkGpuAssignment(l: JsonSource, key: string, value: unknown, errors: 
   if (missing.length) {
     errors.add(configError('E_CONFIG_GPU_INDEX', l, path, `gpu_assignment '${value}' names GPU ${missing.join(', ')} but the node has ${gpuCount} GPU(s): ${gpuCount ? `0..${gpuCount - 1}` : 'none'}`));
   }
-  return [...new Set(indexes)];
+  return [...new Set(indexes)].sort((a, b) => a - b);
 }
 
 function checkFeatures(l: JsonSource, key: string, value: unknown, errors: ErrorList, featuresDir?: string): void {

@@ -164,15 +164,16 @@ function coercions(original: unknown, copy: unknown, path: Array<string | number
 }
 
 /**
- * Keys that are one or two edits away from a key phoenix reads, in an object where that key is absent
+ * Keys that are an edit or two away from a key phoenix reads, in an object where that key is absent
  * (`runfile_sha265`, `gpu_assigment`): unknown keys are allowed, but these would silently change what phoenix does.
  */
 export function checkKeyTypos(src: JsonSource, path: JsonPathSegments, known: readonly string[], errors: ErrorList): void {
   const object = valueAt(src.value, path);
   if (!object || typeof object !== 'object' || Array.isArray(object)) return;
   for (const key of Object.keys(object)) {
-    if (known.includes(key) || key.length < 5) continue;
-    const near = known.find((k) => !Object.hasOwn(object, k) && editDistance(key, k) <= 2);
+    if (known.includes(key) || key.length < 6) continue;
+    // Short names are close to many others (ports/cores): allow one edit below 10 characters, two from there.
+    const near = known.find((k) => !Object.hasOwn(object, k) && editDistance(key, k) <= (Math.min(key.length, k.length) < 10 ? 1 : 2));
     if (!near) continue;
     errors.add(new PhoenixError('E_CONFIG_UNKNOWN_KEY', `${src.file}: unknown key '${key}' in ${jsonPath(path)}; did you mean '${near}'?`, {
       pos: src.keyPos([...path, key]),
