@@ -1,10 +1,12 @@
-import { emptyStats, type HostResult, type HostStats } from '../result.js';
+import { emptyStats, okResult, registeredValue, skippedResult, type HostResult, type HostStats } from '../result.js';
+import { PhoenixError } from '../errors.js';
+import { materialize } from '../vars/scope.js';
 import { buildScope } from '../vars/scope.js';
 import type { BlockNode, IncludeNode, MetaNode, Node, Play, Playbook, TaskNode } from '../playbook/types.js';
 import { conditionsHold, runTask, taskInfo, type TaskEnv } from './task-runner.js';
 import { tagsSelected } from './tags.js';
 import { mapLimit } from './map-limit.js';
-import { renderString } from '../vars/template.js';
+import { renderString, renderValue } from '../vars/template.js';
 import type { RunOptions, RunServices } from './options.js';
 
 /** Per-host state that lives for the whole playbook run. */
@@ -36,6 +38,8 @@ export class PlaybookRunner {
   private play!: Play;
   private playHosts: string[] = [];
   private stopPlay = false;
+  /** Set when every host of a batch failed: ansible-playbook then ends the whole run ("NO MORE HOSTS LEFT"). */
+  private stopRun = false;
 
   constructor(private readonly playbook: Playbook, private readonly options: RunOptions, private readonly services: RunServices) {
     this.started = !options.startAtTask;
@@ -44,7 +48,7 @@ export class PlaybookRunner {
   async run(): Promise<PlaybookOutcome> {
     this.services.emit({ type: 'playbook_start', file: this.playbook.file, check: this.options.check, diff: this.options.diff });
     for (const play of this.playbook.plays) {
-      if (this.services.signal?.aborted) break;
+      if (this.services.signal?.aborted || this.stopRun) break;
       await this.runPlay(play);
     }
     this.services.emit({ type: 'play_recap', stats: this.stats });
@@ -71,11 +75,11 @@ export class PlaybookRunner {
     }
     for (const batch of batches(alive, play.serial)) {
       this.playHosts = batch;
-      for (const h of batch) this.stats[h] ??= emptyStats();
       await this.runSection(play.preTasks, batch);
       await this.runSection(play.tasks, batch);
       await this.runSection(play.postTasks, batch);
-      if (this.stopPlay) break;
+      if (batch.every((h) => this.state(h).failed)) this.stopRun = true;
+      if (this.stopPlay || this.stopRun) break;
     }
   }
 
@@ -130,19 +134,50 @@ export class PlaybookRunner {
     return failed;
   }
 
+  /**
+   * include_tasks: the include itself is a task (ok, or skipped by its `when`), then the included tasks run in
+   * lockstep for the hosts that included them; with a loop, once per item (hosts grouped by equal items).
+   */
   private async runInclude(node: IncludeNode, hosts: string[], flow: Flow): Promise<Set<string>> {
-    if (!this.selectedByTags(node.tags) || !this.started) return new Set();
-    const failed = new Set<string>();
-    const nodes = node.preloaded ?? [];
+    if (!this.started || !this.selectedByTags(node.tags)) return new Set();
+    const info = { name: node.name, module: 'include_tasks', kind: 'task' as const, file: node.pos.file, line: node.pos.line };
+    this.services.emit({ type: 'task_start', task: info });
+    const itemsByHost = new Map<string, unknown[]>();
     for (const host of hosts) {
       const scope = this.scope(host, node.vars, flow.extraVars);
-      if (!conditionsHold(node.when, scope)) continue;
-      const items = node.loop === undefined ? [undefined] : (renderString(String(node.loop), scope) as unknown[]);
-      for (const item of items) {
-        const extra = item === undefined ? { ...flow.extraVars, ...node.vars } : { ...flow.extraVars, ...node.vars, [node.loopVar]: item };
-        const result = await this.runNodes(nodes, [host], { ...flow, extraVars: extra });
-        result.forEach((h) => failed.add(h));
-        if (result.size > 0) break;
+      let result: HostResult;
+      if (!conditionsHold(node.when, scope)) {
+        result = skippedResult('Conditional result was False');
+      } else {
+        const items = node.loop === undefined ? [undefined] : materialize(renderValue(node.loop, scope, { pos: node.pos }));
+        if (!Array.isArray(items)) throw new PhoenixError('E_LOOP_TYPE', `include_tasks loop needs a list`, { pos: node.pos, host });
+        itemsByHost.set(host, items);
+        result = okResult(`included ${node.file}`, {});
+        if (node.loop !== undefined) result.items = items.map((item) => ({ ...okResult(), item, label: String(item) }));
+      }
+      this.record(node as unknown as TaskNode, host, result, flow, new Set(), 'task', info);
+      // Ansible counts one include per loop item.
+      if (result.items && result.items.length > 1) this.stats[host].ok += result.items.length - 1;
+    }
+    return this.runIncluded(node, itemsByHost, flow);
+  }
+
+  private async runIncluded(node: IncludeNode, itemsByHost: Map<string, unknown[]>, flow: Flow): Promise<Set<string>> {
+    const failed = new Set<string>();
+    const count = Math.max(0, ...[...itemsByHost.values()].map((i) => i.length));
+    for (let index = 0; index < count; index++) {
+      const groups = new Map<string, { item: unknown; hosts: string[] }>();
+      for (const [host, items] of itemsByHost) {
+        if (index >= items.length || failed.has(host)) continue;
+        const key = JSON.stringify(items[index]) ?? 'undefined';
+        const group = groups.get(key) ?? { item: items[index], hosts: [] };
+        group.hosts.push(host);
+        groups.set(key, group);
+      }
+      for (const { item, hosts } of groups.values()) {
+        const extra = { ...flow.extraVars, ...node.vars, ...(node.loop === undefined ? {} : { [node.loopVar]: item }) };
+        const nodes = node.preloaded ?? [];
+        (await this.runNodes(nodes, hosts, { ...flow, extraVars: extra })).forEach((h) => failed.add(h));
       }
     }
     return failed;
@@ -150,6 +185,7 @@ export class PlaybookRunner {
 
   private async runMeta(node: MetaNode, hosts: string[]): Promise<Set<string>> {
     if (!this.selectedByTags(node.tags) && node.action !== 'flush_handlers') return new Set();
+    this.services.emit({ type: 'task_start', task: { name: node.name, module: 'meta', kind: 'task', file: node.pos.file, line: node.pos.line } });
     if (node.action === 'flush_handlers') await this.flushHandlers(hosts);
     if (node.action === 'end_play') this.stopPlay = true;
     return new Set();
@@ -179,16 +215,17 @@ export class PlaybookRunner {
       for (const r of receivers) Object.assign(this.state(r).facts, outcome.facts);
       this.record(task, host, outcome.result, flow, failed, kind);
     });
-    if (failed.size > 0 && (task.anyErrorsFatal || this.play.anyErrorsFatal)) this.stopPlay = true;
+    // A failure that a rescue will handle does not end the play, even with any_errors_fatal.
+    if (failed.size > 0 && !flow.rescuable && (task.anyErrorsFatal || this.play.anyErrorsFatal)) this.stopPlay = true;
     this.checkMaxFail();
     return failed;
   }
 
   /** Counts a result in the recap (Ansible's rules), reports it, and queues notified handlers. */
-  private record(task: TaskNode, host: string, result: HostResult, flow: Flow, failed: Set<string>, kind: 'task' | 'handler'): void {
-    const stats = this.stats[host];
+  private record(task: TaskNode, host: string, result: HostResult, flow: Flow, failed: Set<string>, kind: 'task' | 'handler', info = taskInfo(task, kind)): void {
+    const stats = (this.stats[host] ??= emptyStats());
     const state = this.state(host);
-    this.services.emit({ type: 'host_result', task: taskInfo(task, kind), host, result, delegatedTo: task.delegateTo });
+    this.services.emit({ type: 'host_result', task: info, host, result, delegatedTo: task.delegateTo });
     switch (result.status) {
       case 'ok': stats.ok++; break;
       case 'changed': stats.ok++; stats.changed++; break;
@@ -202,11 +239,16 @@ export class PlaybookRunner {
           break;
         }
         if (!flow.rescuable) stats.failed++;
+        else {
+          // What rescue tasks inspect, as in Ansible.
+          state.facts.ansible_failed_task = { name: task.name, action: task.module };
+          state.facts.ansible_failed_result = registeredValue(result);
+        }
         state.failed = true;
         failed.add(host);
         break;
     }
-    if (result.changed && result.status !== 'unreachable') task.notify.forEach((n) => state.notified.add(n));
+    if (result.changed && result.status !== 'unreachable') task.notify?.forEach((n) => state.notified.add(n));
   }
 
   private checkMaxFail(): void {
@@ -216,20 +258,28 @@ export class PlaybookRunner {
     if ((failed / this.playHosts.length) * 100 > limit) this.stopPlay = true;
   }
 
-  /** Runs notified handlers in definition order, once per host; a handler may notify later ones. */
+  /**
+   * Runs notified handlers in definition order, once per notification. A handler may notify another, even one
+   * defined before it: passes repeat until nothing is pending, as ansible-core does.
+   */
   private async flushHandlers(hosts: string[]): Promise<void> {
-    for (const handler of this.play.handlers) {
-      const targets = hosts.filter((h) => {
-        const state = this.state(h);
-        const wanted = state.notified.has(handler.name) || handler.listen.some((l) => state.notified.has(l));
-        return wanted && (!state.failed || this.play.forceHandlers);
-      });
-      if (targets.length === 0) continue;
-      for (const h of targets) {
-        this.state(h).notified.delete(handler.name);
-        handler.listen.forEach((l) => this.state(h).notified.delete(l));
+    for (let pass = 0; pass <= this.play.handlers.length; pass++) {
+      let ran = false;
+      for (const handler of this.play.handlers) {
+        const targets = hosts.filter((h) => {
+          const state = this.state(h);
+          const wanted = state.notified.has(handler.name) || handler.listen.some((l) => state.notified.has(l));
+          return wanted && (!state.failed || this.play.forceHandlers);
+        });
+        if (targets.length === 0) continue;
+        // Only the handler's own name is consumed here: other handlers listening to the same topic still run.
+        for (const h of targets) this.state(h).notified.delete(handler.name);
+        await this.runOnHosts(handler, targets, { rescuable: false, extraVars: {} }, 'handler');
+        ran = true;
       }
-      await this.runOnHosts(handler, targets, { rescuable: false, extraVars: {} }, 'handler');
+      const topics = new Set(this.play.handlers.flatMap((h) => h.listen));
+      for (const h of hosts) for (const topic of topics) this.state(h).notified.delete(topic);
+      if (!ran) break;
     }
     for (const h of hosts) this.state(h).notified.clear();
   }
