@@ -58,3 +58,12 @@ ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json ansible -i lab/host
   | python3 -c 'import json, sys
 tasks = json.load(sys.stdin)["plays"][0]["tasks"][0]["hosts"]
 print(json.dumps({host: result["msg"] for host, result in tasks.items()}, indent=1, sort_keys=True))' > "$out/lab.magic.json"
+
+# Python's fnmatch (what ansible uses for globs) on names with dots, slashes, brackets: fnmatch.test.ts replays it.
+python3 - > "$out/fnmatch.json" <<'PY'
+import fnmatch, json, re
+names = ['ct900', 'ct9', 'web1.example.com', 'a/b', '[x]', 'x!', '!x', 'a-b', 'A1', 'a]', '^a', '.hidden', 'a\\b']
+patterns = ['*', 'ct9*', 'ct9?0', '*.example.com', 'a*b', '[!c]*', '[a-c]*', '[[]x]', '[]]', 'a]', '[!]]*', '[^a]',
+            'x[!]', '[', 'a[', '[A-Z]1', '[!a-z]*', '*[!0-9]', '.*', 'a\\b', 'a[\\]b', 'a[-]b', '[]-a]*', '**', '?']
+print(json.dumps({p: [n for n in names if re.match(fnmatch.translate(p), n)] for p in patterns}, indent=1))
+PY
