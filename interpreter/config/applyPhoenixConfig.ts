@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
-import type { Inventory } from '../inventory/types.js';
-import { configInventory } from './configInventory.js';
+import type { Inventory, VarsLayer } from '../inventory/types.js';
+import { loadVarsLayer } from '../inventory/varsFiles.js';
+import { configInventory, configNames } from './configInventory.js';
 import { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
 import type { PhoenixConfig } from './types.js';
 
@@ -42,12 +43,15 @@ export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, opti
   const file = resolve(ref.pos ? dirname(ref.pos.file) : process.cwd(), ref.value);
   const config = loadConfigAt(file, ref.pos, errors, options);
   if (!config) return undefined;
-  const conflicts = ownedVarConflicts(inventory);
-  conflicts.forEach((e) => errors.add(e));
-  if (conflicts.length) return undefined;
+  const before = errors.errors.length;
+  const extraLayers = varsLayersFor(inventory, config, errors);
+  for (const conflict of ownedVarConflicts(inventory, extraLayers)) errors.add(conflict);
+  if (errors.errors.length > before) return undefined;
   const nodeRef = options.node !== undefined ? { value: options.node as unknown } : allVar(inventory, NODE_VAR);
   try {
-    return { config, node: configInventory(config, inventory, { node: nodeRef === undefined ? undefined : String(nodeRef.value) }) };
+    const node = configInventory(config, inventory, { node: nodeRef === undefined ? undefined : String(nodeRef.value) });
+    extraLayers.forEach((extra, i) => mergeLayer(inventory.varsLayers[i], extra));
+    return { config, node };
   } catch (error) {
     if (!(error instanceof PhoenixError)) throw error;
     error.pos ??= nodeRef?.pos;
@@ -83,12 +87,27 @@ function allVar(inventory: Inventory, name: string): { value: unknown; pos?: Sou
   return found;
 }
 
+/**
+ * The inventory loaded `host_vars/` and `group_vars/` only for the names it knew; the containers and their groups
+ * get theirs here (`host_vars/ct901.yml` applies to ct901), one extra layer per existing layer, in the same order.
+ */
+function varsLayersFor(inventory: Inventory, config: PhoenixConfig, errors: ErrorList): VarsLayer[] {
+  const names = configNames(config);
+  const fresh = { hosts: names.hosts.filter((h) => !inventory.hosts.has(h)), groups: names.groups.filter((g) => !inventory.groups.has(g)) };
+  return inventory.varsLayers.map((layer) => loadVarsLayer(layer.dir, layer.origin, fresh, errors));
+}
+
+function mergeLayer(layer: VarsLayer, extra: VarsLayer): void {
+  for (const [name, vars] of extra.hostVars) if (!layer.hostVars.has(name)) layer.hostVars.set(name, vars);
+  for (const [name, vars] of extra.groupVars) if (!layer.groupVars.has(name)) layer.groupVars.set(name, vars);
+}
+
 /** Inventory variables (inline, group_vars, host_vars) that the configuration owns. */
-function ownedVarConflicts(inventory: Inventory): PhoenixError[] {
+function ownedVarConflicts(inventory: Inventory, extraLayers: VarsLayer[]): PhoenixError[] {
   const sources: Array<{ vars: Record<string, unknown>; positions: Record<string, SourcePosition> }> = [];
   for (const group of inventory.groups.values()) sources.push({ vars: group.vars, positions: group.varPositions });
   for (const host of inventory.hosts.values()) sources.push({ vars: host.vars, positions: host.varPositions });
-  for (const layer of inventory.varsLayers) sources.push(...layer.groupVars.values(), ...layer.hostVars.values());
+  for (const layer of [...inventory.varsLayers, ...extraLayers]) sources.push(...layer.groupVars.values(), ...layer.hostVars.values());
   return sources.flatMap(({ vars, positions }) => CONFIG_OWNED_VARS.filter((name) => Object.hasOwn(vars, name)).map((name) =>
     new PhoenixError('E_CONFIG_VAR_CONFLICT', `inventory variable '${name}' is set by the JSON configuration; the inventory must not set it too`, {
       pos: positions[name],

@@ -32,6 +32,15 @@ export function configInventory(config: PhoenixConfig, inventory: Inventory, opt
   return node;
 }
 
+/** The host and group names a configuration adds, so `host_vars/`/`group_vars/` files can be found for them. */
+export function configNames(config: PhoenixConfig): { hosts: string[]; groups: string[] } {
+  const features = new Set([...config.containers.values()].flatMap((c) => c.config.features));
+  return {
+    hosts: config.cloneOrder.map(containerHostName),
+    groups: [...CONFIG_GROUPS, ...[...features].map((f) => `feature_${f}`)],
+  };
+}
+
 function pickNode(inventory: Inventory, node: string | undefined): string {
   if (node !== undefined) {
     if (inventory.hosts.has(node)) return node;
