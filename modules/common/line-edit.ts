@@ -33,7 +33,6 @@ export function presentLine(input: string[], o: LineEditOptions): LineEditResult
     : o.insertbefore !== undefined && o.insertbefore !== 'BOF' ? pythonRegex(o.insertbefore) : undefined;
   const index = [-1, -1];
   let match: RegExpExecArray | boolean | null = null;
-  let exact = false;
   const find = (test: (l: string) => RegExpExecArray | boolean | null) => {
     for (let n = 0; n < lines.length; n++) {
       const found = test(lines[n]);
@@ -50,7 +49,6 @@ export function presentLine(input: string[], o: LineEditOptions): LineEditResult
     for (let n = 0; n < lines.length; n++) {
       if (o.line === strip(lines[n])) {
         index[0] = n;
-        exact = true;
       } else if (insRe && insRe.test(lines[n])) {
         if (insertafter !== undefined) index[1] = n + 1;
         if (o.insertbefore !== undefined) index[1] = n;
@@ -66,10 +64,6 @@ export function presentLine(input: string[], o: LineEditOptions): LineEditResult
   if (index[0] !== -1) {
     let newLine = o.backrefs && match && typeof match !== 'boolean' ? expandMatch(match, o.line) : o.line;
     if (!newLine.endsWith('\n')) newLine += '\n';
-    if (o.regexp === undefined && o.search_string === undefined && !match && !exact) {
-      // Unreachable in practice: index[0] is set only by a match or an exact line.
-      return same;
-    }
     if (lines[index[0]] === newLine) return same;
     lines[index[0]] = newLine;
     return { lines, changed: true, msg: 'line replaced' };
