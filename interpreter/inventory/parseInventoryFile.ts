@@ -2,14 +2,12 @@ import { isScalar, type Pair } from 'yaml';
 import { ErrorList, PhoenixError } from '../errors.js';
 import { ensureGroup, ensureHost, linkChild } from './graph.js';
 import { validateInventoryShape } from './schema.js';
+import { expandHostKey, type HostKey } from './hostRange.js';
 import type { Inventory } from './types.js';
 import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain, type YamlSource } from './yamlSource.js';
 
 /** Group names Ansible accepts without warning (its INVALID_VARIABLE_NAMES rule): a Python identifier. */
 const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Host names: a DNS name or IPv4 address, or an IPv6 address. Ranges and `:port` are not supported. */
-const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-const IPV6 = /^[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}$/;
 
 /** Everything a walk needs to record what it finds. */
 interface Walk {
@@ -93,24 +91,41 @@ function parseChildren(walk: Walk, parent: string, node: unknown): void {
 function parseHosts(walk: Walk, group: string, node: unknown): void {
   for (const entry of sectionEntries(walk, node)) {
     const pos = nodePos(walk.src, entry.keyNode);
-    if (!entry.stringKey || !(HOST_NAME.test(entry.name) || IPV6.test(entry.name))) {
-      walk.errors.add(new PhoenixError('E_INVENTORY_NAME', `invalid host name '${entry.name}'`, { pos, hint: hostNameHint(entry.name, entry.stringKey) }));
+    const key = hostKey(entry.name, entry.stringKey);
+    if (key instanceof Error) {
+      walk.errors.add(new PhoenixError('E_INVENTORY_NAME', key.message, { pos, hint: hostNameHint(entry.stringKey) }));
       continue;
     }
-    const host = ensureHost(walk.inv, entry.name, group, pos, walk.src.file);
-    for (const pair of mapPairs(walk.src, entry.value)) {
-      const key = keyText(pair);
-      host.vars[key] = toPlain(walk.src, pair.value);
-      host.varPositions[key] = nodePos(walk.src, pair.key);
+    for (const name of key.names) {
+      const isNew = !walk.inv.hosts.has(name);
+      const host = ensureHost(walk.inv, name, group, pos, walk.src.file);
+      // As ansible-core: a `name:port` key sets ansible_port when it creates the host; written vars still win.
+      if (isNew && key.port !== undefined) {
+        host.vars.ansible_port = key.port;
+        host.varPositions.ansible_port = pos;
+      }
+      for (const pair of mapPairs(walk.src, entry.value)) {
+        const varName = keyText(pair);
+        host.vars[varName] = toPlain(walk.src, pair.value);
+        host.varPositions[varName] = nodePos(walk.src, pair.key);
+      }
     }
   }
 }
 
-function hostNameHint(name: string, stringKey: boolean): string {
+/** A host key expanded (`web[01:03]`, `pve1:2222`), or the Error saying why it is not a host name. */
+function hostKey(name: string, stringKey: boolean): HostKey | Error {
+  if (!stringKey) return new Error(`invalid host name '${name}'`);
+  try {
+    return expandHostKey(name);
+  } catch (e) {
+    return new Error(`${(e as Error).message} (host '${name}')`);
+  }
+}
+
+function hostNameHint(stringKey: boolean): string {
   if (!stringKey) return 'quote host names that YAML reads as numbers or booleans';
-  if (/\[.*\]/.test(name)) return 'host ranges like web[01:09] are not supported: list the hosts';
-  if (/^[^:]+:\d+$/.test(name)) return 'set the port with ansible_port instead of name:port';
-  return 'host names are DNS names or IP addresses';
+  return 'a host is a DNS name or IP address, optionally with ranges (web[01:09]) and :port';
 }
 
 function parseGroupVars(walk: Walk, group: string, node: unknown): void {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { PhoenixError } from '../errors.js';
 import { fnmatchToRegExp } from './fnmatch.js';
 import { groupHosts } from './graph.js';
+import { parseAddress } from './hostRange.js';
 import { findHost } from './hostVars.js';
 import type { Inventory } from './types.js';
 
@@ -15,14 +16,6 @@ export interface PatternOptions {
 
 /** ansible-core's PATTERN_WITH_SUBSCRIPT: `expr[3]`, `expr[-1]`, `expr[1:3]`, `expr[2:]` (and the old `expr[1-3]`). */
 const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$/s;
-
-/** One host name or address, with optional ranges and port: ansible keeps such a pattern whole instead of splitting at `:`. */
-const ADDRESS = [
-  /^\[.+\]:[0-9]+$/,
-  /^(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]+)?$/,
-  /^(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}$/i,
-  /^(?:[\w]|\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\])(?:[\w-]|\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\])*(?<![_-])(?:\.(?:[\w]|\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\])(?:[\w-]|\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\])*(?<![_-]))*(?::[0-9]+)?$/,
-];
 
 function patternError(message: string, exitCode: number, hint?: string): PhoenixError {
   return new PhoenixError('E_PATTERN', message, { hint }, exitCode);
@@ -41,7 +34,7 @@ export function splitHostPattern(pattern: string | string[], exitCode = 1): stri
   if (text.includes(',')) {
     parts = text.split(',').map((p) => p.trim());
     if (parts.length > 1 && parts.at(-1) === '') parts.pop();
-  } else if (ADDRESS.some((re) => re.test(text))) {
+  } else if (parseAddress(text)) {
     parts = [text];
   } else {
     parts = splitAtColons(text, exitCode);

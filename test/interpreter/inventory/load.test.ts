@@ -94,7 +94,7 @@ test('invalid group and host names: E_INVENTORY_NAME each, valid entries kept', 
     'E_INVENTORY_NAME errors/names.yml:10:9',
   ]);
   assert.equal([...inv.hosts.keys()], ['ok2']);
-  assert.match(errors.errors[3].hint ?? '', /ansible_port/);
+  assert.match(errors.errors[3].message, /equal-length/);
 });
 
 test('wrong shapes: E_INVENTORY_SCHEMA at the offending value', () => {
@@ -118,6 +118,17 @@ test('bad host_vars/group_vars files: E_INVENTORY_VARS with a position, the inve
     'E_INVENTORY_VARS errors/badvars/host_vars/h1.yml:2:1',
   ]);
   assert.ok(inv.hosts.has('h1'));
+});
+
+test('host keys with ranges and :port expand as in ansible (first port only for a new host; written vars win)', () => {
+  const inv = loadClean(['ranges.yml']);
+  assert.equal(inv.groups.get('nodes')!.hosts, [
+    'pve1', 'pve2', 'pve3', 'db-a', 'db-b', 'db-c', 'ct900', 'ct905', 'ct910',
+    'edge1-x', 'edge1-y', 'edge2-x', 'edge2-y', 'solo', '10.0.1.1', '10.0.2.1',
+  ]);
+  assert.equal(inv.hosts.get('db-b')!.vars, { ansible_port: 2222, ansible_user: 'admin' });
+  assert.equal(inv.hosts.get('pve2')!.vars, {});
+  assert.equal(inv.hosts.get('solo')!.vars, { ansible_port: 2200 });
 });
 
 test('hosts: and children: may be null, or a single name as a string', () => {
