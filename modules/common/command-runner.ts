@@ -75,8 +75,9 @@ function pythonDelta(ms: number): string {
   return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String((ms % 1000) * 1000).padStart(6, '0')}`;
 }
 
+/** Python's str.splitlines(), which Ansible uses for stdout_lines/stderr_lines. */
 function lines(text: string): string[] {
-  return text === '' ? [] : text.split(/\r?\n/);
+  return text === '' ? [] : text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
 }
 
 /** Runs the command; rc != 0 is a task failure ("non-zero return code"), reported changed as Ansible does. */

@@ -1,0 +1,163 @@
+import { shellCommand } from '../interpreter/connection/quote.js';
+import type { Connection } from '../interpreter/connection/types.js';
+import { runChecked } from './common/run-checked.js';
+import { probeContainer, type ContainerFacts } from './pct/probe.js';
+import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
+
+/** Arguments of `pct` (brief section 6). Runs on the Proxmox node (delegate_to the container's node). */
+export interface PctArgs {
+  vmid: number;
+  state: 'present' | 'started' | 'stopped' | 'restarted' | 'absent' | 'template';
+  ostemplate?: string;
+  clone_from?: number;
+  snapname?: string;
+  /** A snapshot that must exist (created when missing). */
+  snapshot?: string;
+  /** pct options (`hostname`, `memory`, `cores`, `net0`, ...): passed to create, and kept in sync with `pct set`. */
+  options?: Record<string, string | number | boolean>;
+  /** A path inside the container to wait for after starting (e.g. /dev/nvidia0). */
+  wait_for?: string;
+  timeout?: number;
+}
+
+/** A step of the plan: a command on the node, or a wait inside the container. */
+type Step = { summary: string; command?: string; waitFor?: string };
+
+/** Options only `pct create` takes; `pct set` refuses or ignores them on an existing container. */
+const CREATE_ONLY = new Set(['unprivileged', 'rootfs', 'ostype', 'storage', 'password', 'ssh-public-keys', 'pool', 'restore', 'unique']);
+
+export const pct: Module<PctArgs, Step[]> = {
+  name: 'pct',
+  schema: {
+    type: 'object',
+    properties: {
+      vmid: { type: 'integer', minimum: 100, maximum: 999999999 },
+      state: { type: 'string', enum: ['present', 'started', 'stopped', 'restarted', 'absent', 'template'], default: 'present' },
+      ostemplate: { type: 'string', minLength: 1 },
+      clone_from: { type: 'integer', minimum: 100, maximum: 999999999 },
+      snapname: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' },
+      snapshot: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' },
+      options: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      wait_for: { type: 'string', pattern: '^/' },
+      timeout: { type: 'integer', minimum: 1, default: 60 },
+    },
+    required: ['vmid'],
+    additionalProperties: false,
+  },
+
+  async plan(ctx, args): Promise<Plan<Step[]>> {
+    const facts = await probeContainer(ctx.conn, args.vmid);
+    const steps = planSteps(args, facts);
+    const data = { vmid: args.vmid, exists: facts.exists, running: facts.running, snapshots: facts.snapshots };
+    if (steps.length === 0) return { changes: [], reason: okReason(args, facts), data };
+    return { changes: steps.map((s): Change => ({ summary: s.summary })), state: steps, data };
+  },
+
+  async apply(ctx, args, plan) {
+    for (const step of plan.state ?? []) {
+      if (step.command) await runChecked(ctx.conn, step.command, step.summary);
+      if (step.waitFor) await waitInside(ctx, args, step.waitFor);
+    }
+    const after = await probeContainer(ctx.conn, args.vmid);
+    return { data: { vmid: args.vmid, exists: after.exists, running: after.running, snapshots: after.snapshots } };
+  },
+};
+
+/** The commands that take the container from what it is to what the arguments ask, in order. */
+export function planSteps(args: PctArgs, facts: ContainerFacts): Step[] {
+  const state = args.state ?? 'present';
+  const vmid = args.vmid;
+  if (state === 'absent') {
+    if (!facts.exists) return [];
+    return [
+      ...(facts.running ? [{ summary: `stop CT ${vmid}`, command: shellCommand('pct', 'stop', vmid) }] : []),
+      { summary: `destroy CT ${vmid}`, command: shellCommand('pct', 'destroy', vmid) },
+    ];
+  }
+  const steps: Step[] = [];
+  let running = facts.running;
+  if (!facts.exists) {
+    steps.push(createStep(args));
+    running = false;
+  } else {
+    steps.push(...optionSteps(args, facts));
+  }
+  if (args.snapshot && !facts.snapshots.includes(args.snapshot)) {
+    steps.push({ summary: `snapshot CT ${vmid} as ${args.snapshot}`, command: shellCommand('pct', 'snapshot', vmid, args.snapshot) });
+  }
+  if (state === 'started' && !running) steps.push({ summary: `start CT ${vmid}`, command: shellCommand('pct', 'start', vmid) });
+  if (state === 'stopped' && running) steps.push({ summary: `stop CT ${vmid}`, command: shellCommand('pct', 'shutdown', vmid, '--timeout', args.timeout ?? 60, '--forceStop', 1) });
+  if (state === 'restarted') {
+    if (running) steps.push({ summary: `stop CT ${vmid}`, command: shellCommand('pct', 'stop', vmid) });
+    steps.push({ summary: `start CT ${vmid}`, command: shellCommand('pct', 'start', vmid) });
+  }
+  if (state === 'template' && !facts.template) {
+    if (running) steps.push({ summary: `stop CT ${vmid}`, command: shellCommand('pct', 'stop', vmid) });
+    steps.push({ summary: `convert CT ${vmid} to a template`, command: shellCommand('pct', 'template', vmid) });
+  }
+  if (args.wait_for && (state === 'started' || state === 'restarted') && steps.length > 0) {
+    steps.push({ summary: `wait for ${args.wait_for} in CT ${vmid}`, waitFor: args.wait_for });
+  }
+  return steps;
+}
+
+function createStep(args: PctArgs): Step {
+  const options = Object.entries(args.options ?? {}).flatMap(([k, v]) => [`--${k}`, optionValue(v)]);
+  if (args.clone_from !== undefined) {
+    const snap = args.snapname ? ['--snapname', args.snapname] : [];
+    const hostname = args.options?.hostname !== undefined ? ['--hostname', optionValue(args.options.hostname)] : [];
+    const settable = Object.entries(args.options ?? {}).filter(([k]) => k !== 'hostname' && !CREATE_ONLY.has(k));
+    const set = settable.length > 0
+      ? ` && ${shellCommand('pct', 'set', args.vmid, ...settable.flatMap(([k, v]) => [`--${k}`, optionValue(v)]))}`
+      : '';
+    return {
+      summary: `clone CT ${args.clone_from}${args.snapname ? ` (snapshot ${args.snapname})` : ''} to ${args.vmid}`,
+      command: shellCommand('pct', 'clone', args.clone_from, args.vmid, ...snap, '--full', 1, ...hostname) + set,
+    };
+  }
+  if (!args.ostemplate) throw new ModuleFailure(`CT ${args.vmid} does not exist; give ostemplate (create) or clone_from (clone)`);
+  return { summary: `create CT ${args.vmid} from ${args.ostemplate}`, command: shellCommand('pct', 'create', args.vmid, args.ostemplate, ...options) };
+}
+
+/** `pct set` for options whose value differs from `pct config` (create-only options are left alone). */
+function optionSteps(args: PctArgs, facts: ContainerFacts): Step[] {
+  const differing = Object.entries(args.options ?? {}).filter(([k, v]) => !CREATE_ONLY.has(k) && facts.config[k] !== optionValue(v));
+  if (differing.length === 0) return [];
+  return [{
+    summary: `set ${differing.map(([k, v]) => `${k}=${optionValue(v)}`).join(' ')} on CT ${args.vmid}`,
+    command: shellCommand('pct', 'set', args.vmid, ...differing.flatMap(([k, v]) => [`--${k}`, optionValue(v)])),
+  }];
+}
+
+function optionValue(value: string | number | boolean): string {
+  return typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+}
+
+function okReason(args: PctArgs, facts: ContainerFacts): string {
+  if (!facts.exists) return `CT ${args.vmid} is absent`;
+  const parts = [`CT ${args.vmid} exists`];
+  if (facts.running) parts.push('running');
+  else parts.push('stopped');
+  if (args.snapshot) parts.push(`snapshot ${args.snapshot} present`);
+  if (facts.template) parts.push('is a template');
+  return parts.join(', ');
+}
+
+/** Polls inside the container until `path` exists; on timeout, fails with what the container does see. */
+async function waitInside(ctx: ModuleContext, args: PctArgs, path: string): Promise<void> {
+  const deadline = Date.now() + (args.timeout ?? 60) * 1000;
+  const test = shellCommand('pct', 'exec', args.vmid, '--', 'test', '-e', path);
+  for (;;) {
+    if ((await ctx.conn.run(test)).rc === 0) return;
+    if (Date.now() >= deadline) throw new ModuleFailure(await waitFailure(ctx.conn, args, path));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function waitFailure(conn: Connection, args: PctArgs, path: string): Promise<string> {
+  const dir = path.replace(/\/[^/]*$/, '') || '/';
+  const seen = await conn.run(shellCommand('pct', 'exec', args.vmid, '--', 'ls', '-la', dir));
+  const listing = seen.stdout.trim().split('\n').filter((l) => /nvidia|total/.test(l) || !dir.startsWith('/dev')).join('\n');
+  return `${path} did not appear in CT ${args.vmid} within ${args.timeout ?? 60} s; the container sees in ${dir}:\n${listing || '(no nvidia devices)'}\n`
+    + 'check the lxc.mount.entry lines of the container config (lxc_conf) and that the node has the device (nvidia-modprobe -c0 -u)';
+}
