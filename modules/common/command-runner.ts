@@ -77,7 +77,9 @@ function pythonDelta(ms: number): string {
 
 /** Python's str.splitlines(), which Ansible uses for stdout_lines/stderr_lines. */
 function lines(text: string): string[] {
-  return text === '' ? [] : text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  const parts = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
 }
 
 /** Runs the command; rc != 0 is a task failure ("non-zero return code"), reported changed as Ansible does. */

@@ -1,4 +1,4 @@
-import { raw, shellCommand } from '../../interpreter/connection/quote.js';
+import { shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
 
 /** What the node says about one container (`pct status`, `pct config`, `pct listsnapshot`), read in one command. */
@@ -15,11 +15,9 @@ const MARK = '@@phoenix-pct@@';
 
 /** One round trip: status, config and snapshots, separated by markers. */
 export async function probeContainer(conn: Connection, vmid: number): Promise<ContainerFacts> {
-  const command = [
-    shellCommand('pct', 'status', vmid), raw('2>&1; echo'), `${MARK}rc=`, raw('"$?"; '),
-    shellCommand('pct', 'config', vmid), raw('2>/dev/null; echo'), MARK, raw('; '),
-    shellCommand('pct', 'listsnapshot', vmid), raw('2>/dev/null'),
-  ].map((p) => (typeof p === 'string' ? p : p.text)).join(' ');
+  // Constant shell syntax around quoted parts: status, then config and snapshots only if the container exists.
+  const command = `${shellCommand('pct', 'status', vmid)} 2>&1; echo "${MARK}rc=$?"; `
+    + `${shellCommand('pct', 'config', vmid)} 2>/dev/null; echo ${MARK}; ${shellCommand('pct', 'listsnapshot', vmid)} 2>/dev/null`;
   const result = await conn.run(command);
   return parseContainerFacts(result.stdout);
 }
