@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what phoenix's demo and tests need on a fresh Debian 12 machine, as root:
+# Debian packages for the lab (LXC, sshd, debootstrap, makeself, apt tooling) and the npm packages (npm ci).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(lxc debootstrap openssh-server makeself apt-utils gnupg dpkg-dev sudo iproute2 rsync)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx tsc -p tsconfig.json
