@@ -60,18 +60,27 @@ export function readJsonSource(file: string, errors: ErrorList, options: ReadJso
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
+  // The strict check first: it also stops nesting too deep for the YAML parser's recursion.
   const syntax = findJsonSyntaxError(text);
-  if (syntax || doc.errors.length) {
-    const offset = syntax?.offset ?? doc.errors[0].pos[0];
-    const message = syntax?.message ?? doc.errors[0].message.split('\n')[0];
-    errors.add(new PhoenixError('E_CONFIG_JSON_SYNTAX', `JSON syntax error in ${file}: ${message}`, {
-      pos: at(offset),
+  if (syntax) {
+    errors.add(new PhoenixError('E_CONFIG_JSON_SYNTAX', `JSON syntax error in ${file}: ${syntax.message}`, {
+      pos: offsetPosition(file, text, syntax.offset),
       hint: 'the configuration is strict JSON: double quotes, no comments, no trailing commas',
     }));
     return undefined;
   }
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
+  if (doc.errors.length) {
+    errors.add(new PhoenixError('E_CONFIG_JSON_SYNTAX', `cannot read ${file}: ${doc.errors[0].message.split('\n')[0]}`, { pos: at(doc.errors[0].pos[0]) }));
+    return undefined;
+  }
   return build(file, doc.contents as Node | null, at);
+}
+
+function offsetPosition(file: string, text: string, offset: number): SourcePosition {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { file, line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
 function build(file: string, root: Node | null, at: (offset: number) => SourcePosition): JsonSource {

@@ -19,8 +19,6 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     return undefined;
   } catch (error) {
     if (error instanceof ScanError) return { offset: error.offset, message: error.message };
-    // Thousands of nested brackets exhaust the stack before the text ends: no configuration is like that.
-    if (error instanceof RangeError) return { offset: scanner.i, message: 'values nested too deeply' };
     throw error;
   }
 }
@@ -34,8 +32,12 @@ class ScanError extends Error {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING_CHARS = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*/y;
 
+/** Configurations nest a few levels; the YAML parser that reads them after this check gives up near a thousand. */
+export const MAX_JSON_DEPTH = 100;
+
 class Scanner {
   i = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   fail(expected: string): never {
@@ -49,6 +51,7 @@ class Scanner {
 
   value(): void {
     const c = this.text[this.i];
+    if ((c === '{' || c === '[') && ++this.depth > MAX_JSON_DEPTH) throw new ScanError(this.i, `values nested deeper than ${MAX_JSON_DEPTH} levels`);
     if (c === '{') return this.object();
     if (c === '[') return this.array();
     if (c === '"') return this.string();
@@ -80,6 +83,7 @@ class Scanner {
     this.skipSpace();
     if (this.text[this.i] === '}') {
       this.i++;
+      this.depth--;
       return;
     }
     for (;;) {
@@ -93,6 +97,7 @@ class Scanner {
       this.skipSpace();
       if (this.text[this.i] === '}') {
         this.i++;
+        this.depth--;
         return;
       }
       if (this.text[this.i] !== ',') this.fail("',' or '}'");
@@ -106,6 +111,7 @@ class Scanner {
     this.skipSpace();
     if (this.text[this.i] === ']') {
       this.i++;
+      this.depth--;
       return;
     }
     for (;;) {
@@ -113,6 +119,7 @@ class Scanner {
       this.skipSpace();
       if (this.text[this.i] === ']') {
         this.i++;
+        this.depth--;
         return;
       }
       if (this.text[this.i] !== ',') this.fail("',' or ']'");

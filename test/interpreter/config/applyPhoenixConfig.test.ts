@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorList } from '../../../interpreter/errors.js';
-import { applyPhoenixConfig, renderCloneTree, type ApplyPhoenixConfigOptions } from '../../../interpreter/config/index.js';
+import { applyPhoenixConfig, type ApplyPhoenixConfigOptions } from '../../../interpreter/config/index.js';
 import { groupHosts, hostVars, loadInventory, renderInventoryGraph, selectHosts } from '../../../interpreter/inventory/index.js';
 import { EXAMPLE, FEATURES, errorSummary, fixture } from './support.js';
 
@@ -98,27 +98,5 @@ for (const [source, expected] of Object.entries(ERRORS)) {
     for (const e of errors.errors) assert.is(e.exitCode, 4);
   });
 }
-
-test('the clone tree of the example under its node, exactly', () => {
-  const { applied } = open(['inventory/hosts.yml']);
-  assert.is(renderCloneTree(applied!.config, { node: applied!.node }), [
-    'pve1',
-    '└── 900 Template-Base (template: pre-configured) gpus: none  features: base_setup',
-    '    ├── 901 Template-GPU (template: pre-configured) gpus: 0,1  features: nvidia',
-    '    │   └── 903 Template-Docker-GPU (template: pre-configured) gpus: 0,1  features: docker',
-    '    │       └── 950 cuda-worker gpus: 0  features: none',
-    '    └── 902 Template-Docker (template: pre-configured) gpus: none  features: docker',
-  ].join('\n'));
-});
-
-test('the clone tree with several roots, features lists and no snapshot name', () => {
-  const { applied } = open(['inventory-group-vars/hosts.yml']);
-  assert.is(renderCloneTree(applied!.config), [
-    'proxmox',
-    '├── 100 base (template: golden_1) gpus: none  features: none',
-    '│   └── 101 clone-a gpus: none  features: none',
-    '└── 120 vllm.lab.example gpus: 1,0  features: base_setup,nvidia,docker',
-  ].join('\n'));
-});
 
 test.run();
