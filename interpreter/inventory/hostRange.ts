@@ -3,7 +3,19 @@ const LABEL = String.raw`(?:\w|${RANGE})(?:[\w-]|${RANGE})*(?<![_-])`;
 /** ansible-core's parse_address patterns (hostname, IPv4, IPv6), ranges allowed. */
 const HOSTNAME = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`, 'i');
 const IPV4 = /^(?:(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[[0-9]+:[0-9]+(?::[0-9]+)?\])\.){3}(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[[0-9]+:[0-9]+(?::[0-9]+)?\])$/;
-const IPV6 = /^(?=.*:)[0-9a-f:.]+$/i;
+const H = String.raw`(?:[0-9a-f]{1,4}|\[[0-9a-f]+:[0-9a-f]+(?::[0-9]+)?\])`;
+/** ansible-core's IPv6 pattern, quirk kept: its `$` binds only to the last alternative, so the others match a prefix. */
+const IPV6 = new RegExp(
+  '^(?:' +
+    [
+      `(?:${H}:){7}${H}`, `(?:${H}:){1,6}:`, `(?:${H}:)(?::${H}){1,6}`, `(?:${H}:){2}(?::${H}){1,5}`,
+      `(?:${H}:){3}(?::${H}){1,4}`, `(?:${H}:){4}(?::${H}){1,3}`, `(?:${H}:){5}(?::${H}){1,2}`, `(?:${H}:){6}(?::${H})`,
+      `:(?::${H}){1,6}`, `${H}?::`, `(?:0:){6}(?:${H}\\.){3}${H}`, `::(?:ffff:)?(?:${H}\\.){3}${H}`,
+      `(?:0:){5}ffff:(?:${H}\\.){3}${H}$`,
+    ].join('|') +
+    ')',
+  'i',
+);
 const HOST_PORT = /^((?:[^:[\]]|\[[^\]]*\])*):([0-9]+)$/;
 const BRACKETED_HOST_PORT = /^\[(.+)\]:([0-9]+)$/;
 
