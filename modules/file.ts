@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
-import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
+import { applyAttributes, attributeCommand, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { stateDiff } from './common/state-diff.js';
 import { formatMode, resolveMode } from './common/mode.js';
 import { probePath, type PathInfo } from './common/probe.js';
@@ -93,18 +93,10 @@ function mkdirCommand(path: string, args: FileArgs): string {
   let current = path.startsWith('/') ? '' : '.';
   for (const part of parts) {
     current = current === '' ? `/${part}` : `${current}/${part}`;
-    const set = attributeDelta(null, args, 0o755).set;
-    const attrs = isEmptySet(set) ? '' : ` && ${attrCommands(current, set)}`;
-    steps.push(`${shellCommand(raw('if ! test -d'), current, raw('; then mkdir --'), current)}${attrs}${raw('; fi').text}`);
+    const attrs = attributeCommand(current, attributeDelta(null, args, 0o755).set);
+    steps.push(`${shellCommand(raw('if ! test -d'), current, raw('; then mkdir --'), current)}${attrs ? ` && ${attrs}` : ''}; fi`);
   }
   return steps.join(' && ');
-}
-
-function attrCommands(path: string, set: AttributeSet): string {
-  const parts: string[] = [];
-  if (set.owner !== undefined || set.group !== undefined) parts.push(shellCommand('chown', `${set.owner ?? ''}${set.group !== undefined ? `:${set.group}` : ''}`, '--', path));
-  if (set.mode !== undefined) parts.push(shellCommand('chmod', formatMode(set.mode), '--', path));
-  return parts.join(' && ');
 }
 
 async function planDirectory(ctx: ModuleContext, t: Target, args: FileArgs): Promise<Plan<FileWork>> {
