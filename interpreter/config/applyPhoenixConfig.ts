@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
 import type { Inventory, VarsLayer } from '../inventory/types.js';
 import { loadVarsLayer } from '../inventory/varsFiles.js';
@@ -27,14 +28,18 @@ export const NODE_VAR = 'phoenix_node';
 /** Variables the configuration sets: defining them in the inventory too would make a second source of truth. */
 export const CONFIG_OWNED_VARS = ['nvidia', 'phoenix_cache_dir', 'phoenix_clone_order', 'phoenix_reboot_after_driver_install', 'nvidia_repo_url'];
 
+/** Name of the hypervisor file phoenix looks for beside the inventory when no `phoenix_config` names one. */
+export const DEFAULT_CONFIG_NAME = 'phoenix_hypervisor_config.json';
+
 /**
- * Loads the JSON configuration an inventory points at (`all: vars: phoenix_config: ../config/phoenix_hypervisor_config.json`,
- * relative to the file that sets it; inline or in `group_vars/all`), or `options.config`, validates it and adds the
- * containers to the inventory (see configInventory). Returns undefined when the inventory names no configuration
- * or when something is wrong; every problem goes to `errors`.
+ * Loads the JSON configuration of an inventory and adds its containers (see configInventory). The file is, first
+ * found: `options.config`; the `phoenix_config` variable of `all` (inline or in `group_vars/all`, relative to the file
+ * that sets it: `all: vars: phoenix_config: ../config/phoenix_hypervisor_config.json`); `phoenix_hypervisor_config.json`
+ * in an inventory directory source or beside an inventory file. Returns undefined when there is none or when
+ * anything is wrong; every problem goes to `errors`.
  */
 export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, options: ApplyPhoenixConfigOptions = {}): AppliedPhoenixConfig | undefined {
-  const ref = options.config !== undefined ? { value: resolve(options.config) as unknown } : allVar(inventory, CONFIG_VAR);
+  const ref = configReference(inventory, options);
   if (!ref) return undefined;
   if (typeof ref.value !== 'string' || ref.value === '') {
     errors.add(new PhoenixError('E_CONFIG_REF', `${CONFIG_VAR} must be the path of phoenix_hypervisor_config.json`, { pos: ref.pos }));
@@ -54,9 +59,28 @@ export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, opti
     return { config, node };
   } catch (error) {
     if (!(error instanceof PhoenixError)) throw error;
-    error.pos ??= nodeRef?.pos;
+    error.pos ??= nodeRef?.pos ?? ref.pos;
     errors.add(error);
     return undefined;
+  }
+}
+
+function configReference(inventory: Inventory, options: ApplyPhoenixConfigOptions): { value: unknown; pos?: SourcePosition } | undefined {
+  if (options.config !== undefined) return { value: resolve(options.config) };
+  const named = allVar(inventory, CONFIG_VAR);
+  if (named) return named;
+  for (const source of inventory.sources) {
+    const dir = isDirectory(source) ? source : dirname(source);
+    if (existsSync(join(dir, DEFAULT_CONFIG_NAME))) return { value: join(dir, DEFAULT_CONFIG_NAME) };
+  }
+  return undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

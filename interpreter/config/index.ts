@@ -1,7 +1,7 @@
 export { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
 export { configInventory, containerHostName, CONFIG_GROUPS, type ConfigInventoryOptions } from './configInventory.js';
 export {
-  applyPhoenixConfig, CONFIG_VAR, NODE_VAR, CONFIG_OWNED_VARS, type ApplyPhoenixConfigOptions, type AppliedPhoenixConfig,
+  applyPhoenixConfig, CONFIG_VAR, DEFAULT_CONFIG_NAME, NODE_VAR, CONFIG_OWNED_VARS, type ApplyPhoenixConfigOptions, type AppliedPhoenixConfig,
 } from './applyPhoenixConfig.js';
 export { renderCloneTree } from './renderCloneTree.js';
 export { analyseCloneGraph, type CloneGraph } from './cloneGraph.js';

@@ -39,6 +39,17 @@ test('phoenix_config in group_vars/all.yml is relative to that file', () => {
   assert.equal(groupHosts(inv, 'lxc'), ['ct100', 'ct101', 'ct120']);
 });
 
+test('without phoenix_config, phoenix_hypervisor_config.json in the inventory folder (ignored as an inventory file)', () => {
+  const errors = new ErrorList();
+  const inv = loadInventory([fixture('inventory-dir')], { ignore: ['phoenix_*.json'] }, errors);
+  const applied = applyPhoenixConfig(inv, errors);
+  assert.equal(errorSummary(errors), []);
+  assert.is(applied!.config.hypervisorFile, fixture('inventory-dir/phoenix_hypervisor_config.json'));
+  assert.equal(groupHosts(inv, 'templates'), ['ct900', 'ct901', 'ct902', 'ct903']);
+  const beside = open(['inventory-dir/hosts.yml']);
+  assert.is(beside.applied!.config.lxcFile, fixture('inventory-dir/phoenix_lxc_configs.json'));
+});
+
 test('phoenix_node picks the node when group proxmox has several', () => {
   const { inv, errors, applied } = open(['inventory-two-nodes/hosts.yml']);
   assert.equal(errorSummary(errors), []);
@@ -73,7 +84,7 @@ test('an inventory without phoenix_config is left alone', () => {
 const ERRORS: Record<string, string[]> = {
   'inventory-errors/bad-ref.yml': ['E_CONFIG_REF - inventory-errors/bad-ref.yml:3:5'],
   'inventory-errors/missing.yml': ['E_CONFIG_MISSING - inventory-errors/missing.yml:3:5'],
-  'inventory-errors/no-node.yml': ['E_CONFIG_NODE - -'],
+  'inventory-errors/no-node.yml': ['E_CONFIG_NODE - inventory-errors/no-node.yml:3:5'],
   'inventory-errors/unknown-node.yml': ['E_CONFIG_NODE - inventory-errors/unknown-node.yml:4:5'],
   'inventory-conflict/hosts.yml': [
     'E_CONFIG_VAR_CONFLICT - inventory-conflict/hosts.yml:9:9',
