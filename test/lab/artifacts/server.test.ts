@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRunfile } from './index.js';
 import { parseRange, startArtifactServer, type ArtifactServer } from './server.js';
-import { FIXTURE_VERSION as V, download, sh, tempDir } from './test-support.js';
+import { FIXTURE_VERSION as V, download, sh, shAsync, tempDir } from './test-support.js';
 
 // The download server over real sockets: Range for resume, HEAD, faults, the request log.
 const test = suite('lab artifacts: HTTP server');
@@ -82,6 +82,17 @@ test('cut sends half then drops the connection; a Range request resumes to the e
   assert.is(sha(Buffer.concat([first.body, rest.body])), sha(original));
   assert.equal(server.requests().map((q) => q.fault ?? '-'), ['cut', '-']);
   assert.is(server.requests()[0]!.bytes, first.body.length);
+});
+
+test('real curl: exit 18 on a cut download, `curl -C -` resumes it to the exact file', async () => {
+  server.setFault({ kind: 'cut', times: 1 }, runPath);
+  const out = path.join(tmp.dir, 'curl.run');
+  const first = await shAsync('curl', ['-fsS', '--max-time', '60', '-o', out, server.url + runPath]);
+  assert.is(first.rc, 18, first.stderr);
+  const again = await shAsync('curl', ['-fsS', '--max-time', '60', '-C', '-', '-o', out, server.url + runPath]);
+  assert.is(again.rc, 0, again.stderr);
+  assert.is(sha(readFileSync(out)), sha(original));
+  assert.equal(server.requests().map((q) => q.status), [200, 206]);
 });
 
 test('corrupt flips bytes of the payload: same size, --check of the download fails', async () => {

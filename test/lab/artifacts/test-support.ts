@@ -1,5 +1,5 @@
 /** Shared by the artifacts tests: temp dirs, running the real scripts, raw HTTP downloads. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
@@ -21,6 +21,20 @@ export function sh(cmd: string, args: string[], env: Record<string, string> = {}
   const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, cwd, encoding: 'utf8' });
   if (r.error) throw r.error;
   return { rc: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like sh() but asynchronous: use it when the command talks to a server in this process
+ * (a synchronous child would block the event loop the server needs). */
+export function shAsync(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ rc: code ?? -1, stdout, stderr }));
+  });
 }
 
 export interface Download {
