@@ -168,10 +168,8 @@ function checkOrigins(l: JsonSource, containers: Map<number, PhoenixContainer>, 
   for (const container of containers.values()) {
     const { ctid, config } = container;
     const clone = config.clone_from_ctid;
-    if (clone === undefined) {
-      checkOsTemplate(l, ctid, config, errors);
-      continue;
-    }
+    checkOsTemplate(l, ctid, config, clone === undefined, errors);
+    if (clone === undefined) continue;
     const path = [LXC, String(ctid), 'clone_from_ctid'];
     const parent = /^[1-9]\d*$/.test(clone) ? Number(clone) : undefined;
     if (parent === undefined || !containers.has(parent)) {
@@ -189,9 +187,10 @@ function checkOrigins(l: JsonSource, containers: Map<number, PhoenixContainer>, 
   }
 }
 
-function checkOsTemplate(l: JsonSource, ctid: number, config: ContainerConfig, errors: ErrorList): void {
+/** A container not cloned needs an OS template; any template given must look like one. */
+function checkOsTemplate(l: JsonSource, ctid: number, config: ContainerConfig, required: boolean, errors: ErrorList): void {
   const template = config.template;
-  if (template === undefined) {
+  if (template === undefined && required) {
     errors.add(configError('E_CONFIG_TEMPLATE_MISSING', l, [LXC, String(ctid)], `container ${ctid} has neither clone_from_ctid nor template: nothing to create it from`, {
       atKey: true,
       hint: 'set template to an OS template (/var/lib/vz/template/cache/....tar.zst) or clone_from_ctid to a template container',

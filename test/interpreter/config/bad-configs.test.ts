@@ -216,6 +216,9 @@ const CASES: Record<string, string[]> = {
   'lxc/snapshot-number.json': [
     'E_CONFIG_TYPE $.lxc_configs["900"].template_snapshot_name lxc/snapshot-number.json:6:33',
   ],
+  'lxc/template-bad-on-clone.json': [
+    'E_CONFIG_TEMPLATE $.lxc_configs["901"].template lxc/template-bad-on-clone.json:13:19',
+  ],
   'lxc/template-not-os-template.json': [
     'E_CONFIG_TEMPLATE $.lxc_configs["900"].template lxc/template-not-os-template.json:5:19',
   ],
