@@ -17,7 +17,7 @@ export interface LoadPhoenixConfigOptions extends ContainerCheckOptions {
 /**
  * Reads `phoenix_hypervisor_config.json` and the lxc file it names (`core_paths.lxc_config_file`, relative to the
  * hypervisor file's directory, unless `options.lxcFile`), validates both and cross-checks them. Every problem goes to
- * `errors` (code, file, JSON path, line:column; exit code 4); returns the configuration only when there is none.
+ * `errors` (code, file, JSON path, line:column; exit code 4); returns the configuration only when nothing is wrong.
  */
 export function loadPhoenixConfig(hypervisorFile: string, errors: ErrorList, options: LoadPhoenixConfigOptions = {}): PhoenixConfig | undefined {
   const before = errors.errors.length;
