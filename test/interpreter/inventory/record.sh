@@ -7,6 +7,8 @@ cd "$(dirname "$0")/fixtures"
 export ANSIBLE_CONFIG=/nonexistent ANSIBLE_HOST_PATTERN_MISMATCH=ignore ANSIBLE_NOCOLOR=1 \
   ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 out=expected
+# The Python that runs ansible (its modules are used below), not whatever python3 comes first in PATH.
+ansible_python=$(sed -n '1s/^#! *//p' "$(command -v ansible)")
 mkdir -p "$out"
 ansible --version | sed -n 1p > "$out/ansible-version.txt"
 
@@ -67,4 +69,21 @@ names = ['ct900', 'ct9', 'web1.example.com', 'a/b', '[x]', 'x!', '!x', 'a-b', 'A
 patterns = ['*', 'ct9*', 'ct9?0', '*.example.com', 'a*b', '[!c]*', '[a-c]*', '[[]x]', '[]]', 'a]', '[!]]*', '[^a]',
             'x[!]', '[', 'a[', '[A-Z]1', '[!a-z]*', '*[!0-9]', '.*', 'a\\b', 'a[\\]b', 'a[-]b', '[]-a]*', '**', '?']
 print(json.dumps({p: [n for n in names if re.match(fnmatch.translate(p), n)] for p in patterns}, indent=1))
+PY
+
+# ansible-core's parse_address (allow_ranges): decides whether a pattern is one address or splits at ':'.
+$ansible_python - > "$out/addresses.json" <<'PY'
+import json
+from ansible.parsing.utils.addresses import parse_address
+samples = ['a:', ':a', 'a::b', 'web::db', '::1', 'fe80::1', '2001:db8::1', '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8', 'pve1:22',
+           '[::1]:22', '[pve1]:22', 'web[1:3]', 'web[01:10:2].example.com', 'db-[a:c]', 'web-', '_x', 'a_b-c.d', '10.0.0.5',
+           '10.0.[1:2].1', '300.1.1.1', 'lxc:&gpu', 'gpu:proxmox', 'ct9*', '~x', 'pve1:pve2', 'host name']
+out = {}
+for s in samples:
+    try:
+        host, port = parse_address(s, allow_ranges=True)
+        out[s] = {'host': host, 'port': port}
+    except Exception:
+        out[s] = None
+print(json.dumps(out, indent=1))
 PY
