@@ -172,4 +172,32 @@ test('installing another version replaces the old libraries (the previous instal
   assert.is(readFileSync(path.join(root, 'var/lib/nvidia/log'), 'utf8').split('\n')[0], '570.148.08');
 });
 
+test('host upgrade while the module is in use: abort, or with --allow-installation-with-running-driver a mismatch until reboot', async () => {
+  const root = fakeRoot('inuse');
+  const older = await buildRunfile('570.148.08', path.join(tmp.dir, 'www'));
+  assert.is(sh('sh', [older, '-s'], { PHOENIX_LAB_ROOT: root }).rc, 0);
+  mkdirSync(path.join(root, 'run/phoenix-lab'), { recursive: true });
+  writeFileSync(path.join(root, 'run/phoenix-lab/nvidia-in-use'), '');
+  const refused = runfile(['-s'], root);
+  assert.is(refused.rc, 1);
+  assert.match(refused.stderr, "An NVIDIA kernel module 'nvidia-uvm' appears to already be loaded");
+  assert.is(runfile(['-s', '--allow-installation-with-running-driver'], root).rc, 0);
+  assert.match(readFileSync(path.join(root, 'proc/driver/nvidia/version'), 'utf8'), '  570.148.08  ');
+  mkdirSync(path.join(root, 'dev'), { recursive: true });
+  for (const n of ['nvidiactl', 'nvidia0']) writeFileSync(path.join(root, 'dev', n), '');
+  const smi = sh(path.join(root, 'usr/bin/nvidia-smi'), [], { PHOENIX_LAB_ROOT: root });
+  assert.is(smi.rc, 18);
+  assert.match(smi.stdout, 'Driver/library version mismatch');
+});
+
+test('--uninstall removes what the install recorded', () => {
+  const root = fakeRoot('uninstall');
+  assert.is(runfile(['-s', '--no-kernel-module'], root).rc, 0);
+  const r = sh(path.join(root, 'usr/bin/nvidia-installer'), ['--uninstall', '-s'], { PHOENIX_LAB_ROOT: root });
+  assert.is(r.rc, 0, r.stderr);
+  assert.not.ok(existsSync(path.join(root, 'usr/bin/nvidia-smi')));
+  assert.not.ok(existsSync(path.join(root, 'usr/lib/x86_64-linux-gnu/libcuda.so.1')));
+  assert.not.ok(existsSync(path.join(root, 'var/lib/nvidia/log')));
+});
+
 test.run();
