@@ -43,15 +43,16 @@ export function splitHostPattern(pattern: string | string[], exitCode = 1): stri
   return parts;
 }
 
-/** Splits at `:` outside `[...]`; whitespace separates too, as in ansible's regular expression. */
+/** Splits at `:` outside `[...]` (regexes included); whitespace separates too, as in ansible's regular expression. */
 function splitAtColons(text: string, exitCode: number): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '[' && !current.startsWith('~')) {
-      const close = text.indexOf(']', i);
-      if (close < 0) throw patternError(`unclosed '[' in host pattern '${text}'`, exitCode);
+    const close = c === '[' ? text.indexOf(']', i) : -1;
+    if (c === '[' && close < 0 && !current.trimStart().startsWith('~')) {
+      throw patternError(`unclosed '[' in host pattern '${text}'`, exitCode);
+    } else if (close >= 0) {
       current += text.slice(i, close + 1);
       i = close;
     } else if (c === ':') {
