@@ -272,8 +272,18 @@ if up_to_date; then
 fi
 ensure_key cuda "NVIDIA CUDA stand-in (phoenix lab) <cudatools@lab.invalid>"
 ensure_key docker "Docker Release stand-in (phoenix lab) <docker@lab.invalid>"
-build_cuda_repo "$OUTDIR/cuda"
-build_docker_repo "$OUTDIR/docker"
+# Built beside the live tree (dot dirs are never served) and swapped in, so a running server
+# never serves a half-built repository.
+swap_in() {
+    rm -rf "$OUTDIR/.$1.old"
+    [ ! -e "$OUTDIR/$1" ] || mv "$OUTDIR/$1" "$OUTDIR/.$1.old"
+    mv "$OUTDIR/.$1.new" "$OUTDIR/$1"
+    rm -rf "$OUTDIR/.$1.old"
+}
+build_cuda_repo "$OUTDIR/.cuda.new"
+build_docker_repo "$OUTDIR/.docker.new"
+swap_in cuda
+swap_in docker
 write_manifest
 echo "$BASE_URL" > "$STAMP"
 echo "built: $OUTDIR"
