@@ -94,7 +94,8 @@ function mkdirCommand(path: string, args: FileArgs): string {
   for (const part of parts) {
     current = current === '' ? `/${part}` : `${current}/${part}`;
     const attrs = attributeCommand(current, attributeDelta(null, args, 0o755).set);
-    steps.push(`${shellCommand(raw('if ! test -d'), current, raw('; then mkdir --'), current)}${attrs ? ` && ${attrs}` : ''}; fi`);
+    // `mkdir ... 2>/dev/null || test -d`: another host of the same run may create the directory between test and mkdir.
+    steps.push(`${shellCommand(raw('if ! test -d'), current, raw('; then { mkdir --'), current, raw('2>/dev/null || test -d'), current, raw('; }'))}${attrs ? ` && ${attrs}` : ''}; fi`);
   }
   return steps.join(' && ');
 }

@@ -4,6 +4,8 @@ import { openInventory } from './inventory-view.js';
 import { renderInventoryGraph, renderInventoryHost, renderInventoryList } from '../inventory/render.js';
 import type { Output } from './run-command.js';
 import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { renderCloneTree } from '../config/index.js';
 
 export const INVENTORY_HELP = `usage: phoenix inventory [-i PATH] (--list | --graph [GROUP] | --host NAME)
 `;
@@ -35,10 +37,14 @@ export function inventoryCommand(argv: string[], output: Output): number {
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new PhoenixError('E_USAGE', 'choose one of --list, --graph or --host', { hint: INVENTORY_HELP.trim() }, 5);
   const errors = new ErrorList();
-  const view = openInventory(values.inventory ?? [resolve('inventory')], [], errors);
+  const features = resolve('playbooks/features');
+  const view = openInventory(values.inventory ?? [resolve('inventory')], [], errors, existsSync(features) ? features : undefined);
   errors.throwIfAny();
   if (values.list) output.stdout.write(`${renderInventoryList(view.inventory)}\n`);
-  else if (values.graph) output.stdout.write(`${renderInventoryGraph(view.inventory, positionals[0])}\n`);
+  else if (values.graph) {
+    output.stdout.write(`${renderInventoryGraph(view.inventory, positionals[0])}\n`);
+    if (view.config && !positionals[0]) output.stdout.write(`\nclone tree (${view.config.config.lxcFile}):\n${renderCloneTree(view.config.config, { node: view.config.node })}\n`);
+  }
   else output.stdout.write(`${renderInventoryHost(view.inventory, values.host!)}\n`);
   return 0;
 }

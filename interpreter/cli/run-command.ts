@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { resolve, dirname, join } from 'node:path';
 import { ErrorList, ErrorListError, PhoenixError } from '../errors.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { PlaybookRunner } from '../executor/play-runner.js';
@@ -28,7 +28,7 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
     throw new PhoenixError('E_PLAYBOOK_MISSING', `the playbook ${args.playbook} could not be found`, { hint: 'check the path' }, 1);
   }
   const sources = args.inventory.length > 0 ? args.inventory : [defaultInventory()];
-  const inventory = openInventory(sources, [dirname(playbookPath)], errors);
+  const inventory = openInventory(sources, [dirname(playbookPath)], errors, join(dirname(playbookPath), 'features'));
   const playbook = loadPlaybook(playbookPath, errors);
   errors.throwIfAny();
   const limit = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;

@@ -27,7 +27,7 @@ export function configInventory(config: PhoenixConfig, inventory: Inventory, opt
   const node = pickNode(inventory, options.node);
   addAllVars(config, inventory);
   for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
-  for (const ctid of config.cloneOrder) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, node);
+  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, node);
   reconcileInventory(inventory);
   return node;
 }
@@ -67,6 +67,8 @@ function addAllVars(config: PhoenixConfig, inventory: Inventory): void {
   set('nvidia', { ...config.nvidia }, ['nvidia_driver']);
   set('phoenix_cache_dir', config.cacheDir, ['core_paths', 'cache_dir']);
   set('phoenix_clone_order', [...config.cloneOrder], ['core_paths', 'lxc_config_file']);
+  set('phoenix_clone_batches', cloneBatches(config), ['core_paths', 'lxc_config_file']);
+  set('cuda_toolkit_package', `cuda-toolkit-${config.nvidia.cuda_version.replace('.', '-')}`, ['nvidia_driver', 'cuda_version']);
   set('phoenix_reboot_after_driver_install', config.rebootAfterDriverInstall, ['behavior', 'reboot_after_driver_install']);
   if (config.repoUrl !== undefined) {
     all.vars.nvidia_repo_url = config.repoUrl;
@@ -86,6 +88,10 @@ function addContainer(config: PhoenixConfig, inventory: Inventory, container: Ph
     lxc: structuredClone(lxc),
     gpu_indexes: [...container.gpuIndexes],
     phoenix_clone_depth: container.depth,
+    phoenix_features: inheritedFeatures(config, container),
+    ...(container.parent !== undefined ? {
+      phoenix_clone_snapshot: config.containers.get(container.parent)?.config.template_snapshot_name,
+    } : {}),
   };
   for (const [key, value] of Object.entries(vars)) {
     if (existing && Object.hasOwn(existing.vars, key)) continue;
@@ -95,4 +101,29 @@ function addContainer(config: PhoenixConfig, inventory: Inventory, container: Ph
   if (lxc.template_snapshot_name !== undefined) ensureHost(inventory, name, 'templates');
   if (container.gpuIndexes.length) ensureHost(inventory, name, 'gpu');
   for (const feature of lxc.features) ensureHost(inventory, name, `feature_${feature}`);
+}
+
+/**
+ * Containers by clone level, then CTID: the inventory order `site.yml` walks with `serial: phoenix_clone_batches`,
+ * so every parent is finished (and snapshotted) before its clones are made, and one level runs in parallel.
+ */
+function levelOrder(config: PhoenixConfig): number[] {
+  return [...config.cloneOrder].sort((a, b) => config.containers.get(a)!.depth - config.containers.get(b)!.depth || a - b);
+}
+
+/** How many containers each clone level has, in level order: the `serial` batch sizes of the containers play. */
+function cloneBatches(config: PhoenixConfig): number[] {
+  const counts: number[] = [];
+  for (const c of config.containers.values()) counts[c.depth] = (counts[c.depth] ?? 0) + 1;
+  return counts.filter((n) => n > 0);
+}
+
+/**
+ * Features a container has: its ancestors' (what its snapshot already carries) then its own, each once. A clone
+ * re-runs its ancestors' feature tasks; they report ok unless something drifted (a new driver version).
+ */
+function inheritedFeatures(config: PhoenixConfig, container: PhoenixContainer): string[] {
+  const chain: PhoenixContainer[] = [];
+  for (let c: PhoenixContainer | undefined = container; c; c = c.parent === undefined ? undefined : config.containers.get(c.parent)) chain.unshift(c);
+  return [...new Set(chain.flatMap((c) => c.config.features))];
 }

@@ -1,9 +1,10 @@
-import { emptyStats, okResult, registeredValue, skippedResult, type HostResult, type HostStats } from '../result.js';
+import { emptyStats, failedResult, okResult, registeredValue, skippedResult, type HostResult, type HostStats } from '../result.js';
 import { PhoenixError } from '../errors.js';
 import { materialize } from '../vars/scope.js';
 import { buildScope } from '../vars/scope.js';
 import type { BlockNode, IncludeNode, MetaNode, Node, Play, Playbook, TaskNode } from '../playbook/types.js';
 import { conditionsHold, runTask, taskInfo, type TaskEnv } from './task-runner.js';
+import { loadTasksAtRuntime } from '../playbook/load.js';
 import { tagsSelected } from './tags.js';
 import { mapLimit } from './map-limit.js';
 import { renderString, renderValue } from '../vars/template.js';
@@ -40,6 +41,8 @@ export class PlaybookRunner {
   private stopPlay = false;
   /** Set when every host of a batch failed: ansible-playbook then ends the whole run ("NO MORE HOSTS LEFT"). */
   private stopRun = false;
+  /** Tasks files of templated include_tasks names, parsed once per run. */
+  private readonly runtimeIncludes = new Map<string, Node[]>();
 
   constructor(private readonly playbook: Playbook, private readonly options: RunOptions, private readonly services: RunServices) {
     this.started = !options.startAtTask;
@@ -73,7 +76,7 @@ export class PlaybookRunner {
       this.services.emit({ type: 'no_hosts', play: play.name });
       return;
     }
-    for (const batch of batches(alive, play.serial)) {
+    for (const batch of batches(alive, this.serialOf(play, alive[0]))) {
       this.playHosts = batch;
       await this.runSection(play.preTasks, batch);
       await this.runSection(play.tasks, batch);
@@ -81,6 +84,16 @@ export class PlaybookRunner {
       if (batch.every((h) => this.state(h).failed)) this.stopRun = true;
       if (this.stopPlay || this.stopRun) break;
     }
+  }
+
+  /** `serial` may be templated (e.g. batch sizes per clone level from the JSON config), as in Ansible. */
+  private serialOf(play: Play, firstHost: string): Array<number | string> | undefined {
+    if (!play.serial) return undefined;
+    const vars = { ...this.services.inventory.vars(firstHost), ...play.playVars, ...this.options.extraVars };
+    return play.serial.flatMap((spec) => {
+      const value = typeof spec === 'string' ? renderString(spec, vars, { pos: play.pos, what: 'serial' }) : spec;
+      return (Array.isArray(value) ? value : [value]) as Array<number | string>;
+    });
   }
 
   private async runSection(nodes: Node[], hosts: string[]): Promise<void> {
@@ -166,21 +179,52 @@ export class PlaybookRunner {
     const failed = new Set<string>();
     const count = Math.max(0, ...[...itemsByHost.values()].map((i) => i.length));
     for (let index = 0; index < count; index++) {
-      const groups = new Map<string, { item: unknown; hosts: string[] }>();
+      const groups = new Map<string, { item: unknown; file: string; hosts: string[] }>();
       for (const [host, items] of itemsByHost) {
         if (index >= items.length || failed.has(host)) continue;
-        const key = JSON.stringify(items[index]) ?? 'undefined';
-        const group = groups.get(key) ?? { item: items[index], hosts: [] };
+        const item = items[index];
+        const file = node.preloaded ? node.file : this.includeFile(node, host, flow, item);
+        const key = `${file}\0${JSON.stringify(item) ?? 'undefined'}`;
+        const group = groups.get(key) ?? { item, file, hosts: [] };
         group.hosts.push(host);
         groups.set(key, group);
       }
-      for (const { item, hosts } of groups.values()) {
+      for (const { item, file, hosts } of groups.values()) {
         const extra = { ...flow.extraVars, ...node.vars, ...(node.loop === undefined ? {} : { [node.loopVar]: item }) };
-        const nodes = node.preloaded ?? [];
+        const nodes = this.includedNodes(node, file, hosts, flow);
+        if (!nodes) {
+          hosts.forEach((h) => failed.add(h));
+          continue;
+        }
         (await this.runNodes(nodes, hosts, { ...flow, extraVars: extra })).forEach((h) => failed.add(h));
       }
     }
     return failed;
+  }
+
+  private includeFile(node: IncludeNode, host: string, flow: Flow, item: unknown): string {
+    const loop = node.loop === undefined ? undefined : { [node.loopVar]: item };
+    return String(renderString(node.file, this.scope(host, node.vars, flow.extraVars, loop), { pos: node.pos, what: 'include_tasks file' }));
+  }
+
+  /** The tasks of an include: parsed at load time, or (templated name) now; a broken file fails its hosts. */
+  private includedNodes(node: IncludeNode, file: string, hosts: string[], flow: Flow): Node[] | undefined {
+    if (node.preloaded) return node.preloaded;
+    const candidate = node.candidates && [...node.candidates].find(([path]) => path.endsWith(`/${file.replace(/^\.\//, '')}`));
+    if (candidate) return candidate[1];
+    try {
+      let nodes = this.runtimeIncludes.get(file);
+      if (!nodes) {
+        nodes = loadTasksAtRuntime(file, node, this.playbook.dir, { when: [], tags: [], vars: {} });
+        this.runtimeIncludes.set(file, nodes);
+      }
+      return nodes;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const info = { name: node.name, module: 'include_tasks', kind: 'task' as const, file: node.pos.file, line: node.pos.line };
+      for (const h of hosts) this.record(node as unknown as TaskNode, h, failedResult(`include_tasks ${file}: ${message}`), flow, new Set(), 'task', info);
+      return undefined;
+    }
   }
 
   private async runMeta(node: MetaNode, hosts: string[]): Promise<Set<string>> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Tags } from 'yaml';
 import { PhoenixError, type ErrorList, type SourcePosition } from '../errors.js';
 
 /** Positions of one mapping or sequence and of its keys/items. */
@@ -58,7 +58,7 @@ export function loadYamlFile(file: string, errors: ErrorList, missingCode = 'E_F
 /** Parses YAML text (used for files and for `-e` values). */
 export function parseYamlText(text: string, file: string, errors: ErrorList): LoadedYaml | undefined {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, customTags: ansibleScalars });
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset), column: lineCounter.linePos(offset).col });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
@@ -80,6 +80,28 @@ function position(p: { file: string; line: number; column: number }): SourcePosi
 
 type At = (offset: number) => SourcePosition;
 
+/**
+ * What PyYAML (and so Ansible) reads differently from YAML 1.2: `0644` is an octal integer and
+ * yes/no/on/off are booleans. Only these; YAML 1.1's `y`/`n` booleans are not PyYAML's either.
+ */
+const ansibleScalars = (tags: Tags): Tags => [
+  {
+    identify: (v: unknown) => typeof v === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    test: /^0[0-7]+$/,
+    resolve: (text: string) => parseInt(text, 8),
+  },
+  {
+    identify: (v: unknown) => typeof v === 'boolean',
+    default: true,
+    tag: 'tag:yaml.org,2002:bool',
+    test: /^(?:yes|Yes|YES|on|On|ON|no|No|NO|off|Off|OFF)$/,
+    resolve: (text: string) => /^(?:yes|on)$/i.test(text),
+  },
+  ...tags,
+];
+
 function convert(node: Node | null, doc: Document, positions: PositionMap, at: At): unknown {
   if (!node) return null;
   if (isAlias(node)) return convert(node.resolve(doc) as Node, doc, positions, at);
@@ -88,12 +110,18 @@ function convert(node: Node | null, doc: Document, positions: PositionMap, at: A
   const entry = { pos: start, keys: new Map<string, SourcePosition>(), values: new Map<string | number, SourcePosition>() };
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
+    const merges: unknown[] = [];
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
-      const key = String(isScalar(keyNode) ? keyNode.value : keyNode);
+      const rawKey = isScalar(keyNode) ? keyNode.value : keyNode;
+      const key = typeof rawKey === 'symbol' ? '<<' : String(rawKey);
       if (keyNode?.range) entry.keys.set(key, at(keyNode.range[0]));
       const valueNode = pair.value as Node | null;
       if (valueNode?.range) entry.values.set(key, at(valueNode.range[0]));
+      if (key === '<<') {
+        merges.push(convert(valueNode, doc, positions, at));
+        continue;
+      }
       // defineProperty: a YAML key named __proto__ must stay data, never reach the prototype.
       Object.defineProperty(out, key, {
         value: convert(valueNode, doc, positions, at),
@@ -101,6 +129,11 @@ function convert(node: Node | null, doc: Document, positions: PositionMap, at: A
         writable: true,
         configurable: true,
       });
+    }
+    // YAML 1.1 merge keys: merged mappings fill in what the mapping does not set itself.
+    for (const merged of merges.flat()) {
+      if (!merged || typeof merged !== 'object') continue;
+      for (const [k, v] of Object.entries(merged)) if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = v;
     }
     positions.set(out, entry);
     return out;

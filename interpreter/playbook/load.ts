@@ -1,7 +1,7 @@
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { PhoenixError, type ErrorList, type SourcePosition } from '../errors.js';
-import { loadYamlFile, type LoadedYaml } from '../load/yaml-file.js';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
+import { loadYamlFile, PositionMap, type LoadedYaml } from '../load/yaml-file.js';
 import { validateWithSchema } from '../schema/validate.js';
 import { checkTemplate, isTemplated } from '../vars/template.js';
 import { parseExpression } from '../expr/index.js';
@@ -212,7 +212,10 @@ function parseInclude(ctx: LoadContext, src: Source, raw: Raw, key: string, pare
   };
   // Tasks of a dynamic include inherit the block around the include, not the include's own when/tags (Ansible).
   if (file && !isTemplated(file)) node.preloaded = loadTasksFile(ctx, src, file, pos, { ...parent, vars: { ...parent.vars } });
-  else checkTemplate(file, { pos });
+  else {
+    checkTemplate(file, { pos });
+    node.candidates = loadCandidates(ctx, src, file, pos, parent);
+  }
   return node;
 }
 
@@ -220,6 +223,31 @@ function includeFileName(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (isMap(value) && typeof value.file === 'string') return value.file;
   return undefined;
+}
+
+/**
+ * A templated include (`features/{{ feature }}.yml`) can name any file matching its static parts
+ * (`features/*.yml`): all of them are read and validated now, so a broken one stops the run before it starts.
+ */
+function loadCandidates(ctx: LoadContext, src: Source, name: string, pos: SourcePosition, parent: Inherited): Map<string, Node[]> {
+  const found = new Map<string, Node[]>();
+  const pattern = name.replace(/\{\{.*?\}\}/g, '\u0000');
+  const dir = dirname(pattern);
+  if (dir.includes('\u0000')) return found;
+  const [prefix, ...rest] = basename(pattern).split('\u0000');
+  const suffix = rest.length > 0 ? rest[rest.length - 1] : '';
+  for (const base of [src.dir, ctx.playbookDir]) {
+    const folder = join(base, dir);
+    if (!existsSync(folder)) continue;
+    for (const entry of readdirSync(folder).sort()) {
+      if (!entry.startsWith(prefix) || !entry.endsWith(suffix) || entry.length < prefix.length + suffix.length) continue;
+      const path = join(folder, entry);
+      if (found.has(path)) continue;
+      const nodes = loadTasksFile(ctx, src, path, pos, { ...parent, vars: { ...parent.vars } });
+      if (nodes) found.set(path, nodes);
+    }
+  }
+  return found;
 }
 
 /** Reads a tasks file relative to the including file, then to the playbook. */
@@ -240,6 +268,15 @@ export function loadTasksFile(ctx: LoadContext, src: Source, name: string, pos: 
   const nodes = parseNodes(ctx, { yaml, dir: dirname(path) }, yaml.value, parent);
   ctx.including.pop();
   return nodes;
+}
+
+/** Loads a tasks file named by a template, when the include is reached; its errors fail the including host. */
+export function loadTasksAtRuntime(name: string, node: { dir: string; pos: SourcePosition }, playbookDir: string, parent: Inherited): Node[] {
+  const errors = new ErrorList();
+  const ctx: LoadContext = { errors, playbookDir, files: new Map(), including: [] };
+  const nodes = loadTasksFile(ctx, { yaml: { file: node.pos.file, value: null, positions: new PositionMap(), text: '' }, dir: node.dir }, name, node.pos, parent);
+  errors.throwIfAny();
+  return nodes ?? [];
 }
 
 function parseMeta(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): MetaNode {

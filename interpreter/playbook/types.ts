@@ -66,6 +66,8 @@ export interface IncludeNode extends Inherited {
   loopVar: string;
   /** Pre-loaded and validated when the file name has no template, so errors surface before the run. */
   preloaded?: Node[];
+  /** For a templated name: every file its static parts can match, by absolute path, validated at load. */
+  candidates?: Map<string, Node[]>;
 }
 
 export interface MetaNode extends Inherited {
