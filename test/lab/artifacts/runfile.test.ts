@@ -64,7 +64,7 @@ test('--info and --list read like the real archive; the .sha256sum verifies', ()
   const info = runfile(['--info']).stdout;
   assert.match(info, `Identification    : NVIDIA Accelerated Graphics Driver for Linux-x86_64 ${V}\n`);
   assert.match(info, `Target directory  : NVIDIA-Linux-x86_64-${V}\n`);
-  assert.match(info, 'Application run after extraction : ./nvidia-installer');
+  assert.match(info, 'Application run after extraction : ./nvidia-installer\n');
   assert.match(runfile(['--list']).stdout, './nvidia-installer');
   const sum = readFileSync(`${run}.sha256sum`, 'utf8');
   assert.match(sum, new RegExp(`^[0-9a-f]{64}  NVIDIA-Linux-x86_64-${V}\\.run\\n$`));

@@ -47,7 +47,7 @@ ms_info() {
     echo "Target directory  : $targetdir"
     echo "Uncompressed size : $usize KB"
     echo "Compression       : $compress"
-    echo "Application run after extraction : $script $scriptargs"
+    echo "Application run after extraction : $script${scriptargs:+ $scriptargs}"
 }
 
 ms_help() {
@@ -86,7 +86,7 @@ while [ $# -gt 0 ]; do
         --label) echo "$label"; exit 0 ;;
         --version-string) echo "$version"; exit 0 ;;
         --target-directory) echo "$targetdir"; exit 0 ;;
-        --script) echo "$script $scriptargs"; exit 0 ;;
+        --script) echo "$script${scriptargs:+ $scriptargs}"; exit 0 ;;
         -h|--help) ms_help; exit 0 ;;
         -x|--extract-only) extract_only=y; keep=y ;;
         --keep) keep=y ;;
