@@ -190,6 +190,23 @@ test('host upgrade while the module is in use: abort, or with --allow-installati
   assert.match(smi.stdout, 'Driver/library version mismatch');
 });
 
+test('a noexec TMPDIR stops the stub with the real message; --tmpdir elsewhere works', () => {
+  const mnt = fakeRoot('noexec');
+  const mount = sh('mount', ['-t', 'tmpfs', '-o', 'noexec,size=16m', 'tmpfs', mnt]);
+  assert.is(mount.rc, 0, `needs root to mount a noexec tmpfs: ${mount.stderr}`);
+  try {
+    const root = fakeRoot('noexec-root');
+    const r = runfile(['-s', '--no-kernel-module'], root, { TMPDIR: mnt });
+    assert.is(r.rc, 1);
+    assert.match(r.stderr, `ERROR: Temporary directory ${mnt} is not executable - use the --tmpdir option`);
+    const ok = runfile(['-s', '--no-kernel-module', '--tmpdir', fakeRoot('exec-tmp')], root, { TMPDIR: mnt });
+    assert.is(ok.rc, 0, ok.stderr);
+    assert.match(logLines(root)[0]!, '--tmpdir ');
+  } finally {
+    sh('umount', [mnt]);
+  }
+});
+
 test('--uninstall removes what the install recorded', () => {
   const root = fakeRoot('uninstall');
   assert.is(runfile(['-s', '--no-kernel-module'], root).rc, 0);
