@@ -4,7 +4,7 @@ import { ensureGroup, ensureHost, linkChild } from './graph.js';
 import { validateInventoryShape } from './schema.js';
 import { expandHostKey, type HostKey } from './hostRange.js';
 import type { Inventory } from './types.js';
-import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain, type YamlSource } from './yamlSource.js';
+import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain, varsOf, type YamlSource } from './yamlSource.js';
 
 /** Group names Ansible accepts without warning (its INVALID_VARIABLE_NAMES rule): a Python identifier. */
 const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -104,11 +104,9 @@ function parseHosts(walk: Walk, group: string, node: unknown): void {
         host.vars.ansible_port = key.port;
         host.varPositions.ansible_port = pos;
       }
-      for (const pair of mapPairs(walk.src, entry.value)) {
-        const varName = keyText(pair);
-        host.vars[varName] = toPlain(walk.src, pair.value);
-        host.varPositions[varName] = nodePos(walk.src, pair.key);
-      }
+      const { vars, positions } = varsOf(walk.src, entry.value);
+      Object.assign(host.vars, vars);
+      Object.assign(host.varPositions, positions);
     }
   }
 }
@@ -130,18 +128,15 @@ function hostNameHint(stringKey: boolean): string {
 
 function parseGroupVars(walk: Walk, group: string, node: unknown): void {
   const g = ensureGroup(walk.inv, group);
-  for (const pair of mapPairs(walk.src, node)) {
-    const key = keyText(pair);
-    const value = toPlain(walk.src, pair.value);
-    const pos = nodePos(walk.src, pair.key);
-    if (key === 'ansible_group_priority') {
-      const priority = Number(value);
-      if (!Number.isInteger(priority)) {
-        walk.errors.add(new PhoenixError('E_INVENTORY_SCHEMA', `ansible_group_priority of group '${group}' must be an integer`, { pos: nodePos(walk.src, pair.value) }));
-      } else g.priority = priority;
+  const { vars, positions } = varsOf(walk.src, node);
+  for (const [key, value] of Object.entries(vars)) {
+    if (key !== 'ansible_group_priority') {
+      g.vars[key] = value;
+      g.varPositions[key] = positions[key];
       continue;
     }
-    g.vars[key] = value;
-    g.varPositions[key] = pos;
+    const priority = Number(value);
+    if (Number.isInteger(priority)) g.priority = priority;
+    else walk.errors.add(new PhoenixError('E_INVENTORY_SCHEMA', `ansible_group_priority of group '${group}' must be an integer`, { pos: positions[key] }));
   }
 }

@@ -2,8 +2,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ErrorList, PhoenixError } from '../errors.js';
 import type { VarsLayer, VarsWithPositions } from './types.js';
-import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain } from './yamlSource.js';
 import { isMap } from 'yaml';
+import { nodePos, readYamlSource, resolveNode, toPlain, varsOf } from './yamlSource.js';
 
 /** ansible-core's YAML_FILENAME_EXTENSIONS, tried after the bare name (so a directory `name/` is found first). */
 const VARS_EXTENSIONS = ['', '.yml', '.yaml', '.json'];
@@ -87,14 +87,12 @@ function mergeVarsFile(into: VarsWithPositions, file: string, errors: ErrorList)
   const src = readYamlSource(file, 'E_INVENTORY_VARS', errors);
   if (!src) return;
   const contents = resolveNode(src, src.doc.contents);
-  if (contents === null || contents === undefined || (toPlain(src, contents) === null)) return;
+  if (toPlain(src, contents) === null) return;
   if (!isMap(contents)) {
     errors.add(new PhoenixError('E_INVENTORY_VARS', `${file} must hold a mapping of variables`, { pos: nodePos(src, contents) }));
     return;
   }
-  for (const pair of mapPairs(src, contents)) {
-    const key = keyText(pair);
-    into.vars[key] = toPlain(src, pair.value);
-    into.positions[key] = nodePos(src, pair.key);
-  }
+  const { vars, positions } = varsOf(src, contents);
+  Object.assign(into.vars, vars);
+  Object.assign(into.positions, positions);
 }

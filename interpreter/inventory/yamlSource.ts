@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, isAlias, type Node, type Pair } from 'yaml';
 import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
+import type { VarsWithPositions } from './types.js';
 
 /** A parsed YAML (or JSON) file that can say where any of its nodes is. */
 export interface YamlSource {
@@ -78,4 +79,21 @@ export function toPlain(src: YamlSource, node: unknown = src.doc.contents): unkn
   const resolved = resolveNode(src, node);
   if (resolved === null || resolved === undefined) return null;
   return (resolved as Node).toJS(src.doc, { maxAliasCount: 1000 });
+}
+
+/**
+ * A mapping of variables with the position of each key. Values come from the whole map so YAML 1.1 merge keys
+ * (`<<: *defaults`) apply as in PyYAML; merged keys point at the map itself.
+ */
+export function varsOf(src: YamlSource, node: unknown): VarsWithPositions {
+  const plain = toPlain(src, node);
+  const vars = plain !== null && typeof plain === 'object' && !Array.isArray(plain) ? (plain as Record<string, unknown>) : {};
+  const positions: Record<string, SourcePosition> = {};
+  const mapPos = nodePos(src, resolveNode(src, node));
+  for (const key of Object.keys(vars)) positions[key] = mapPos;
+  for (const pair of mapPairs(src, node)) {
+    const key = keyText(pair);
+    if (key in vars) positions[key] = nodePos(src, pair.key);
+  }
+  return { vars, positions };
 }

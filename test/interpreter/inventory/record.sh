@@ -24,6 +24,7 @@ ansible-inventory -i multi --graph > "$out/multi.graph.txt"
 ansible-inventory -i lab/hosts.yml -i multi/20-containers.yaml --list > "$out/two-sources.list.json"
 ansible-inventory -i string-sections.yml --graph > "$out/string-sections.graph.txt"
 ansible-inventory -i ranges.yml --list > "$out/ranges.list.json"
+ansible-inventory -i merge.yml --list > "$out/merge.list.json"
 
 # Host patterns: one JSON object {"PATTERN" or "PATTERN<TAB>LIMIT": [hosts in ansible's order]}.
 # `ansible PATTERN --list-hosts` prints "  hosts (N):" then one host per line.

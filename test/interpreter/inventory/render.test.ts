@@ -17,6 +17,7 @@ const cases: Array<[string, string[], string[], (inv: ReturnType<typeof loadClea
   ['two-sources.list.json', ['lab/hosts.yml', 'multi/20-containers.yaml'], [], renderInventoryList],
   ['string-sections.graph.txt', ['string-sections.yml'], [], (inv) => renderInventoryGraph(inv)],
   ['ranges.list.json', ['ranges.yml'], [], renderInventoryList],
+  ['merge.list.json', ['merge.yml'], [], renderInventoryList],
 ];
 
 for (const [file, sources, varsDirs, render] of cases) {
