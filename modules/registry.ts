@@ -5,7 +5,9 @@ import { debug } from './debug.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { lineinfile } from './lineinfile.js';
+import { nvidiaRun } from './nvidia_run.js';
 import { pct } from './pct.js';
+import { pctPush } from './pct_push.js';
 import { setFact } from './set_fact.js';
 import { shell } from './shell.js';
 import { stat } from './stat.js';
@@ -14,7 +16,7 @@ import type { Module } from './types.js';
 import { waitFor } from './wait_for.js';
 
 /** Every built-in module by name. Add a module by importing it and listing it here. */
-const builtins: Module[] = [assert, command, copy, debug, fail, file, lineinfile, pct, setFact, shell, stat, template, waitFor];
+const builtins: Module[] = [assert, command, copy, debug, fail, file, lineinfile, nvidiaRun, pct, pctPush, setFact, shell, stat, template, waitFor];
 
 export const modules: ReadonlyMap<string, Module> = new Map(builtins.map((m) => [m.name, m]));
 

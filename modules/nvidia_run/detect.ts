@@ -1,0 +1,72 @@
+import type { Connection } from '../../interpreter/connection/types.js';
+import {
+  parseNvidiaInstallerVersion, parseNvidiaSmiVersion, parseProcDriverVersion, type KernelModuleVersion,
+} from '../nvidia/versions.js';
+import { ModuleFailure } from '../types.js';
+
+/** What is installed on one host (node or container), from one read-only command. */
+export interface InstalledDriver {
+  /** The loaded kernel module (`/proc/driver/nvidia/version`; in a container it is the node's). */
+  kernel?: KernelModuleVersion;
+  /** The user space version: `nvidia-installer --version`, else `libnvidia-ml.so.<ver>`, else `nvidia-smi --version`. */
+  userSpace?: string;
+  /** Which probe gave `userSpace`. */
+  userSpaceFrom?: 'nvidia-installer' | 'libnvidia-ml' | 'nvidia-smi';
+  /** Every `libnvidia-ml.so.<ver>` in the multiarch dir (more than one = leftovers of another install). */
+  libraries: string[];
+  /** `modprobe` exists (the installer needs kmod even with --no-kernel-module). */
+  modprobe: boolean;
+}
+
+const LIBDIR = '/usr/lib/x86_64-linux-gnu';
+
+/** Sections marked by `@name` lines; each tool's stderr is dropped (a missing tool is an empty section). */
+export const DETECT_COMMAND = [
+  'echo @proc; cat /proc/driver/nvidia/version 2>/dev/null',
+  'echo @installer; if command -v nvidia-installer >/dev/null 2>&1; then nvidia-installer --version 2>/dev/null; fi',
+  'echo @smi; if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --version 2>/dev/null; fi',
+  `echo @lib; ls -1 ${LIBDIR} 2>/dev/null | grep '^libnvidia-ml\\.so\\.[0-9][0-9]*\\.'`,
+  'echo @modprobe; command -v modprobe 2>/dev/null || { test -x /sbin/modprobe && echo /sbin/modprobe; }',
+  'exit 0',
+].join('\n');
+
+function sections(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let name = '';
+  for (const line of stdout.split('\n')) {
+    const m = /^@(\w+)$/.exec(line);
+    if (m) name = m[1]!;
+    else if (name) out[name] = (out[name] ?? '') + line + '\n';
+  }
+  return out;
+}
+
+/** Parses the output of {@link DETECT_COMMAND}. */
+export function parseDetect(stdout: string): InstalledDriver {
+  const s = sections(stdout);
+  const kernel = parseProcDriverVersion(s.proc ?? '');
+  const libraries = (s.lib ?? '').split('\n').map((l) => /^libnvidia-ml\.so\.(\d{3,}\.\d+(?:\.\d+)?)$/.exec(l.trim())?.[1])
+    .filter((v): v is string => !!v);
+  const installer = parseNvidiaInstallerVersion(s.installer ?? '');
+  const smi = parseNvidiaSmiVersion(s.smi ?? '')?.smi;
+  const out: InstalledDriver = { libraries, modprobe: (s.modprobe ?? '').trim() !== '' };
+  if (kernel) out.kernel = kernel;
+  const [userSpace, from] = installer ? [installer, 'nvidia-installer' as const]
+    : libraries.length === 1 ? [libraries[0], 'libnvidia-ml' as const]
+      : smi ? [smi, 'nvidia-smi' as const] : [undefined, undefined];
+  if (userSpace && from) Object.assign(out, { userSpace, userSpaceFrom: from });
+  return out;
+}
+
+/** Detects the installed driver on `conn`. */
+export async function detectDriver(conn: Connection): Promise<InstalledDriver> {
+  const r = await conn.run(DETECT_COMMAND);
+  if (r.rc !== 0) throw new ModuleFailure(`cannot detect the NVIDIA driver on ${conn.host}: ${r.stderr.trim() || `rc ${r.rc}`}`);
+  return parseDetect(r.stdout);
+}
+
+/** Only the loaded kernel module (the node's, read by container mode). */
+export async function loadedModule(conn: Connection): Promise<KernelModuleVersion | undefined> {
+  const r = await conn.run('cat /proc/driver/nvidia/version 2>/dev/null; exit 0');
+  return parseProcDriverVersion(r.stdout);
+}

@@ -1,0 +1,95 @@
+import { shellCommand } from '../../interpreter/connection/quote.js';
+import type { Connection } from '../../interpreter/connection/types.js';
+import { ModuleFailure } from '../types.js';
+import { evict, expectedSha256, paths, probeCache, verifyFile, writeStamp, type CacheEntry, type Stamp } from './cache.js';
+
+export interface DownloadOptions {
+  /** Download attempts; each one resumes the `.part` the previous one left. */
+  attempts?: number;
+  timeoutMs?: number;
+  log?: (message: string) => void;
+  progress?: (message: string, done?: number, total?: number) => void;
+}
+
+/**
+ * One attempt on the node: curl (`-C -` resumes the `.part` with a Range request; a 416 for a complete part is not an
+ * error to curl), else wget (`-c`). Retries inside curl cover refused connections and 5xx; a cut transfer (curl exit 18)
+ * is retried by {@link fetchPart}, which resumes.
+ */
+export function downloadCommand(url: string, dir: string, part: string): string {
+  const curl = shellCommand('curl', '-fL', '-sS', '--retry', '3', '--retry-delay', '1', '--connect-timeout', '30', '-C', '-', '-o', part, url);
+  const wget = shellCommand('wget', '-q', '-c', '-O', part, url);
+  return `${shellCommand('mkdir', '-p', '--', dir)} && if command -v curl >/dev/null 2>&1; then ${curl}; ` +
+    `elif command -v wget >/dev/null 2>&1; then ${wget}; else echo 'neither curl nor wget is installed' >&2; exit 127; fi`;
+}
+
+/** Size of the file behind `url` from a HEAD request (progress total); undefined when the server does not say. */
+async function remoteSize(conn: Connection, url: string): Promise<number | undefined> {
+  const r = await conn.run(`${shellCommand('curl', '-fsIL', '--connect-timeout', '10', url)} 2>/dev/null`);
+  const lengths = [...r.stdout.matchAll(/^content-length:\s*(\d+)/gim)];
+  return lengths.length ? Number(lengths[lengths.length - 1]![1]) : undefined;
+}
+
+/** Runs `work` while reporting the size of `part` every second. */
+async function withProgress<T>(conn: Connection, part: string, report: (bytes: number) => void, work: Promise<T>): Promise<T> {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    conn.run(`${shellCommand('stat', '-c', '%s', '--', part)} 2>/dev/null`)
+      .then((r) => { if (r.rc === 0) report(Number(r.stdout.trim())); }, () => undefined)
+      .finally(() => { busy = false; });
+  }, 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Downloads into `.part`, retrying (and so resuming) up to `attempts` times. */
+async function fetchPart(conn: Connection, e: CacheEntry, options: DownloadOptions): Promise<void> {
+  const p = paths(e);
+  const url = e.url!;
+  const total = await remoteSize(conn, url);
+  const attempts = options.attempts ?? 4;
+  let detail = '';
+  for (let i = 1; i <= attempts; i++) {
+    const run = conn.run(downloadCommand(url, e.dir, p.part), { timeoutMs: options.timeoutMs });
+    const report = (bytes: number): void => options.progress?.(`downloading ${e.file}`, bytes, total);
+    const r = await withProgress(conn, p.part, report, run);
+    if (r.rc === 0) return;
+    detail = r.stderr.trim() || `exit ${r.rc}`;
+    options.log?.(`download of ${url} attempt ${i}/${attempts} failed (${detail}); ${i < attempts ? 'resuming' : 'giving up'}`);
+  }
+  throw new ModuleFailure(`cannot download ${url} on ${conn.host} after ${attempts} attempts: ${detail}` +
+    ` (the partial download stays as ${p.part} and the next run resumes it)`);
+}
+
+/**
+ * Downloads the `.run` into the cache: `.part`, verify (sha256, then `--check`), rename, stamp. A resumed download
+ * that fails verification is fetched once more from scratch (the old part may be what is bad). A file that still
+ * fails is removed: nothing bad or partial ever carries the final name.
+ */
+export async function downloadToCache(conn: Connection, e: CacheEntry, options: DownloadOptions = {}): Promise<Stamp> {
+  if (!e.url) throw new ModuleFailure(`${e.file} is not in the cache ${e.dir} on ${conn.host} and no url is given`);
+  const p = paths(e);
+  const expected = await expectedSha256(conn, e);
+  const resumed = ((await probeCache(conn, e)).partSize ?? 0) > 0;
+  await fetchPart(conn, e, options);
+  let verdict = await verifyFile(conn, p.part, expected);
+  if (!verdict.ok && resumed) {
+    options.log?.(`resumed download of ${e.file} failed verification (${verdict.why}); downloading it again`);
+    await conn.run(shellCommand('rm', '-f', '--', p.part));
+    await fetchPart(conn, e, options);
+    verdict = await verifyFile(conn, p.part, expected);
+  }
+  if (!verdict.ok) {
+    await evict(conn, e);
+    throw new ModuleFailure(`refusing the download of ${e.url} on ${conn.host}: ${verdict.why}; removed it from the cache`,
+      { url: e.url });
+  }
+  const moved = await conn.run(shellCommand('mv', '-f', '--', p.part, p.file));
+  if (moved.rc !== 0) throw new ModuleFailure(`cannot move ${p.part} to ${p.file} on ${conn.host}: ${moved.stderr.trim()}`);
+  return writeStamp(conn, e, verdict.sha256);
+}

@@ -1,0 +1,54 @@
+import type { Connection } from '../../interpreter/connection/types.js';
+import { ModuleFailure } from '../types.js';
+
+/** Where nouveau is blacklisted, and what the file must say (domain.md 2.2: pre-blacklist, as the simoncaron role does). */
+export const BLACKLIST_FILE = '/etc/modprobe.d/blacklist-nouveau.conf';
+export const BLACKLIST_CONTENT = 'blacklist nouveau\noptions nouveau modeset=0\n';
+
+/** One read-only command: running kernel, state of each build dependency, whether nouveau is loaded. */
+export const PREREQS_COMMAND = [
+  'k=$(uname -r); echo "kernel $k"',
+  'for p in "proxmox-headers-$k" "pve-headers-$k" dkms build-essential; do',
+  "  if dpkg-query -W -f='${Status}\\n' \"$p\" 2>/dev/null | grep -q 'install ok installed'; then echo \"installed $p\";",
+  '  elif apt-cache show "$p" >/dev/null 2>&1; then echo "available $p"; else echo "unknown $p"; fi',
+  'done',
+  'if test -d /sys/module/nouveau; then echo nouveau loaded; else echo nouveau absent; fi',
+].join('\n');
+
+export interface Prereqs {
+  kernel: string;
+  packages: Record<string, 'installed' | 'available' | 'unknown'>;
+  nouveauLoaded: boolean;
+}
+
+export function parsePrereqs(stdout: string): Prereqs {
+  const kernel = /^kernel (\S+)$/m.exec(stdout)?.[1] ?? '';
+  const packages: Prereqs['packages'] = {};
+  for (const m of stdout.matchAll(/^(installed|available|unknown) (\S+)$/gm)) packages[m[2]!] = m[1] as 'installed';
+  return { kernel, packages, nouveauLoaded: /^nouveau loaded$/m.test(stdout) };
+}
+
+export async function probePrereqs(conn: Connection): Promise<Prereqs> {
+  const r = await conn.run(PREREQS_COMMAND);
+  if (r.rc !== 0) throw new ModuleFailure(`cannot read the build dependencies on ${conn.host}: ${r.stderr.trim() || `rc ${r.rc}`}`);
+  return parsePrereqs(r.stdout);
+}
+
+/**
+ * The packages to install: kernel headers for the running kernel (`proxmox-headers-*`, or the older `pve-headers-*`,
+ * whichever apt knows; either one installed is enough), `dkms` and `build-essential` (domain.md 2.5).
+ */
+export function missingBuildDeps(p: Prereqs, host: string): string[] {
+  const headers = [`proxmox-headers-${p.kernel}`, `pve-headers-${p.kernel}`];
+  const missing: string[] = [];
+  if (!headers.some((h) => p.packages[h] === 'installed')) {
+    const available = headers.find((h) => p.packages[h] === 'available');
+    if (!available) {
+      throw new ModuleFailure(`neither ${headers.join(' nor ')} is known to apt on ${host}: run apt-get update, boot a ` +
+        'Proxmox kernel, or set install_build_deps: false when the headers come from elsewhere');
+    }
+    missing.push(available);
+  }
+  for (const name of ['dkms', 'build-essential']) if (p.packages[name] !== 'installed') missing.push(name);
+  return missing;
+}
