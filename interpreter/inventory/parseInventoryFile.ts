@@ -1,4 +1,4 @@
-import { isScalar, type Pair } from 'yaml';
+import { isScalar } from 'yaml';
 import { ErrorList, PhoenixError } from '../errors.js';
 import { ensureGroup, ensureHost, linkChild } from './graph.js';
 import { validateInventoryShape } from './schema.js';
@@ -17,7 +17,7 @@ interface Walk {
 }
 
 /**
- * Adds one YAML/JSON inventory file to `inv`: validates its shape with the ajv schema, then walks it in document
+ * Adds one YAML/JSON inventory file to `inv`: validates its shape (inventorySchema), then walks it in document
  * order (Ansible's order: host order is the order of first appearance) checking names and cycles.
  */
 export function parseInventoryFile(inv: Inventory, file: string, errors: ErrorList): void {
@@ -26,23 +26,22 @@ export function parseInventoryFile(inv: Inventory, file: string, errors: ErrorLi
   validateInventoryShape(src, toPlain(src), errors);
   const walk: Walk = { inv, src, errors };
   for (const pair of mapPairs(src, src.doc.contents)) {
-    const name = groupName(walk, pair);
-    if (name !== undefined) parseGroup(walk, name, pair.value, pair.key);
+    const name = keyText(pair);
+    const stringKey = isScalar(pair.key) && typeof pair.key.value === 'string';
+    if (validGroupName(walk, name, stringKey, pair.key)) parseGroup(walk, name, pair.value, pair.key);
   }
 }
 
-function groupName(walk: Walk, pair: Pair): string | undefined {
-  const name = keyText(pair);
-  if (!isScalar(pair.key) || typeof pair.key.value !== 'string' || !GROUP_NAME.test(name)) {
-    walk.errors.add(
-      new PhoenixError('E_INVENTORY_NAME', `invalid group name '${name}'`, {
-        pos: nodePos(walk.src, pair.key),
-        hint: 'group names are letters, digits and underscores, not starting with a digit (Ansible warns about others)',
-      }),
-    );
-    return undefined;
-  }
-  return name;
+/** Reports an invalid group name where it is written; true when the name is fine. */
+function validGroupName(walk: Walk, name: string, stringKey: boolean, keyNode: unknown): boolean {
+  if (stringKey && GROUP_NAME.test(name)) return true;
+  walk.errors.add(
+    new PhoenixError('E_INVENTORY_NAME', `invalid group name '${name}'`, {
+      pos: nodePos(walk.src, keyNode),
+      hint: 'group names are letters, digits and underscores, not starting with a digit (Ansible warns about others)',
+    }),
+  );
+  return false;
 }
 
 function parseGroup(walk: Walk, name: string, node: unknown, keyNode: unknown): void {
@@ -71,11 +70,8 @@ function sectionEntries(walk: Walk, node: unknown): Array<{ name: string; keyNod
 
 function parseChildren(walk: Walk, parent: string, node: unknown): void {
   for (const entry of sectionEntries(walk, node)) {
+    if (!validGroupName(walk, entry.name, entry.stringKey, entry.keyNode)) continue;
     const pos = nodePos(walk.src, entry.keyNode);
-    if (!entry.stringKey || !GROUP_NAME.test(entry.name)) {
-      walk.errors.add(new PhoenixError('E_INVENTORY_NAME', `invalid group name '${entry.name}'`, { pos, hint: 'group names are letters, digits and underscores, not starting with a digit' }));
-      continue;
-    }
     parseGroup(walk, entry.name, entry.value, entry.keyNode);
     if (!linkChild(walk.inv, parent, entry.name)) {
       walk.errors.add(
