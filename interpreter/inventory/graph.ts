@@ -10,13 +10,14 @@ export function emptyInventory(sources: string[] = []): Inventory {
   return inv;
 }
 
-/** Returns the group, creating it (with its first position) when new. */
+/** Returns the group, creating it when new; its position is the first one known (`all` has none until written). */
 export function ensureGroup(inv: Inventory, name: string, pos?: SourcePosition): InventoryGroup {
   let group = inv.groups.get(name);
   if (!group) {
     group = { name, hosts: [], children: [], parents: [], vars: {}, varPositions: {}, priority: 1, depth: 0, pos };
     inv.groups.set(name, group);
   }
+  group.pos ??= pos;
   return group;
 }
 

@@ -37,6 +37,7 @@ test('positions: hosts, groups and variables point at their keys', () => {
   assert.equal(inv.hosts.get('pve1')!.pos, { file, line: 11, column: 9 });
   assert.equal(inv.hosts.get('pve1')!.varPositions.ansible_host, { file, line: 12, column: 11 });
   assert.equal(inv.groups.get('gpu')!.pos, { file, line: 19, column: 9 });
+  assert.equal(inv.groups.get('all')!.pos, { file, line: 2, column: 1 });
   assert.equal(inv.groups.get('gpu')!.varPositions.gpu, { file, line: 24, column: 13 });
   assert.equal(inv.hosts.get('pve1')!.source, file);
 });
@@ -80,7 +81,11 @@ test('unknown keys under a group: E_INVENTORY_KEY at each key, all collected', (
 
 test('a group that is its own ancestor: E_INVENTORY_CYCLE where the loop closes, the edge left out', () => {
   const { inv, errors } = load(['errors/cycle.yml']);
-  assert.equal(errorSummary(errors), ['E_INVENTORY_CYCLE errors/cycle.yml:5:9', 'E_INVENTORY_CYCLE errors/cycle.yml:10:9']);
+  assert.equal(errorSummary(errors), [
+    'E_INVENTORY_CYCLE errors/cycle.yml:5:9',
+    'E_INVENTORY_CYCLE errors/cycle.yml:10:9',
+    'E_INVENTORY_CYCLE errors/cycle.yml:13:9',
+  ]);
   assert.equal(inv.groups.get('b')!.children, ['a']);
   assert.equal(inv.groups.get('a')!.children, []);
 });
