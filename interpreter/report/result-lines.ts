@@ -63,8 +63,8 @@ function successLine(task: TaskInfo, head: string, result: HostResult, options: 
   const reason = !result.censored && result.reason ? ` ${result.reason}` : '';
   const word = result.changed ? 'changed' : 'ok';
   if (DEBUG_MODULES.has(task.module)) {
-    // Ansible always shows debug output, indented, whatever the verbosity.
-    return paint(`${word}: ${head}${reason} => ${dumpJson(debugView(result), 4)}`);
+    // Ansible always shows debug output, indented, whatever the verbosity; the output is its own reason.
+    return paint(`${word}: ${head} => ${dumpJson(debugView(result), 4)}`);
   }
   const view = result.censored ? censoredView(result) : { ...result.data, changed: result.changed, msg: result.msg };
   return paint(`${word}: ${head}${reason}${verbose(view, options)}`);
