@@ -1,3 +1,5 @@
+import { apt } from './apt.js';
+import { aptRepo } from './apt_repo.js';
 import { assert } from './assert.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -16,7 +18,7 @@ import type { Module } from './types.js';
 import { waitFor } from './wait_for.js';
 
 /** Every built-in module by name. Add a module by importing it and listing it here. */
-const builtins: Module[] = [assert, command, copy, debug, fail, file, lineinfile, nvidiaRun, pct, pctPush, setFact, shell, stat, template, waitFor];
+const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, lineinfile, nvidiaRun, pct, pctPush, setFact, shell, stat, template, waitFor];
 
 export const modules: ReadonlyMap<string, Module> = new Map(builtins.map((m) => [m.name, m]));
 

@@ -1,0 +1,206 @@
+import { raw, shellCommand } from '../interpreter/connection/quote.js';
+import { APT_ENV, aptErrors, aptUpdate, LOCK_WAIT } from './apt/apt-update.js';
+import { isDriverPackage } from './apt/driver-packages.js';
+import { parseAptPolicy, parseDpkgQuery, parseSimulation, type DpkgState, type PolicyState, type SimulatedInstall } from './apt/dpkg.js';
+import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
+
+export interface AptArgs {
+  name?: string | string[];
+  state?: 'present' | 'absent' | 'latest';
+  update_cache?: boolean;
+  /** Seconds: with update_cache, the cache is updated only when older than this. */
+  cache_valid_time?: number;
+  install_recommends?: boolean;
+  allow_driver_packages?: boolean;
+  purge?: boolean;
+}
+
+/** A requested package: `name` or `name=version`. */
+interface Wanted {
+  spec: string;
+  name: string;
+  version?: string;
+}
+
+export interface AptState {
+  update: boolean;
+  install: string[];
+  remove: string[];
+}
+
+/** Where a `.run` driver install leaves its marks (nvidia-installer and its log directory). */
+const RUN_MARKERS = ['/usr/bin/nvidia-installer', '/var/lib/nvidia/log'];
+const CACHE_STAMPS = ['/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists'];
+
+interface AptFacts {
+  dpkg: Map<string, DpkgState>;
+  policy: Map<string, PolicyState>;
+  runMarkers: string[];
+  /** Seconds since the last cache update, or null when unknown. */
+  cacheAge: number | null;
+}
+
+function wanted(args: AptArgs): Wanted[] {
+  const names = args.name === undefined ? [] : Array.isArray(args.name) ? args.name : [args.name];
+  return names.map((spec) => {
+    const [name, version] = spec.split('=', 2);
+    return { spec, name, ...(version ? { version } : {}) };
+  });
+}
+
+/** One command: dpkg state of every package, the `.run` markers, the cache's age and (for latest) apt-cache policy. */
+function probeCommand(names: string[], latest: boolean): string {
+  const lines = [
+    names.length ? shellCommand('dpkg-query', '-W', '-f=${Package}\\t${Status}\\t${Version}\\n', '--', ...names, raw('2>/dev/null; true')) : 'true',
+    ...RUN_MARKERS.map((m) => shellCommand(raw('if [ -e'), m, raw(']; then echo "@@run'), m, raw('"; fi'))),
+    'echo "@@now $(date +%s)"',
+    ...CACHE_STAMPS.map((s) => shellCommand(raw('[ -e'), s, raw('] && echo "@@stamp $(stat -c %Y'), s, raw(')"'))),
+  ];
+  if (latest && names.length) lines.push('echo @@policy', shellCommand('apt-cache', 'policy', '--', ...names));
+  return lines.join('\n') + '\ntrue';
+}
+
+async function probe(ctx: ModuleContext, names: string[], latest: boolean): Promise<AptFacts> {
+  const result = await ctx.conn.run(probeCommand(names, latest), { env: { ...ctx.env, LC_ALL: 'C' } });
+  const [head, policy = ''] = result.stdout.split('@@policy\n');
+  const runMarkers = [...head.matchAll(/^@@run (.*)$/gm)].map((m) => m[1]);
+  const now = Number(/^@@now (\d+)$/m.exec(head)?.[1]);
+  const stamps = [...head.matchAll(/^@@stamp (\d+)$/gm)].map((m) => Number(m[1]));
+  const cacheAge = stamps.length && now ? now - Math.max(...stamps) : null;
+  return { dpkg: parseDpkgQuery(head), policy: parseAptPolicy(policy), runMarkers, cacheAge };
+}
+
+/** Where the driver comes from the `.run`: the task var `nvidia_driver_from_run` or the installer's marks. */
+function driverFromRun(ctx: ModuleContext, facts: AptFacts): string | undefined {
+  if (ctx.vars.nvidia_driver_from_run === true) return 'nvidia_driver_from_run is true';
+  return facts.runMarkers.length ? `${facts.runMarkers.join(' and ')} exist${facts.runMarkers.length > 1 ? '' : 's'}` : undefined;
+}
+
+function simulateCommand(args: AptArgs, specs: string[]): string {
+  return shellCommand(APT_ENV, 'apt-get', 'install', '-s', '-q', ...(args.install_recommends ? [] : ['--no-install-recommends']), '--', ...specs);
+}
+
+/** Simulates the install; fails with apt's own error text, or when a driver package would be dragged in. */
+async function simulate(ctx: ModuleContext, args: AptArgs, specs: string[], fromRun: string | undefined): Promise<SimulatedInstall[]> {
+  const result = await ctx.conn.run(simulateCommand(args, specs), { env: ctx.env });
+  if (result.rc !== 0) throw new ModuleFailure(`apt-get cannot install ${specs.join(' ')}: ${aptErrors(result.stderr, result.stdout)}`, { rc: result.rc, stderr: result.stderr });
+  const installs = parseSimulation(result.stdout);
+  const pulled = installs.filter((i) => isDriverPackage(i.name));
+  if (pulled.length && fromRun && !args.allow_driver_packages) {
+    throw new ModuleFailure(
+      `refusing: installing ${specs.join(' ')} would pull the driver package${pulled.length > 1 ? 's' : ''} ${pulled.map((p) => p.name).join(', ')} ` +
+        `as a dependency, but this host's NVIDIA driver comes from the .run installer (${fromRun}); set allow_driver_packages: true to allow it`,
+      { would_install: installs.map((i) => i.name) },
+    );
+  }
+  return installs;
+}
+
+function installChanges(installs: SimulatedInstall[], requested: Wanted[]): Change[] {
+  return installs.map((i) => {
+    const extra = requested.some((w) => w.name === i.name) ? '' : ' (dependency)';
+    return { summary: i.replaces ? `upgrade ${i.name} ${i.replaces} -> ${i.version}${extra}` : `install ${i.name} ${i.version}${extra}` };
+  });
+}
+
+/** Which packages need work for the state, and the words an ok result says about each. */
+function todo(args: AptArgs, list: Wanted[], facts: AptFacts): { install: Wanted[]; remove: Wanted[]; fine: string[] } {
+  const state = args.state ?? 'present';
+  const install: Wanted[] = [];
+  const remove: Wanted[] = [];
+  const fine: string[] = [];
+  for (const w of list) {
+    const dpkg = facts.dpkg.get(w.name);
+    if (state === 'absent') {
+      if (dpkg?.installed || (args.purge && dpkg?.present)) remove.push(w);
+      else fine.push(`${w.name} not installed`);
+    } else if (state === 'latest') {
+      const policy = facts.policy.get(w.name);
+      if (!dpkg?.installed || (policy?.candidate && policy.candidate !== dpkg.version)) install.push(w);
+      else fine.push(`${w.name} ${dpkg.version} is the newest candidate`);
+    } else if (!dpkg?.installed || (w.version && dpkg.version !== w.version)) install.push(w);
+    else fine.push(`${w.name} ${dpkg.version} installed`);
+  }
+  return { install, remove, fine };
+}
+
+function needsUpdate(args: AptArgs, facts: AptFacts, work: boolean): boolean {
+  if (!args.update_cache || !work) return false;
+  if (args.cache_valid_time === undefined || facts.cacheAge === null) return true;
+  return facts.cacheAge > args.cache_valid_time;
+}
+
+async function planApt(ctx: ModuleContext, args: AptArgs): Promise<Plan<AptState>> {
+  const list = wanted(args);
+  const latest = args.state === 'latest';
+  const facts = await probe(ctx, list.map((w) => w.name), latest);
+  const fromRun = driverFromRun(ctx, facts);
+  const { install, remove, fine } = todo(args, list, facts);
+  const refused = install.filter((w) => isDriverPackage(w.name));
+  if (refused.length && fromRun && !args.allow_driver_packages) {
+    const names = refused.map((w) => w.name).join(', ');
+    return { changes: [], fail: `refusing to install the driver package${refused.length > 1 ? 's' : ''} ${names}: this host's NVIDIA driver comes from the .run installer (${fromRun}); set allow_driver_packages: true to allow it` };
+  }
+  const update = needsUpdate(args, facts, install.length > 0 || latest || list.length === 0);
+  const state: AptState = { update, install: install.map((w) => w.spec), remove: remove.map((w) => w.name) };
+  const changes: Change[] = update ? [{ summary: 'update the apt cache (apt-get update)' }] : [];
+  if (install.length && !update) changes.push(...installChanges(await simulate(ctx, args, state.install, fromRun), install));
+  else changes.push(...install.map((w) => ({ summary: `install ${w.spec}` })));
+  changes.push(...remove.map((w) => ({ summary: `${args.purge ? 'purge' : 'remove'} ${w.name} ${facts.dpkg.get(w.name)?.version ?? ''}`.trim() })));
+  const reason = list.length ? fine.join(', ') : `apt cache updated ${facts.cacheAge} s ago (cache_valid_time ${args.cache_valid_time})`;
+  return { changes, reason, state, data: { driver_from_run: Boolean(fromRun) } };
+}
+
+async function runApt(ctx: ModuleContext, words: Array<string | ReturnType<typeof raw>>, what: string): Promise<void> {
+  const result = await ctx.conn.run(shellCommand(APT_ENV, 'apt-get', ...words), { env: ctx.env });
+  if (result.rc !== 0) throw new ModuleFailure(`${what} failed (exit ${result.rc}): ${aptErrors(result.stderr, result.stdout)}`, { rc: result.rc, stdout: result.stdout, stderr: result.stderr });
+}
+
+async function applyApt(ctx: ModuleContext, args: AptArgs, state: AptState): Promise<Record<string, unknown>> {
+  if (state.update) await aptUpdate(ctx);
+  if (state.install.length) {
+    // After a fresh update the dependency tree may differ from what planning saw: check it again.
+    if (state.update) await simulate(ctx, args, state.install, driverFromRun(ctx, await probe(ctx, [], false)));
+    const recommends = args.install_recommends ? [] : ['--no-install-recommends'];
+    const confs = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+    await runApt(ctx, ['install', '-y', '-q', ...LOCK_WAIT, ...confs, ...recommends, '--', ...state.install], `apt-get install ${state.install.join(' ')}`);
+  }
+  if (state.remove.length) {
+    await runApt(ctx, ['remove', '-y', '-q', ...LOCK_WAIT, ...(args.purge ? ['--purge'] : []), '--', ...state.remove], `apt-get remove ${state.remove.join(' ')}`);
+  }
+  const after = (await probe(ctx, wanted(args).map((w) => w.name), false)).dpkg;
+  return { cache_updated: state.update, versions: Object.fromEntries([...after.values()].filter((d) => d.installed).map((d) => [d.name, d.version])) };
+}
+
+/**
+ * Debian packages present, absent or at the newest candidate; state from one dpkg-query. Refuses NVIDIA driver
+ * packages, named or pulled in as dependencies, where the driver came from the `.run` installer.
+ */
+export const apt: Module<AptArgs, AptState> = {
+  name: 'apt',
+  schema: {
+    type: 'object',
+    properties: {
+      name: { anyOf: [{ type: 'string', pattern: '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$' }, { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$' } }] },
+      state: { enum: ['present', 'absent', 'latest'] },
+      update_cache: { type: 'boolean' },
+      cache_valid_time: { type: 'integer', minimum: 0 },
+      install_recommends: { type: 'boolean' },
+      allow_driver_packages: { type: 'boolean' },
+      purge: { type: 'boolean' },
+    },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    if (args.name === undefined && !args.update_cache) throw new ModuleFailure('apt needs name, or update_cache: true');
+    try {
+      return await planApt(ctx, args);
+    } catch (error) {
+      if (error instanceof ModuleFailure && error.message.startsWith('refusing')) return { changes: [], fail: error.message, data: error.data };
+      throw error;
+    }
+  },
+  async apply(ctx, args, plan) {
+    return { data: await applyApt(ctx, args, plan.state!) };
+  },
+};

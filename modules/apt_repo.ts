@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { shellCommand } from '../interpreter/connection/quote.js';
+import { keyringBytes } from './apt/dearmor.js';
+import { aptUpdate } from './apt/apt-update.js';
+import { renderDeb822, renderList, renderPin, type EntrySpec, type PinSpec } from './apt/repo-entry.js';
+import { probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
+import { parseSources, removeUri, type SourceFile } from './apt/sources.js';
+import { runChecked } from './common/run-checked.js';
+import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
+
+export interface AptRepoArgs {
+  name: string;
+  uri?: string;
+  suite?: string;
+  components?: string[];
+  key_url?: string;
+  key_file?: string;
+  key_content?: string;
+  keyring?: string;
+  format?: 'deb822' | 'list';
+  pin?: PinSpec;
+  arch?: string | string[];
+  state?: 'present' | 'absent';
+  update_cache?: boolean;
+}
+
+/** What apply does: whole files written (temp + rename) and files removed. */
+export interface RepoState {
+  writes: Array<{ path: string; content: Buffer | string }>;
+  removes: string[];
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+/** The file the `cuda-keyring` package installs (`cuda-<distro>-<arch>.list`), named in summaries. */
+const CUDA_KEYRING_LIST = /^cuda-[a-z0-9]+-[a-z0-9_]+\.list$/;
+
+function pinPath(name: string): string {
+  return `/etc/apt/preferences.d/${name}`;
+}
+
+function keyringPath(args: AptRepoArgs): string {
+  return args.keyring ?? `/usr/share/keyrings/${args.name}-archive-keyring.gpg`;
+}
+
+/** The key from the controller (key_file, key_content), or undefined for key_url (fetched on the target). */
+async function controllerKey(ctx: ModuleContext, args: AptRepoArgs): Promise<Buffer | undefined> {
+  const given = [args.key_url, args.key_file, args.key_content].filter((k) => k !== undefined).length;
+  if (given !== 1) throw new ModuleFailure('state=present needs exactly one of key_url, key_file, key_content');
+  if (args.key_content !== undefined) return Buffer.from(args.key_content, 'utf8');
+  if (args.key_file === undefined) return undefined;
+  const path = ctx.resolvePath(args.key_file);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new ModuleFailure(`cannot read key_file ${path}: ${(error as Error).message}`);
+  }
+}
+
+function entrySpec(args: AptRepoArgs, uri: string): EntrySpec {
+  const suite = args.suite ?? '/';
+  const components = args.components ?? [];
+  if (suite.endsWith('/') && components.length) throw new ModuleFailure(`suite ${suite} is a flat repository: it takes no components`);
+  if (!suite.endsWith('/') && !components.length) throw new ModuleFailure(`suite ${suite} needs components (a flat repository's suite ends in /)`);
+  const architectures = args.arch === undefined ? [] : Array.isArray(args.arch) ? args.arch : [args.arch];
+  return { name: args.name, uri, suite, components, keyring: keyringPath(args), architectures };
+}
+
+/** Every other definition of the URI, in every sources file, becomes a rewrite or a removal. */
+function duplicateChanges(files: SourceFile[], uri: string, skip: string, state: RepoState): Change[] {
+  const changes: Change[] = [];
+  for (const file of files) {
+    if (file.path === skip) continue;
+    const edit = removeUri(file, uri, file.path === SOURCES_LIST);
+    if (!edit) continue;
+    const what = edit.removed.join('; ');
+    const owner = CUDA_KEYRING_LIST.test(posix.basename(file.path)) ? ' (the cuda-keyring package’s file; this entry replaces it)' : '';
+    if (edit.after === null) {
+      state.removes.push(file.path);
+      changes.push({ summary: `remove ${file.path}: ${what}${owner}`, diff: { path: file.path, before: edit.before, after: '' } });
+    } else {
+      state.writes.push({ path: file.path, content: edit.after });
+      changes.push({ summary: `rewrite ${file.path} without ${what}`, diff: { path: file.path, before: edit.before, after: edit.after } });
+    }
+  }
+  return changes;
+}
+
+function fileChange(state: RepoState, path: string, before: string | null, after: string): Change[] {
+  if (before === after) return [];
+  state.writes.push({ path, content: after });
+  return [{ summary: `${before === null ? 'create' : 'update'} ${path}`, diff: { path, before: before ?? '', after } }];
+}
+
+function keyringChange(state: RepoState, path: string, facts: RepoFacts, key: Buffer): Change[] {
+  const want = sha256(key);
+  if (facts.keyringSha256 === want) return [];
+  state.writes.push({ path, content: key });
+  const before = facts.keyringSha256 ? `sha256 ${facts.keyringSha256}\n` : '';
+  return [{ summary: `${before ? 'update' : 'create'} keyring ${path}`, diff: { path, before, after: `sha256 ${want}\n` } }];
+}
+
+async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
+  if (!args.uri) throw new ModuleFailure('state=present needs uri');
+  const spec = entrySpec(args, args.uri);
+  const fromController = await controllerKey(ctx, args);
+  const facts = await probeRepo(ctx.conn, { keyring: spec.keyring, keyUrl: args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined });
+  let key: Buffer;
+  try {
+    key = keyringBytes(fromController ?? facts.key!);
+  } catch (error) {
+    throw new ModuleFailure(`key from ${args.key_url ?? args.key_file ?? 'key_content'}: ${(error as Error).message}`);
+  }
+  const format = args.format ?? 'deb822';
+  const own = `${SOURCES_DIR}/${args.name}.${format === 'deb822' ? 'sources' : 'list'}`;
+  const state: RepoState = { writes: [], removes: [] };
+  const current = facts.files.find((f) => f.path === own)?.text ?? null;
+  const changes = [
+    ...keyringChange(state, spec.keyring, facts, key),
+    ...fileChange(state, own, current, format === 'deb822' ? renderDeb822(spec) : renderList(spec)),
+    ...duplicateChanges(facts.files, args.uri, own, state),
+    ...(args.pin ? fileChange(state, pinPath(args.name), facts.pin, renderPin(args.name, args.pin)) : []),
+  ];
+  const reason =
+    `repository ${args.name} is configured: ${own} is the only definition of ${args.uri} ${spec.suite}, ` +
+    `keyring ${spec.keyring} has the key (sha256 ${sha256(key).slice(0, 12)})${args.pin ? `, pin ${pinPath(args.name)} is current` : ''}`;
+  return { changes, reason, state, data: { sources_file: own, keyring: spec.keyring, key_sha256: sha256(key) } };
+}
+
+/** Removal: the module's own files, every definition of `uri` if given, its pin, and its keyring if nothing uses it. */
+async function planAbsent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
+  const keyring = keyringPath(args);
+  const facts = await probeRepo(ctx.conn, { keyring, pinPath: pinPath(args.name) });
+  const state: RepoState = { writes: [], removes: [] };
+  const changes: Change[] = [];
+  const own = [`${SOURCES_DIR}/${args.name}.sources`, `${SOURCES_DIR}/${args.name}.list`];
+  for (const file of facts.files.filter((f) => own.includes(f.path))) {
+    state.removes.push(file.path);
+    changes.push({ summary: `remove ${file.path}`, diff: { path: file.path, before: file.text, after: '' } });
+  }
+  const others = facts.files.filter((f) => !own.includes(f.path));
+  if (args.uri) changes.push(...duplicateChanges(others, args.uri, '', state));
+  if (facts.pin !== null) {
+    state.removes.push(pinPath(args.name));
+    changes.push({ summary: `remove ${pinPath(args.name)}`, diff: { path: pinPath(args.name), before: facts.pin, after: '' } });
+  }
+  if (facts.keyringSha256 && !keyringStillUsed(others, state, keyring)) {
+    state.removes.push(keyring);
+    changes.push({ summary: `remove keyring ${keyring}`, diff: { path: keyring, before: `sha256 ${facts.keyringSha256}\n`, after: '' } });
+  }
+  const reason = `repository ${args.name} is absent: no ${own.join(' or ')}${args.uri ? `, no definition of ${args.uri}` : ''}, no pin, no keyring ${keyring}`;
+  return { changes, reason, state };
+}
+
+/** Whether a source entry left after the planned edits still names the keyring in its Signed-By. */
+function keyringStillUsed(files: SourceFile[], state: RepoState, keyring: string): boolean {
+  const after = files
+    .filter((f) => !state.removes.includes(f.path))
+    .map((f) => ({ path: f.path, text: String(state.writes.find((w) => w.path === f.path)?.content ?? f.text) }));
+  return after.some((f) => parseSources(f).some((e) => e.options['signed-by']?.trim() === keyring));
+}
+
+async function applyRepo(ctx: ModuleContext, args: AptRepoArgs, state: RepoState): Promise<Record<string, unknown>> {
+  const dirs = [...new Set(state.writes.map((w) => posix.dirname(w.path)))];
+  if (dirs.length) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', ...dirs), 'creating directories');
+  for (const write of state.writes) await ctx.conn.put(write.content, write.path, { mode: 0o644 });
+  if (state.removes.length) await runChecked(ctx.conn, shellCommand('rm', '-f', '--', ...state.removes), 'removing files');
+  const update = args.update_cache ?? true;
+  if (update) await aptUpdate(ctx);
+  return { files_written: state.writes.map((w) => w.path), files_removed: state.removes, cache_updated: update };
+}
+
+/**
+ * One apt repository with its keyring, its single source entry (deb822 or one-line) and an optional pin; every
+ * other definition of the same URI in sources.list and sources.list.d (both formats) is removed or rewritten away,
+ * so apt never sees two Signed-By values for one source. `apt-get update` runs only after a change.
+ */
+export const aptRepo: Module<AptRepoArgs, RepoState> = {
+  name: 'apt_repo',
+  schema: {
+    type: 'object',
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:' },
+      suite: { type: 'string', minLength: 1, pattern: '^\\S+$' },
+      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$' } },
+      key_url: { type: 'string' },
+      key_file: { type: 'string' },
+      key_content: { type: 'string' },
+      keyring: { type: 'string', pattern: '^/\\S+$' },
+      format: { enum: ['deb822', 'list'] },
+      pin: {
+        type: 'object',
+        properties: { label: { type: 'string' }, origin: { type: 'string' }, priority: { type: 'integer' }, packages: { type: 'string' } },
+        required: ['priority'],
+        oneOf: [{ required: ['label'] }, { required: ['origin'] }],
+        additionalProperties: false,
+      },
+      arch: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+      state: { enum: ['present', 'absent'] },
+      update_cache: { type: 'boolean' },
+    },
+    required: ['name'],
+    additionalProperties: false,
+  },
+  plan(ctx, args) {
+    return (args.state ?? 'present') === 'present' ? planPresent(ctx, args) : planAbsent(ctx, args);
+  },
+  async apply(ctx, args, plan) {
+    return { data: await applyRepo(ctx, args, plan.state!) };
+  },
+};
