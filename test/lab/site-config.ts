@@ -1,0 +1,42 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArtifactServer } from './artifacts-hook.js';
+import { LAB_DIR, REPO_ROOT } from './paths.js';
+
+/** Where the lab keeps its copy of the users' configuration. */
+export const LAB_CONFIG_DIR = join(LAB_DIR, 'config');
+
+/**
+ * The example configuration (inventory/phoenix_*.json) as the lab runs it: identical except that the URLs point at
+ * the lab's artifact server instead of NVIDIA (no machine here reaches the internet). The driver version and the
+ * URL's version still agree, so every cross-check of the real files applies.
+ */
+export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_ROOT, 'inventory')): string {
+  const hypervisor = JSON.parse(readFileSync(join(sourceDir, 'phoenix_hypervisor_config.json'), 'utf8'));
+  const lxc = JSON.parse(readFileSync(join(sourceDir, 'phoenix_lxc_configs.json'), 'utf8'));
+  const version = String(hypervisor.nvidia_driver.version);
+  const runfileUrl = artifacts.runfileUrls[version];
+  if (!runfileUrl) throw new Error(`lab: the artifact server has no stand-in .run for driver ${version}`);
+  hypervisor.nvidia_driver.runfile_url = runfileUrl;
+  if (lxc.nvidia_runfile_url !== undefined) lxc.nvidia_runfile_url = runfileUrl;
+  lxc.nvidia_repo_url = `${artifacts.apt.cuda.url.replace(/\/?$/, '/')}`;
+  mkdirSync(LAB_CONFIG_DIR, { recursive: true });
+  const file = join(LAB_CONFIG_DIR, 'phoenix_hypervisor_config.json');
+  writeFileSync(file, `${JSON.stringify(hypervisor, null, 2)}\n`);
+  writeFileSync(join(LAB_CONFIG_DIR, String(hypervisor.core_paths?.lxc_config_file ?? 'phoenix_lxc_configs.json')), `${JSON.stringify(lxc, null, 2)}\n`);
+  return file;
+}
+
+/** Variables of `all` that make site.yml run on the lab: its config, its repositories, no kernel headers. */
+export function labSiteVars(artifacts: ArtifactServer, configFile: string): Record<string, string | boolean> {
+  const keyId = artifacts.apt.cuda.fingerprint.slice(-8).toLowerCase();
+  return {
+    phoenix_config: configFile,
+    // The lab node has no proxmox-headers package: the stand-in installer needs no kernel build.
+    phoenix_install_build_deps: false,
+    nvidia_repo_key: `${keyId}.pub`,
+    docker_repo_uri: artifacts.apt.docker.url,
+    docker_repo_suite: artifacts.apt.docker.suite,
+    docker_repo_key_url: `${artifacts.apt.docker.url.replace(/\/$/, '')}/gpg`,
+  };
+}
