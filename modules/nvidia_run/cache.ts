@@ -15,12 +15,13 @@ export interface CacheEntry {
 export interface Stamp {
   sha256: string;
   size: number;
-  mtime: number;
+  /** Seconds with nanoseconds, as `stat -c %.9Y` prints them: a rewrite within the same second still shows. */
+  mtime: string;
 }
 
 /** The cache as one probe saw it. */
 export interface CacheProbe {
-  file?: { size: number; mtime: number };
+  file?: { size: number; mtime: string };
   partSize?: number;
   stamp?: Stamp;
 }
@@ -42,7 +43,7 @@ export function probeCacheCommand(e: CacheEntry): string {
   const p = paths(e);
   return [
     `f=${quote(p.file)}; p=${quote(p.part)}; s=${quote(p.stamp)}`,
-    `if test -f "$f"; then stat -c 'file %s %Y' -- "$f"; else echo 'file -'; fi`,
+    `if test -f "$f"; then stat -c 'file %s %.9Y' -- "$f"; else echo 'file -'; fi`,
     `if test -f "$p"; then stat -c 'part %s' -- "$p"; else echo 'part -'; fi`,
     `if test -f "$s"; then printf 'stamp '; head -c 200 -- "$s" | head -n 1; echo; else echo 'stamp -'; fi`,
   ].join('\n');
@@ -50,12 +51,12 @@ export function probeCacheCommand(e: CacheEntry): string {
 
 export function parseCacheProbe(stdout: string): CacheProbe {
   const out: CacheProbe = {};
-  const file = /^file (\d+) (\d+)$/m.exec(stdout);
-  if (file) out.file = { size: Number(file[1]), mtime: Number(file[2]) };
+  const file = /^file (\d+) (\d+(?:\.\d+)?)$/m.exec(stdout);
+  if (file) out.file = { size: Number(file[1]), mtime: file[2]! };
   const part = /^part (\d+)$/m.exec(stdout);
   if (part) out.partSize = Number(part[1]);
-  const stamp = /^stamp ([0-9a-f]{64}) (\d+) (\d+)\s*$/m.exec(stdout);
-  if (stamp) out.stamp = { sha256: stamp[1]!, size: Number(stamp[2]), mtime: Number(stamp[3]) };
+  const stamp = /^stamp ([0-9a-f]{64}) (\d+) (\d+(?:\.\d+)?)\s*$/m.exec(stdout);
+  if (stamp) out.stamp = { sha256: stamp[1]!, size: Number(stamp[2]), mtime: stamp[3]! };
   return out;
 }
 
