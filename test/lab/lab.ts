@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, must, type Exec } from './exec.js';
 import { renderInventory } from './inventory.js';
@@ -113,8 +113,22 @@ export async function stopLab(log: (line: string) => void = () => undefined): Pr
       log(`node ${name}: stopping containers and sshd, removing ${join(STATE_ROOT, name)}`);
       await destroyNode(nodePaths(name, 0));
     }
-    for (const f of ['lab.json', 'inventory.yml', 'known_hosts']) rmSync(join(LAB_DIR, f), { force: true });
+    removeLxcPivotCgroups();
+    for (const f of ['lab.json', 'inventory.yml', 'known_hosts', 'artifacts.port']) rmSync(join(LAB_DIR, f), { force: true });
   });
+}
+
+/** LXC leaves an empty `lxc.pivot` cgroup in every hierarchy; rmdir only succeeds while it is unused. */
+function removeLxcPivotCgroups(): void {
+  const root = '/sys/fs/cgroup';
+  if (!existsSync(root)) return;
+  for (const hierarchy of readdirSync(root)) {
+    try {
+      rmdirSync(join(root, hierarchy, 'lxc.pivot'));
+    } catch {
+      /* absent or in use by some other LXC user */
+    }
+  }
 }
 
 /** Removes one node (containers, sshd, namespace, state) and rewrites lab.json, known_hosts and the inventory. */
