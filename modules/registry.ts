@@ -7,6 +7,7 @@ import { debug } from './debug.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { lineinfile } from './lineinfile.js';
+import { lxcConf } from './lxc_conf.js';
 import { nvidiaRun } from './nvidia_run.js';
 import { pct } from './pct.js';
 import { pctPush } from './pct_push.js';
@@ -18,7 +19,7 @@ import type { Module } from './types.js';
 import { waitFor } from './wait_for.js';
 
 /** Every built-in module by name. Add a module by importing it and listing it here. */
-const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, lineinfile, nvidiaRun, pct, pctPush, setFact, shell, stat, template, waitFor];
+const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, lineinfile, lxcConf, nvidiaRun, pct, pctPush, setFact, shell, stat, template, waitFor];
 
 export const modules: ReadonlyMap<string, Module> = new Map(builtins.map((m) => [m.name, m]));
 

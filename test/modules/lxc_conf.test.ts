@@ -1,0 +1,74 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lxcConf } from '../../modules/lxc_conf.js';
+import { FixtureConnection, readFixtureFile, type FixtureResponse } from '../support/fixture-connection.js';
+import { moduleContext, runModule, type Outcome } from '../support/module-context.js';
+
+/**
+ * One case per test/modules/lxc_conf/<case>.json: the node's outputs in (responses, conf file), the plan out
+ * (check mode). `conf` is the container's config (`file:` path or text); `expect.after` the planned new content.
+ * Every changed raw case is planned again on its predicted content and must then be ok (idempotency).
+ */
+interface Case {
+  description: string;
+  args: Record<string, unknown>;
+  conf?: string;
+  responses?: FixtureResponse[];
+  expect: {
+    status: Outcome['status'];
+    reason?: string;
+    /** Substrings the failure message must contain. */
+    msg?: string[];
+    changes?: string[];
+    after?: string;
+    data?: Record<string, unknown>;
+  };
+}
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../test/modules/lxc_conf');
+
+/** The real H100 node's /proc/devices, a stopped container, no other passthrough device. */
+const DEFAULTS: FixtureResponse[] = [
+  { match: '^cat /proc/devices$', stdoutFile: 'shared:fixtures/gpu-h100-ubuntu2404/proc-devices.txt' },
+  { match: '^pct status \\d+$', stdout: 'status: stopped\n' },
+  { match: '^stat -L ', rc: 1 },
+];
+
+const text = (ref: string): string => (ref.startsWith('file:') || ref.startsWith('shared:') ? readFixtureFile(ref) : ref);
+
+async function plan(c: Case, conf: string | undefined): Promise<{ got: Outcome; conn: FixtureConnection }> {
+  const path = `${c.args.conf_dir ?? '/etc/pve/lxc'}/${c.args.vmid}.conf`;
+  const conn = new FixtureConnection('pve1', [...(c.responses ?? []), ...DEFAULTS], conf === undefined ? {} : { [path]: conf });
+  const ctx = { ...moduleContext({ check: true, diff: true }), host: 'pve1', conn };
+  return { got: await runModule(lxcConf, c.args, ctx), conn };
+}
+
+function expectOutcome(got: Outcome, want: Case['expect'], label: string): void {
+  assert.is(got.status, want.status, `${label}: status (msg: ${got.msg}, reason: ${got.reason})`);
+  if (got.status === 'ok') assert.ok(got.reason, `${label}: ok has a reason`);
+  if (want.reason !== undefined) assert.is(got.reason, want.reason, `${label}: reason`);
+  for (const part of want.msg ?? []) assert.ok(got.msg?.includes(part), `${label}: msg has "${part}": ${got.msg}`);
+  if (want.changes) assert.equal(got.changes.map((ch) => ch.summary), want.changes, `${label}: changes`);
+  if (want.after !== undefined) assert.fixture(got.diffs[0]?.after ?? '', text(want.after), `${label}: planned content`);
+  for (const [key, value] of Object.entries(want.data ?? {})) assert.equal(got.data[key], value, `${label}: data.${key}`);
+}
+
+for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()) {
+  test(`lxc_conf case ${name}`, async () => {
+    const c = JSON.parse(await readFile(join(dir, name), 'utf8')) as Case;
+    const conf = c.conf === undefined ? undefined : text(c.conf);
+    const { got, conn } = await plan(c, conf);
+    expectOutcome(got, c.expect, name);
+    assert.not.ok(conn.commands.some((cmd) => /flock|pct set/.test(cmd)), `${name}: check mode wrote nothing`);
+    if (got.status === 'changed' && c.args.style !== 'devN') {
+      assert.is(got.diffs[0]!.before, conf, `${name}: diff before is the file as read`);
+      const again = await plan(c, got.diffs[0]!.after);
+      assert.is(again.got.status, 'ok', `${name}: planning the predicted file is ok (${again.got.changes.map((x) => x.summary)})`);
+    }
+  });
+}
+
+test.run();
