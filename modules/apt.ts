@@ -52,9 +52,9 @@ function wanted(args: AptArgs): Wanted[] {
 function probeCommand(names: string[], latest: boolean): string {
   const lines = [
     names.length ? shellCommand('dpkg-query', '-W', '-f=${Package}\\t${Status}\\t${Version}\\n', '--', ...names, raw('2>/dev/null; true')) : 'true',
-    ...RUN_MARKERS.map((m) => shellCommand(raw('if [ -e'), m, raw(']; then echo "@@run'), m, raw('"; fi'))),
+    ...RUN_MARKERS.map((m) => shellCommand(raw('if [ -e'), m, raw(']; then echo @@run'), m, raw('; fi'))),
     'echo "@@now $(date +%s)"',
-    ...CACHE_STAMPS.map((s) => shellCommand(raw('[ -e'), s, raw('] && echo "@@stamp $(stat -c %Y'), s, raw(')"'))),
+    ...CACHE_STAMPS.map((s) => shellCommand(raw('[ -e'), s, raw('] && echo @@stamp $(stat -c %Y'), s, raw(')'))),
   ];
   if (latest && names.length) lines.push('echo @@policy', shellCommand('apt-cache', 'policy', '--', ...names));
   return lines.join('\n') + '\ntrue';
