@@ -8,7 +8,9 @@ import type { EventSink } from '../events.js';
 import { parseExtraVars } from './extra-vars.js';
 import { renderListing } from './listing.js';
 import type { RunArgs } from './args.js';
-import { openInventory } from './inventory-view.js';
+import { openInventory, type LoadedInventoryView } from './inventory-view.js';
+import type { Playbook } from '../playbook/types.js';
+import { isTemplated } from '../vars/template.js';
 import { createConnector } from './connector.js';
 
 export interface Output {
@@ -30,6 +32,7 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
   const sources = args.inventory.length > 0 ? args.inventory : [defaultInventory()];
   const inventory = openInventory(sources, [dirname(playbookPath)], errors, join(dirname(playbookPath), 'features'));
   const playbook = loadPlaybook(playbookPath, errors);
+  if (errors.empty) checkPlayPatterns(playbook, inventory, errors);
   errors.throwIfAny();
   const limit = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;
   if (limit && limit.size === 0) {
@@ -61,6 +64,23 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
     return outcome.exitCode;
   } finally {
     await connector.closeAll();
+  }
+}
+
+/**
+ * Every play's literal `hosts` pattern must parse before the first play runs: otherwise a typo in play 2 would be
+ * found only after play 1 has changed hosts. Templated patterns are checked when their play starts.
+ */
+function checkPlayPatterns(playbook: Playbook, inventory: LoadedInventoryView, errors: ErrorList): void {
+  for (const play of playbook.plays) {
+    if (isTemplated(play.hosts)) continue;
+    try {
+      inventory.select(play.hosts);
+    } catch (error) {
+      if (!(error instanceof PhoenixError)) throw error;
+      error.pos ??= play.hostsPos ?? play.pos;
+      errors.add(error);
+    }
   }
 }
 
