@@ -91,7 +91,7 @@ test('snapshot, listsnapshot tree, and a clone from the snapshot with raw lxc li
   // printf("%s %-${30 - length(prefix)}s %-23s %s\n") of PVE::GuestHelpers::print_snapshot_tree
   assert.match(tree[0]!, /^`-> pre-configured {14}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {5}no-description$/);
   assert.is(tree[1], ` \`-> ${'current'.padEnd(26)} ${''.padEnd(23)} You are here!`);
-  const clone = await onPve1(`pct clone ${A} ${B} --snapname pre-configured --hostname lab-b`);
+  const clone = await onPve1(`pct clone ${A} ${B} --snapname pre-configured --full --hostname lab-b`);
   assert.is(clone.rc, 0, clone.stderr);
   const cloned = (await onPve1(`pct config ${B}`)).stdout;
   assert.match(cloned, /^hostname: lab-b$/m);
