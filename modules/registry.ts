@@ -16,10 +16,11 @@ import { shell } from './shell.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
 import type { Module } from './types.js';
+import { verify } from './verify.js';
 import { waitFor } from './wait_for.js';
 
 /** Every built-in module by name. Add a module by importing it and listing it here. */
-const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, lineinfile, lxcConf, nvidiaRun, pct, pctPush, setFact, shell, stat, template, waitFor];
+const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, lineinfile, lxcConf, nvidiaRun, pct, pctPush, setFact, shell, stat, template, verify, waitFor];
 
 export const modules: ReadonlyMap<string, Module> = new Map(builtins.map((m) => [m.name, m]));
 

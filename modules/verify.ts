@@ -1,0 +1,185 @@
+import type { DeviceNode } from './nvidia/device-nodes.js';
+import {
+  probeDeniedNodes, probeDeviceNodes, probeGpus, probeKernelModule, probeNodeModuleVersion, probeNvcc, type GpuProbe,
+} from './nvidia/probes.js';
+import type { GpuInfo } from './nvidia/smi.js';
+import type { KernelModuleVersion } from './nvidia/versions.js';
+import { ModuleFailure, type Module, type ModuleContext } from './types.js';
+
+type Check = 'driver' | 'toolkit' | 'devices';
+
+export interface VerifyArgs {
+  driver_version?: string;
+  cuda_version?: string;
+  gpus?: number | number[] | string;
+  checks?: Check[];
+  host_driver_version?: string;
+}
+
+/** What verify found; registered as data and (nested) as the facts `nvidia.*` and `cuda.*`. */
+interface Findings {
+  driver_version?: string;
+  gpus: Array<Omit<GpuInfo, 'driver_version'>>;
+  kernel_module_version?: string;
+  kernel_module_flavor?: KernelModuleVersion['flavor'];
+  host_driver_version?: string;
+  toolkit_version?: string;
+  nvcc?: string;
+  devices: DeviceNode[];
+}
+
+/** `gpus`: a count (`2`), indexes (`[0, 1]`, `"0,1"`); `"none"` or `[]` ask for none. */
+function parseGpus(value: VerifyArgs['gpus']): { count: number; indexes?: number[] } {
+  if (value === undefined) return { count: 1 };
+  if (typeof value === 'number') return { count: value };
+  const list = Array.isArray(value) ? value : value.trim().toLowerCase() === 'none' ? [] : value.split(',').map((p) => {
+    if (!/^\s*\d+\s*$/.test(p)) throw new ModuleFailure(`gpus '${value}' must be a count, "none" or indexes such as "0,1"`);
+    return Number(p);
+  });
+  return { count: list.length, indexes: [...new Set(list)].sort((a, b) => a - b) };
+}
+
+/** The user-space version NVML reports (mismatch: the library's own version), for the node comparison. */
+function userSpaceVersion(probe: GpuProbe): string | undefined {
+  if (probe.ok) return probe.gpus[0]?.driver_version;
+  return probe.reason === 'mismatch' ? probe.nvmlLibrary : undefined;
+}
+
+async function checkDriver(ctx: ModuleContext, args: VerifyArgs, found: Findings, problems: string[]): Promise<void> {
+  const [probe, module] = [await probeGpus(ctx.conn), await probeKernelModule(ctx.conn)];
+  if (module) Object.assign(found, { kernel_module_version: module.version, kernel_module_flavor: module.flavor });
+  const loaded = module ? `kernel module ${module.version} (/proc/driver/nvidia/version)` : 'no kernel module loaded';
+  if (!probe.ok) problems.push(smiProblem(probe, loaded));
+  else {
+    found.gpus = probe.gpus.map(({ driver_version: _, ...gpu }) => gpu);
+    const versions = [...new Set(probe.gpus.map((g) => g.driver_version))];
+    found.driver_version = versions[0];
+    if (versions.length > 1) problems.push(`GPUs report different driver versions: ${versions.join(', ')}`);
+    if (args.driver_version && found.driver_version && found.driver_version !== args.driver_version) {
+      problems.push(`driver ${found.driver_version} is loaded, expected ${args.driver_version}`);
+    }
+  }
+  if (!module && probe.ok) problems.push('nvidia-smi works but /proc/driver/nvidia/version is missing');
+  await checkHost(ctx, args, found, userSpaceVersion(probe), problems);
+}
+
+function smiProblem(probe: Extract<GpuProbe, { ok: false }>, loaded: string): string {
+  if (probe.reason === 'absent') return 'nvidia-smi not found: the NVIDIA driver user space is not installed here';
+  if (probe.reason === 'mismatch') {
+    const library = probe.nvmlLibrary ? `NVML library version: ${probe.nvmlLibrary}` : 'NVML library version not shown';
+    return `Failed to initialize NVML: Driver/library version mismatch (${library}; ${loaded}): ` +
+      'user space and kernel module must be the same version (reboot after a host driver update; in a container ' +
+      'install the user space of the node\'s version)';
+  }
+  return `nvidia-smi failed (exit ${probe.rc}): ${probe.output.split('\n').slice(0, 2).join(' ') || 'no output'}; ${loaded}`;
+}
+
+/** In a container, the user space must equal its node's kernel module (read through `proxmox_node`). */
+async function checkHost(ctx: ModuleContext, args: VerifyArgs, found: Findings, user: string | undefined,
+  problems: string[]): Promise<void> {
+  const node = typeof ctx.vars.proxmox_node === 'string' ? ctx.vars.proxmox_node : undefined;
+  let host = args.host_driver_version;
+  if (host === undefined && node) host = await probeNodeModuleVersion(await ctx.connect(node));
+  if (host === undefined) {
+    if (node) problems.push(`node ${node} has no NVIDIA kernel module loaded (/sys/module/nvidia/version)`);
+    return;
+  }
+  found.host_driver_version = host;
+  const where = node ? `node ${node}` : 'the host';
+  if (user && user !== host) problems.push(`container user space ${user} != ${where} kernel module ${host}`);
+}
+
+/** Required nodes: nvidiactl, nvidia-uvm and the GPUs (listed indexes, else at least `count` /dev/nvidiaN). */
+async function checkDevices(ctx: ModuleContext, gpus: { count: number; indexes?: number[] }, found: Findings,
+  problems: string[]): Promise<void> {
+  found.devices = await probeDeviceNodes(ctx.conn);
+  const present = new Set(found.devices.map((d) => d.path));
+  const gpuNodes = found.devices.filter((d) => /^\/dev\/nvidia\d+$/.test(d.path)).map((d) => d.path);
+  const wanted = ['/dev/nvidiactl', '/dev/nvidia-uvm', ...(gpus.indexes ?? []).map((i) => `/dev/nvidia${i}`)];
+  const missing = wanted.filter((p) => !present.has(p));
+  if (!gpus.indexes && gpuNodes.length < gpus.count) missing.unshift(gpus.count === 1 ? '/dev/nvidia0 (any /dev/nvidiaN)' : `${gpus.count - gpuNodes.length} more /dev/nvidiaN`);
+  if (missing.length) problems.push(`device nodes missing: ${missing.join(', ')}`);
+  const denied = await probeDeniedNodes(ctx.conn, [...wanted, ...gpuNodes].filter((p, i, all) => present.has(p) && all.indexOf(p) === i));
+  for (const d of denied) {
+    const major = found.devices.find((n) => n.path === d.path)?.major;
+    problems.push(`${d.path} exists but opening it fails (${d.error}): the device cgroup does not allow major ${major} ` +
+      '(lxc.cgroup2.devices.allow missing or for a wrong major)');
+  }
+}
+
+function checkGpuCount(found: Findings, gpus: { count: number; indexes?: number[] }, problems: string[]): void {
+  if (found.driver_version === undefined || found.gpus.length >= gpus.count) return;
+  const which = gpus.indexes ? `GPU ${gpus.indexes.join(',')}` : `${gpus.count} GPU(s)`;
+  problems.push(`expected ${which}, nvidia-smi lists ${found.gpus.length}`);
+}
+
+async function checkToolkit(ctx: ModuleContext, args: VerifyArgs, required: boolean, found: Findings,
+  problems: string[]): Promise<void> {
+  const nvcc = await probeNvcc(ctx.conn);
+  if (nvcc) Object.assign(found, { toolkit_version: nvcc.release, nvcc: nvcc.path });
+  if (!nvcc) {
+    if (required) problems.push('nvcc not found in PATH, /usr/local/cuda/bin or /usr/local/cuda-*/bin: no CUDA toolkit');
+    return;
+  }
+  const want = args.cuda_version?.replace('-', '.');
+  if (want && nvcc.release !== want && !`${nvcc.version ?? nvcc.release}.`.startsWith(`${want}.`)) {
+    problems.push(`CUDA toolkit ${nvcc.release} (${nvcc.path}), expected ${want}`);
+  }
+}
+
+/** `nvidia.*` and `cuda.*` facts merged into the existing dicts (the config's `nvidia` settings stay). */
+function factsOf(ctx: ModuleContext, found: Findings): Record<string, unknown> {
+  const dict = (name: string): Record<string, unknown> => {
+    const value = ctx.vars[name];
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  };
+  return {
+    nvidia: { ...dict('nvidia'), driver_version: found.driver_version ?? null, gpus: found.gpus,
+      kernel_module_version: found.kernel_module_version ?? null },
+    cuda: { ...dict('cuda'), toolkit_version: found.toolkit_version ?? null },
+  };
+}
+
+function reasonOf(found: Findings): string {
+  const gpus = `${found.gpus.length} GPU${found.gpus.length === 1 ? '' : 's'}`;
+  const parts = [found.driver_version && `driver ${found.driver_version} on ${gpus}`, found.toolkit_version && `CUDA ${found.toolkit_version}`];
+  const text = parts.filter(Boolean).join(', ');
+  return text || `${found.devices.length} NVIDIA device nodes present`;
+}
+
+/**
+ * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container.
+ * Never changed; fails with every problem found, and registers what it saw either way.
+ */
+export const verify: Module<VerifyArgs> = {
+  name: 'verify',
+  schema: {
+    type: 'object',
+    properties: {
+      driver_version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
+      cuda_version: { type: 'string', pattern: '^\\d+[.-]\\d+(\\.\\d+)?$' },
+      gpus: { type: ['integer', 'array', 'string'], minimum: 0, items: { type: 'integer', minimum: 0 } },
+      checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices'] }, uniqueItems: true },
+      host_driver_version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
+    },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    const checks = new Set<Check>(args.checks ?? ['driver', 'toolkit', 'devices']);
+    const gpus = parseGpus(args.gpus);
+    const found: Findings = { gpus: [], devices: [] };
+    const problems: string[] = [];
+    if (checks.has('driver')) await checkDriver(ctx, args, found, problems);
+    if (checks.has('driver')) checkGpuCount(found, gpus, problems);
+    if (checks.has('devices')) await checkDevices(ctx, gpus, found, problems);
+    const toolkitRequired = args.checks?.includes('toolkit') === true || args.cuda_version !== undefined;
+    if (checks.has('toolkit')) await checkToolkit(ctx, args, toolkitRequired, found, problems);
+    const data = { ...found } as Record<string, unknown>;
+    const facts = factsOf(ctx, found);
+    if (problems.length) return { changes: [], data: { ...data, problems }, facts, fail: problems.join('; ') };
+    return { changes: [], reason: reasonOf(found), data, facts };
+  },
+  async apply() {
+    return {};
+  },
+};
