@@ -45,10 +45,18 @@ export function loadInventory(sources: string[], options: LoadInventoryOptions, 
   }
   reconcileInventory(inv);
   const names = { hosts: [...inv.hosts.keys(), ...LOCALHOST_NAMES], groups: [...inv.groups.keys()] };
+  const inventoryDirs = new Set<string>();
   for (const { source, stats } of found) {
-    inv.varsLayers.push(loadVarsLayer(stats.isDirectory() ? source : dirname(source), 'inventory', names, errors));
+    const dir = stats.isDirectory() ? source : dirname(source);
+    inventoryDirs.add(dir);
+    inv.varsLayers.push(loadVarsLayer(dir, 'inventory', names, errors));
   }
-  for (const dir of options.varsDirs ?? []) inv.varsLayers.push(loadVarsLayer(resolve(dir), 'playbook', names, errors));
+  for (const dir of options.varsDirs ?? []) {
+    // A playbook beside its inventory reads the same group_vars/ as both layers (as Ansible does); report its
+    // problems once.
+    const seen = inventoryDirs.has(resolve(dir));
+    inv.varsLayers.push(loadVarsLayer(resolve(dir), 'playbook', names, seen ? new ErrorList() : errors));
+  }
   return inv;
 }
 
