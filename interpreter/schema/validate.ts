@@ -24,7 +24,39 @@ export function validateWithSchema(schema: Record<string, unknown>, data: unknow
     compiled.set(schema, validate);
   }
   if (validate(data)) return [];
-  return (validate.errors ?? []).map(describe);
+  return collapseAnyOf(validate.errors ?? []);
+}
+
+/**
+ * ajv reports a failed `anyOf` as one error per branch plus the `anyOf` itself: `retries: [3]` gave three errors
+ * ("must be integer", "must be string", "must match a schema in anyOf") for one mistake. Each failed anyOf becomes
+ * one problem: the constraint a branch of the right type broke, else the types it accepts, else the first
+ * missing parameter (aliases are anyOf of `required`).
+ */
+function collapseAnyOf(errors: ErrorObject[]): SchemaProblem[] {
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const inside = (e: ErrorObject, a: ErrorObject) => e !== a && e.schemaPath.startsWith(`${a.schemaPath}/`);
+  const outer = anyOfs.filter((a) => !anyOfs.some((b) => inside(a, b)));
+  const problems: SchemaProblem[] = [];
+  for (const error of errors) {
+    const owner = outer.find((a) => a === error || inside(error, a));
+    if (!owner) problems.push(describe(error));
+    else if (owner === error) problems.push(describeAnyOf(error, errors.filter((e) => inside(e, error) && e.keyword !== 'anyOf')));
+  }
+  return problems;
+}
+
+function describeAnyOf(error: ErrorObject, branches: ErrorObject[]): SchemaProblem {
+  const constraint = branches.find((e) => e.keyword !== 'type' && e.keyword !== 'required');
+  if (constraint) return describe(constraint);
+  const types = branches.filter((e) => e.keyword === 'type').map((e) => String((e.params as { type: unknown }).type));
+  if (types.length > 0) {
+    const self = describe(error);
+    const names = [...new Set(types.flatMap((t) => t.split(',')))];
+    const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
+    return { path: self.path, message: `${self.path.join('.') || 'value'} must be ${list}` };
+  }
+  return branches.length > 0 ? describe(branches[0]) : describe(error);
 }
 
 function describe(error: ErrorObject): SchemaProblem {
