@@ -1,0 +1,209 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { Connection } from '../../../interpreter/connection/types.js';
+import { findModule } from '../../../modules/registry.js';
+import type { ModuleContext } from '../../../modules/types.js';
+import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
+import { labNode, onNode, pct } from '../../lab/lab.js';
+import { runModule, type Outcome } from '../../support/module-context.js';
+
+// nvidia_run and pct_push for real on the lab: the node (real sshd, phoenix's ssh connection) caches the stand-in .run
+// from the lab's artifact server and installs it; a real LXC container gets the node's cached file by pct push and
+// installs user space. Each: check, apply, re-apply = ok; one download; one installer log line per install.
+const test = suite('nvidia_run + pct_push on the lab (real sshd, real LXC, stand-in .run)');
+const lab = new LabLease();
+const CT = '731';
+const V = '580.159.04';
+const OTHER = '580.76.05';
+const CACHE = '/var/tmp/phoenix-nvrun-lab/cache';
+const LOG = '/var/log/nvidia-installer.log';
+let home = '';
+let pool: ConnectionPool;
+let url = '';
+let driverBefore: string | undefined;
+
+function hostVars(): Record<string, HostVars> {
+  const node = labNode('pve1');
+  return {
+    pve1: {
+      ansible_host: '127.0.0.1', ansible_port: node.port, ansible_user: lab.info.user,
+      ansible_ssh_private_key_file: lab.info.privateKey, phoenix_known_hosts_file: lab.info.knownHosts,
+    },
+    [`ct${CT}`]: { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT },
+  };
+}
+
+async function context(host: string, check: boolean): Promise<ModuleContext> {
+  const vars = hostVars()[host]!;
+  const conn: Connection = await pool.get(host);
+  return {
+    host, conn, check, diff: false, vars, env: {},
+    connect: (name) => pool.get(name),
+    resolvePath: (p) => p,
+    renderTemplate: () => { throw new Error('unused'); },
+    evaluate: () => { throw new Error('unused'); },
+    log: () => undefined,
+    progress: () => undefined,
+  };
+}
+
+async function run(module: string, host: string, args: Record<string, unknown>, check = false): Promise<Outcome> {
+  return runModule(findModule(module)!, args, await context(host, check));
+}
+
+/** GETs of `path` the artifact server served (its request log, over its control API). */
+async function downloads(path: string): Promise<number> {
+  const log = (await (await fetch(`${lab.info.artifacts!.url}/_lab/requests`)).json()) as Array<{ method: string; path: string }>;
+  return log.filter((r) => r.method === 'GET' && r.path === path).length;
+}
+
+async function logLines(where: 'node' | 'ct'): Promise<number> {
+  const r = where === 'node'
+    ? await onNode('pve1', `cat ${LOG} 2>/dev/null | wc -l`)
+    : await pct('pve1', 'exec', CT, '--', 'sh', '-c', `cat ${LOG} 2>/dev/null | wc -l`);
+  return Number(r.stdout.trim());
+}
+
+/** The node as a fresh one: no driver loaded or installed, no cache (the node's changes live in its overlay). */
+async function resetNode(): Promise<void> {
+  rmSync(join(labNode('pve1').procDriver, 'nvidia'), { recursive: true, force: true });
+  await onNode('pve1', `rm -rf ${CACHE} /etc/modprobe.d/blacklist-nouveau.conf; ` +
+    'if test -f /var/lib/nvidia/log; then nvidia-installer --uninstall --silent >/dev/null 2>&1; fi; exit 0');
+}
+
+test.before(async () => {
+  await lab.acquire();
+  url = lab.info.artifacts?.runfileUrls[V] ?? '';
+  try {
+    driverBefore = readFileSync(join(labNode('pve1').procDriver, 'nvidia', 'version'), 'utf8');
+  } catch {
+    driverBefore = undefined;
+  }
+  await resetNode();
+  await pct('pve1', 'stop', CT);
+  await pct('pve1', 'destroy', CT);
+  const created = await pct('pve1', 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'nvrun');
+  assert.is(created.rc, 0, created.stderr);
+  assert.is((await pct('pve1', 'start', CT)).rc, 0);
+  home = mkdtempSync(join(tmpdir(), 'phoenix-nvrun-home-'));
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  writeFileSync(join(home, '.ssh', 'config'), '');
+  const vars = hostVars();
+  pool = new ConnectionPool({ hostVars: (h) => vars[h] ?? {}, home, env: {}, timeouts: { connectMs: 5000 } });
+});
+
+test.after(async () => {
+  await pool?.closeAll();
+  await pct('pve1', 'stop', CT);
+  await pct('pve1', 'destroy', CT);
+  await resetNode();
+  if (driverBefore !== undefined) {
+    mkdirSync(join(labNode('pve1').procDriver, 'nvidia'), { recursive: true });
+    writeFileSync(join(labNode('pve1').procDriver, 'nvidia', 'version'), driverBefore);
+  }
+  rmSync(home, { recursive: true, force: true });
+  await lab.release();
+});
+
+test('the artifact server offers the stand-in .run', () => {
+  assert.ok(url, `lab.json lists a .run for ${V}: ${JSON.stringify(lab.info.artifacts?.runfileUrls)}`);
+});
+
+test('container mode before the host play: fails and says to run the host play', async () => {
+  const r = await run('nvidia_run', `ct${CT}`, { mode: 'container', version: V, cache_dir: CACHE });
+  assert.is(r.status, 'failed');
+  assert.match(r.msg ?? '', 'has no NVIDIA kernel module loaded; run nvidia_run with mode: host');
+});
+
+test('host mode: check predicts the exact command, apply downloads once and installs, re-apply is ok', async () => {
+  const args = { mode: 'host', version: V, url, cache_dir: CACHE, install_build_deps: false };
+  const path = new URL(url).pathname;
+  const gets = await downloads(path);
+  const lines = await logLines('node');
+  const checked = await run('nvidia_run', 'pve1', args, true);
+  assert.is(checked.status, 'changed');
+  const command = `sh ${CACHE}/NVIDIA-Linux-x86_64-${V}.run --silent --dkms --no-questions --ui=none --disable-nouveau --no-x-check`;
+  assert.equal(checked.changes.map((c) => c.summary), [
+    `download ${url} to ${CACHE}/NVIDIA-Linux-x86_64-${V}.run`,
+    'write /etc/modprobe.d/blacklist-nouveau.conf and update the initramfs',
+    `install driver ${V} (not installed): ${command}`,
+  ]);
+  assert.is(await downloads(path), gets, 'check mode downloads nothing');
+  const applied = await run('nvidia_run', 'pve1', args);
+  assert.is(applied.status, 'changed', applied.msg);
+  assert.equal([applied.data.installed_version, applied.data.kernel_module_version, applied.data.reboot_required], [V, V, false]);
+  const again = await run('nvidia_run', 'pve1', args);
+  assert.is(again.status, 'ok', again.changes.map((c) => c.summary).join('; '));
+  assert.is(again.reason, `driver ${V} already installed (kernel module ${V} loaded)`);
+  assert.is(await downloads(path), gets + 1, 'one download');
+  assert.is(await logLines('node'), lines + 1, 'one installer run');
+  const cached = await onNode('pve1', `ls ${CACHE}`);
+  assert.is(cached.stdout, `NVIDIA-Linux-x86_64-${V}.run\nNVIDIA-Linux-x86_64-${V}.run.verified\n`);
+  assert.is((await onNode('pve1', 'cat /etc/modprobe.d/blacklist-nouveau.conf')).stdout, 'blacklist nouveau\noptions nouveau modeset=0\n');
+});
+
+test('container mode: a version other than the node module fails before touching the container', async () => {
+  const r = await run('nvidia_run', `ct${CT}`, { mode: 'container', version: OTHER, cache_dir: CACHE });
+  assert.is(r.status, 'failed');
+  assert.match(r.msg ?? '', `node pve1 has kernel module ${V} loaded but version ${OTHER} is configured`);
+});
+
+test('container mode: pushes the cached file (no download), installs user space, cleans up, re-apply is ok', async () => {
+  const args = { mode: 'container', version: V, cache_dir: CACHE };
+  const path = new URL(url).pathname;
+  const gets = await downloads(path);
+  const checked = await run('nvidia_run', `ct${CT}`, args, true);
+  assert.is(checked.status, 'changed', checked.msg);
+  assert.ok(checked.changes.some((c) => c.summary.endsWith(`sh /tmp/NVIDIA-Linux-x86_64-${V}.run --silent --no-kernel-module ` +
+    '--no-nvidia-modprobe --no-x-check --no-nouveau-check --no-questions --ui=none')));
+  const applied = await run('nvidia_run', `ct${CT}`, args);
+  assert.is(applied.status, 'changed', applied.msg);
+  assert.equal([applied.data.installed_version, applied.data.kernel_module_version], [V, V]);
+  const again = await run('nvidia_run', `ct${CT}`, args);
+  assert.is(again.status, 'ok', again.changes.map((c) => c.summary).join('; '));
+  assert.is(again.reason, `user space ${V} already installed (matches the kernel module of node pve1)`);
+  assert.is(await downloads(path), gets, 'the container got the node cache, nothing was downloaded');
+  assert.is(await logLines('ct'), 1, 'one installer run in the container');
+  const leftover = await pct('pve1', 'exec', CT, '--', 'sh', '-c', 'ls /tmp');
+  assert.not.match(leftover.stdout, 'NVIDIA-Linux', 'the pushed .run is removed');
+  const smi = await pct('pve1', 'exec', CT, '--', 'nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader');
+  assert.not.match(smi.stdout, 'mismatch');
+});
+
+test('pct_push: controller file into the container with mode and owner; re-apply is ok', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-lab-motd-'));
+  try {
+    writeFileSync(join(dir, 'motd'), 'GPU container\n');
+    const args = { src: join(dir, 'motd'), dest: '/etc/motd.phoenix', mode: '0640', owner: 'root', group: 'adm' };
+    const checked = await run('pct_push', `ct${CT}`, args, true);
+    assert.is(checked.status, 'changed');
+    const applied = await run('pct_push', `ct${CT}`, args);
+    assert.is(applied.status, 'changed', applied.msg);
+    const inside = await pct('pve1', 'exec', CT, '--', 'sh', '-c', "stat -c '%a %U %G' /etc/motd.phoenix; cat /etc/motd.phoenix");
+    assert.is(inside.stdout, '640 root adm\nGPU container\n');
+    const again = await run('pct_push', `ct${CT}`, args);
+    assert.is(again.status, 'ok');
+    assert.ok(again.reason);
+    const leftovers = await onNode('pve1', "ls -a /tmp | grep '^\\.phoenix-push-' || true");
+    assert.is(leftovers.stdout, '', 'no node temp file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pct_push: a node file (the driver cache) is pushed directly and skipped when it is there', async () => {
+  const args = { src: `${CACHE}/NVIDIA-Linux-x86_64-${V}.run`, dest: '/root/driver.run', src_on: 'node', mode: '0600' };
+  assert.is((await run('pct_push', `ct${CT}`, args)).status, 'changed');
+  const again = await run('pct_push', `ct${CT}`, args);
+  assert.is(again.status, 'ok');
+  assert.match(again.reason ?? '', 'already has sha256');
+  assert.is((await onNode('pve1', `test -f ${CACHE}/NVIDIA-Linux-x86_64-${V}.run && echo kept`)).stdout, 'kept\n');
+});
+
+const skip = labSkipReason();
+if (skip) announceSkip('test/modules/nvidia_run/lab.test.ts', skip);
+else test.run();
