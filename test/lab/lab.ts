@@ -6,7 +6,7 @@ import {
   NODE_USER, configureNode, createNamespace, destroyNode, knownHostsLine, nodeExec, nodeExists, nodePaths, portOpen,
   sshdPid, startSshd as startNodeSshd, stopSshd as stopNodeSshd, type LabNode, type SshdOptions,
 } from './node.js';
-import { LAB_DIR, NODE_MARKER, STATE_ROOT } from './paths.js';
+import { LAB_DIR, NODE_MARKER, NODE_SCRIPTS, STATE_ROOT } from './paths.js';
 import { ensureRootfs } from './rootfs.js';
 import { DEFAULT_DRIVER_VERSIONS, startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
 
@@ -157,6 +157,26 @@ export async function stopSshd(name: string, options: { sessions?: boolean } = {
 /** Fault hook: starts node `name`'s sshd again (same port, same host key). */
 export async function startSshd(name: string): Promise<number> {
   return startNodeSshd(labNode(name));
+}
+
+/**
+ * Fault hook: `dir` on node `name` (or inside container `vmid` of it) behaves like a full disk until
+ * {@link freeDisk}: existing files stay readable, writing anything new fails with ENOSPC.
+ */
+export async function fillDisk(name: string, dir: string, options: { vmid?: string; sizeKb?: number } = {}): Promise<void> {
+  const r = await diskFault(name, ['fill', dir, String(options.sizeKb ?? 64)], options.vmid);
+  if (r.rc !== 0) throw new Error(`lab: cannot fill ${dir} on ${name}${options.vmid ? `/${options.vmid}` : ''}: ${r.stderr.trim()}`);
+}
+
+/** Undoes {@link fillDisk}. */
+export async function freeDisk(name: string, dir: string, options: { vmid?: string } = {}): Promise<void> {
+  await diskFault(name, ['free', dir], options.vmid);
+}
+
+function diskFault(name: string, args: string[], vmid?: string): Promise<Exec> {
+  const script = readFileSync(join(NODE_SCRIPTS, 'fill-disk.sh'), 'utf8');
+  const where = vmid ? ['/usr/sbin/pct', 'exec', vmid, '--', 'sh', '-s', '--', ...args] : ['sh', '-s', '--', ...args];
+  return nodeExec(labNode(name), where, script);
 }
 
 /** Runs `pct ...` on a node as root, directly in its namespace (tests: set-up and checks without SSH). */

@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labInfo, labNode, pct, removeNode, startSshd, stopSshd } from './lab.js';
+import { fillDisk, freeDisk, labInfo, labNode, onNode, pct, removeNode, startSshd, stopSshd } from './lab.js';
 import { sshRun } from './ssh-client.js';
 
-// Two stand-in nodes at once (same vmids, separate worlds), and the sshd fault hooks.
+// Two stand-in nodes at once (same vmids, separate worlds), and the node fault hooks (sshd, full disk).
 const test = suite('lab: two nodes, sshd faults');
 const lab = new LabLease();
 const CT = '730';
@@ -77,6 +77,28 @@ test('stopSshd refuses new connections; startSshd brings back the same host key'
   await startSshd('pve2');
   const up = await sshRun(lab.info, labNode('pve2'), 'echo back');
   assert.is(up.stdout, 'back\n', up.stderr);
+});
+
+test('fillDisk makes a node directory and a container directory full (ENOSPC) until freeDisk', async () => {
+  const write = 'dd if=/dev/zero of="$1/lab-fill-probe" bs=1k count=8 2>&1; rm -f "$1/lab-fill-probe"';
+  await fillDisk('pve1', '/var/tmp');
+  try {
+    const full = await onNode('pve1', write, '/var/tmp');
+    assert.match(full.stdout, 'No space left on device');
+    assert.is((await onNode('pve1', 'ls -d /var/tmp')).rc, 0, 'existing content stays readable');
+  } finally {
+    await freeDisk('pve1', '/var/tmp');
+  }
+  assert.not.match((await onNode('pve1', write, '/var/tmp')).stdout, 'No space');
+  await fillDisk('pve2', '/var/cache/apt/archives', { vmid: CT });
+  try {
+    const full = await pct('pve2', 'exec', CT, '--', 'sh', '-c', write, 'sh', '/var/cache/apt/archives');
+    assert.match(full.stdout, 'No space left on device');
+    assert.match((await pct('pve1', 'exec', CT, '--', 'sh', '-c', write, 'sh', '/var/cache/apt/archives')).stdout,
+      '8192 bytes', 'the same vmid on the other node is not affected');
+  } finally {
+    await freeDisk('pve2', '/var/cache/apt/archives', { vmid: CT });
+  }
 });
 
 const skip = labSkipReason();
