@@ -202,7 +202,7 @@ export function removeUri(file: SourceFile, uri: string, keepFile = false): File
     if (entry.format === 'deb822') dropSeparator(lines, entry.last);
   }
   const kept = lines.filter((l): l is string => l !== null);
-  const removed = entries.map((e) => describeEntry(e, uri));
+  const removed = entries.map((e) => describeEntry(e, e.uris.find((u) => normalizeUri(u) === wanted)));
   const after = kept.join('');
   return { path: file.path, before: file.text, after: hasContent(kept) || keepFile ? after : null, removed };
 }

@@ -14,6 +14,8 @@ import type { CommandResult, Connection, PutOptions, RunOptions } from '../../..
  */
 export class PrivateApt implements Connection {
   readonly host = 'private-apt';
+  /** Commands run so far (a no-op plan should cost one). */
+  commands = 0;
   private readonly local = new LocalConnection('private-apt');
 
   private constructor(private readonly child: ChildProcess, private readonly dir: string) {}
@@ -40,6 +42,7 @@ export class PrivateApt implements Connection {
   }
 
   run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    this.commands++;
     return this.local.run(shellCommand('nsenter', '-t', this.child.pid!, '-m', '--', '/bin/sh', '-c', command), options);
   }
 

@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { aptRepo } from '../../../modules/apt_repo.js';
+import { announceSkip } from '../../lab/fixture.js';
+import { moduleContext, runModule, type Outcome } from '../../support/module-context.js';
+import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
+
+/**
+ * apt_repo planning as data: one case per `cases/<case>.json`. The case's files are written into a private mount
+ * namespace of this machine (real /etc/apt paths, real shell, real files; see ../apt/private-apt.ts), then the module
+ * runs in check mode (which must change nothing and predict the changes), for real, and again (which must be ok with
+ * a reason, in one remote command). update_cache is false unless a case sets it (no repository is served here; real-apt.test.ts has one).
+ *
+ * files: absolute path → content. args: the module's arguments; key_file resolves against cases/.
+ * expect: status, reason, msg, changes (summaries in order), files (path → content after, or null when absent),
+ * diffs (path → {before, after}).
+ */
+interface Case {
+  files?: Record<string, string>;
+  args: Record<string, unknown>;
+  check?: boolean;
+  expect: {
+    status: Outcome['status'];
+    reason?: string;
+    msg?: string;
+    changes?: string[];
+    files?: Record<string, string | null>;
+    diffs?: Record<string, { before: string; after: string }>;
+  };
+}
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/modules/apt_repo/cases');
+const WATCHED = '/etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/preferences.d /usr/share/keyrings';
+
+async function tree(host: PrivateApt): Promise<string> {
+  return host.must(`find ${WATCHED} -type f 2>/dev/null | sort | xargs -r sha256sum`);
+}
+
+function context(host: PrivateApt, check: boolean) {
+  return { ...moduleContext({ check, diff: true, baseDir: dir }), conn: host };
+}
+
+function checkOutcome(got: Outcome, want: Case['expect'], label: string): void {
+  assert.is(got.status, want.status, `${label}: status (msg: ${got.msg}, reason: ${got.reason})`);
+  if (want.status === 'ok') assert.ok(got.reason, `${label}: an ok result has a reason`);
+  if (want.reason !== undefined) assert.is(got.reason, want.reason, `${label}: reason`);
+  if (want.msg !== undefined) assert.is(got.msg, want.msg, `${label}: msg`);
+  if (want.changes) assert.equal(got.changes.map((c) => c.summary), want.changes, `${label}: changes`);
+  for (const [path, diff] of Object.entries(want.diffs ?? {})) {
+    const d = got.diffs.find((x) => x.path === path);
+    assert.ok(d, `${label}: a diff for ${path}`);
+    assert.equal({ before: d!.before, after: d!.after }, diff, `${label}: diff of ${path}`);
+  }
+}
+
+async function expectFiles(host: PrivateApt, files: Record<string, string | null>, label: string): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    const got = await host.get(path);
+    if (content === null) assert.is(got, null, `${label}: ${path} should not exist`);
+    else assert.is(got?.toString('utf8'), content, `${label}: content of ${path}`);
+  }
+}
+
+async function runCase(name: string, c: Case): Promise<void> {
+  const host = await PrivateApt.start();
+  try {
+    await host.writeFiles(c.files ?? {});
+    const args = { update_cache: false, ...c.args };
+    const before = await tree(host);
+    const checked = await runModule(aptRepo, args, context(host, true));
+    assert.is(await tree(host), before, `${name}: check mode changed nothing`);
+    if (c.check) return checkOutcome(checked, c.expect, `${name} (check)`);
+    const got = await runModule(aptRepo, args, context(host, false));
+    checkOutcome(got, c.expect, name);
+    if (got.status === 'failed') return;
+    assert.equal(checked.changes.map((x) => x.summary), got.changes.map((x) => x.summary), `${name}: check mode predicted the changes`);
+    for (const d of checked.diffs.filter((x) => x.after && !x.after.startsWith('sha256 '))) {
+      assert.is((await host.get(d.path))?.toString('utf8'), d.after, `${name}: check mode predicted ${d.path}`);
+    }
+    await expectFiles(host, c.expect.files ?? {}, name);
+    const commands = host.commands;
+    const again = await runModule(aptRepo, args, context(host, false));
+    assert.is(host.commands - commands, 1, `${name}: a no-op run is one command`);
+    assert.is(again.status, 'ok', `${name}: second run is ok (${again.changes.map((x) => x.summary).join('; ')})`);
+    assert.ok(again.reason, `${name}: second run says why`);
+  } finally {
+    await host.close();
+  }
+}
+
+const reason = privateAptSkipReason();
+if (reason) announceSkip('test/modules/apt_repo/cases.test.ts', reason);
+else {
+  for (const file of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    test(`apt_repo case ${file}`, async () => {
+      await runCase(file, JSON.parse(readFileSync(join(dir, file), 'utf8')) as Case);
+    });
+  }
+  test.run();
+}
