@@ -1,4 +1,4 @@
-import { PhoenixError } from '../errors.js';
+import { PhoenixError, type SourcePosition } from '../errors.js';
 import { UnreachableError, CommandTimeoutError, type Connection } from '../connection/types.js';
 import { evaluateCondition, scopeFromObject } from '../expr/index.js';
 import {
@@ -42,7 +42,7 @@ export async function runTask(task: TaskNode, host: string, env: TaskEnv, extraV
       ? await runConditional(task, host, env, nodeVars, undefined, facts)
       : await runLoop(task, host, env, nodeVars, facts);
   } catch (error) {
-    result = errorResult(error);
+    result = errorResult(error, task.pos);
   }
   if (result.status === 'failed' && task.ignoreErrors) result = { ...result, ignored: true };
   if (task.register) {
@@ -227,11 +227,17 @@ function renderEnvironment(task: TaskNode, scope: Record<string, unknown>): Reco
   return Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k, String(v)]));
 }
 
-/** Turns what a task threw into its result: transport trouble is unreachable, everything else a failure. */
-function errorResult(error: unknown): HostResult {
+/**
+ * Turns what a task threw into its result: transport trouble is unreachable, everything else a failure. A phoenix
+ * error (an undefined variable at run time) says where, as load errors do: its own position, else the task's.
+ */
+function errorResult(error: unknown, taskPos: SourcePosition): HostResult {
   if (error instanceof UnreachableError) return unreachableResult(error.message);
   if (error instanceof ModuleFailure) return failedResult(error.message, error.data);
-  if (error instanceof PhoenixError) return failedResult(`[${error.code}] ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+  if (error instanceof PhoenixError) {
+    const pos = error.pos ?? taskPos;
+    return failedResult(`[${error.code}] ${error.message}${error.hint ? ` (${error.hint})` : ''} --> ${pos.file}:${pos.line}:${pos.column}`);
+  }
   if (error instanceof CommandTimeoutError) return failedResult(error.message);
   throw error;
 }
