@@ -19,7 +19,8 @@ export interface DownloadOptions {
 export function downloadCommand(url: string, dir: string, part: string): string {
   const curl = shellCommand('curl', '-fL', '-sS', '--retry', '3', '--retry-delay', '1', '--connect-timeout', '30', '-C', '-', '-o', part, url);
   const wget = shellCommand('wget', '-q', '-c', '-O', part, url);
-  return `${shellCommand('mkdir', '-p', '--', dir)} && if command -v curl >/dev/null 2>&1; then ${curl}; ` +
+  // umask: the cache's modes are chosen here (dir 0755, files 0644: a public driver, writable by root only).
+  return `umask 022 && ${shellCommand('mkdir', '-p', '--', dir)} && if command -v curl >/dev/null 2>&1; then ${curl}; ` +
     `elif command -v wget >/dev/null 2>&1; then ${wget}; else echo 'neither curl nor wget is installed' >&2; exit 127; fi`;
 }
 
@@ -47,6 +48,19 @@ async function withProgress<T>(conn: Connection, part: string, report: (bytes: n
   }
 }
 
+/** curl's "failed writing received data to disk" (disk full, read-only file system): retrying cannot help. */
+const CURL_WRITE_ERROR = 23;
+
+/** A download that cannot be written is removed at once: a full disk must not stay full of half a driver. */
+async function diskFull(conn: Connection, e: CacheEntry, detail: string): Promise<never> {
+  await conn.run(shellCommand('rm', '-f', '--', paths(e).part));
+  const df = await conn.run(`${shellCommand('df', '-Pk', '--', e.dir)} 2>/dev/null | tail -n 1`);
+  const free = /^\S+\s+\d+\s+\d+\s+(\d+)/.exec(df.stdout)?.[1];
+  throw new ModuleFailure(`cannot write ${paths(e).part} on ${conn.host} (${detail})` +
+    `${free ? `; ${free} KiB free in ${e.dir}` : ''}; removed the partial download, free some space (a driver .run needs ` +
+    'about 400 MB) and run again', { disk_full: true });
+}
+
 /** Downloads into `.part`, retrying (and so resuming) up to `attempts` times. */
 async function fetchPart(conn: Connection, e: CacheEntry, options: DownloadOptions): Promise<void> {
   const p = paths(e);
@@ -60,6 +74,7 @@ async function fetchPart(conn: Connection, e: CacheEntry, options: DownloadOptio
     const r = await withProgress(conn, p.part, report, run);
     if (r.rc === 0) return;
     detail = r.stderr.trim() || `exit ${r.rc}`;
+    if (r.rc === CURL_WRITE_ERROR || /No space left on device/i.test(r.stderr)) await diskFull(conn, e, detail);
     options.log?.(`download of ${url} attempt ${i}/${attempts} failed (${detail}); ${i < attempts ? 'resuming' : 'giving up'}`);
   }
   throw new ModuleFailure(`cannot download ${url} on ${conn.host} after ${attempts} attempts: ${detail}` +
@@ -91,5 +106,7 @@ export async function downloadToCache(conn: Connection, e: CacheEntry, options: 
   }
   const moved = await conn.run(shellCommand('mv', '-f', '--', p.part, p.file));
   if (moved.rc !== 0) throw new ModuleFailure(`cannot move ${p.part} to ${p.file} on ${conn.host}: ${moved.stderr.trim()}`);
-  return writeStamp(conn, e, verdict.sha256);
+  const stamp = await writeStamp(conn, e, verdict.sha256);
+  options.progress?.(`downloaded ${e.file}`, stamp.size, stamp.size);
+  return stamp;
 }

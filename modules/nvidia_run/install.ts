@@ -1,5 +1,5 @@
 import { shellCommand } from '../../interpreter/connection/quote.js';
-import type { Connection } from '../../interpreter/connection/types.js';
+import { CommandTimeoutError, type Connection } from '../../interpreter/connection/types.js';
 import { ModuleFailure } from '../types.js';
 
 /** nvidia-installer's default log (`DEFAULT_LOG_FILE_NAME`, domain.md 2.2): its `ERROR:` lines explain a failure. */
@@ -21,7 +21,11 @@ export async function aptInstall(conn: Connection, packages: string[], timeoutMs
 
 /** Runs the installer command; a non-zero exit fails the task with its errors and the log's `ERROR:` lines. */
 export async function runInstaller(conn: Connection, command: string, timeoutMs: number): Promise<void> {
-  const r = await conn.run(command, { timeoutMs });
+  const r = await conn.run(command, { timeoutMs }).catch((error: unknown) => {
+    if (!(error instanceof CommandTimeoutError)) throw error;
+    throw new ModuleFailure(`the NVIDIA installer on ${conn.host} did not finish within ${timeoutMs / 1000} s (raise timeout); ` +
+      `see ${DEFAULT_LOG_FILE} there`, { command });
+  });
   if (r.rc === 0) return;
   const log = await conn.run(`grep -A3 '^ERROR:' ${DEFAULT_LOG_FILE} 2>/dev/null | tail -n 12`);
   throw new ModuleFailure(`the NVIDIA installer failed on ${conn.host} (exit ${r.rc}): ${tail(r.stderr || r.stdout)}` +

@@ -154,4 +154,33 @@ test('a cached file without a stamp is fully verified by planning', async () => 
   assert.is(gets().length, 1);
 });
 
+test('a full disk fails at once with the free space, and leaves no partial download behind', async () => {
+  const mountPoint = await mkdtemp(join(tmpdir(), 'phoenix-nvrun-full-'));
+  const mounted = await conn.run(`mount -t tmpfs -o size=256k tmpfs ${mountPoint}`);
+  if (mounted.rc !== 0) {
+    process.stdout.write(`\n  skipped disk-full case: cannot mount a tmpfs (${mounted.stderr.trim()})\n`);
+    await rm(mountPoint, { recursive: true, force: true });
+    return;
+  }
+  try {
+    const message = await refused(downloadToCache(conn, entry({ dir: join(mountPoint, 'cache') })));
+    assert.match(message, /KiB free in .*free some space/);
+    assert.equal(readdirSync(join(mountPoint, 'cache')), [], 'no .part, no file, no stamp');
+    assert.is(gets().length, 1, 'no retries into a full disk');
+  } finally {
+    await conn.run(`umount ${mountPoint}`);
+    await rm(mountPoint, { recursive: true, force: true });
+  }
+});
+
+test('progress ends with the whole size; hostile cache dir and url query are taken literally', async () => {
+  const seen: Array<[string, number | undefined, number | undefined]> = [];
+  const hostile = join(cache, "it's $(touch canary1) `touch canary2`; touch canary3");
+  const stamp = await downloadToCache(conn, entry({ dir: hostile, url: `${server.url}${URL_PATH}?a=$(touch${'$'}{IFS}canary1)&b='x';touch${'$'}{IFS}canary3` }),
+    { progress: (m, d, t) => seen.push([m, d, t]) });
+  assert.equal(seen.at(-1), [`downloaded ${FILE}`, stamp.size, stamp.size]);
+  assert.equal(readdirSync(hostile).sort(), [FILE, `${FILE}.verified`]);
+  for (const n of [1, 2, 3]) assert.not.ok(existsSync(`canary${n}`) || existsSync(join(cache, `canary${n}`)), `canary${n}`);
+});
+
 test.run();
