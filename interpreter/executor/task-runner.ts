@@ -22,6 +22,11 @@ export interface TaskEnv {
   scope(host: string, nodeVars: Record<string, unknown>, loop?: Record<string, unknown>): Record<string, unknown>;
   /** Records set_fact / register values on a host. */
   setFacts(host: string, facts: Record<string, unknown>): void;
+  /**
+   * In check mode: an earlier task of this run predicted creating or starting this container, so tasks inside it
+   * cannot be planned yet (there is nothing to read) and are reported as what the real run will do.
+   */
+  pendingContainer(host: string): string | undefined;
 }
 
 export interface TaskOutcome {
@@ -44,6 +49,7 @@ export async function runTask(task: TaskNode, host: string, env: TaskEnv, extraV
   } catch (error) {
     result = errorResult(error, task.pos);
   }
+  result = predictPending(task, host, env, result);
   if (result.status === 'failed' && task.ignoreErrors) result = { ...result, ignored: true };
   if (task.register) {
     const value = registeredValue(result);
@@ -52,10 +58,24 @@ export async function runTask(task: TaskNode, host: string, env: TaskEnv, extraV
   return { result: task.noLog ? censor(result) : result, facts };
 }
 
+/** Check mode on a container that this run would first create or start: see {@link TaskEnv.pendingContainer}. */
+function predictPending(task: TaskNode, host: string, env: TaskEnv, result: HostResult): HostResult {
+  if (!(task.checkMode ?? env.options.check) || (result.status !== 'failed' && result.status !== 'unreachable')) return result;
+  const pending = env.pendingContainer(host);
+  if (!pending) return result;
+  if (READ_ONLY_MODULES.has(task.module)) return skippedResult(`${pending}: nothing to check yet (check mode)`);
+  return changedResult(`${pending}: cannot be planned inside it yet; the real run will run this task`);
+}
+
+/** Modules that never change anything: in check mode on a container not there yet they are skipped, not changed. */
+const READ_ONLY_MODULES = new Set(['verify', 'stat', 'debug', 'assert', 'wait_for']);
+
 async function runLoop(task: TaskNode, host: string, env: TaskEnv, nodeVars: Record<string, unknown>, facts: Record<string, unknown>): Promise<HostResult> {
   const scope = env.scope(host, nodeVars);
   const items = materialize(typeof task.loop === 'string' ? renderString(task.loop, scope, { pos: task.pos, what: 'loop' }) : renderValue(task.loop, scope, { pos: task.pos }));
-  if (!Array.isArray(items)) return failedResult(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(items)}`);
+  if (!Array.isArray(items)) {
+    throw new PhoenixError('E_LOOP_TYPE', `Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(items)}`, { pos: task.pos });
+  }
   const results: NonNullable<HostResult['items']> = [];
   for (let index = 0; index < items.length; index++) {
     const item = items[index];
@@ -201,7 +221,9 @@ function renderArgs(task: TaskNode, module: Module, scope: Record<string, unknow
       continue;
     }
     if (typeof value === 'string' && isTemplated(value)) templated = true;
-    args[key] = materialize(renderValue(value, scope, { pos: task.pos, what: `argument '${key}'` }));
+    const rendered = materialize(renderValue(value, scope, { pos: task.pos, what: `argument '${key}'` }));
+    // As in Ansible's argument spec, an argument whose value is null (e.g. an unset sha256 in the config) is unset.
+    if (rendered !== null && rendered !== undefined) args[key] = rendered;
   }
   if (templated || JSON.stringify(task.args).includes('{{')) {
     const problems = validateWithSchema(module.schema, args);
