@@ -29,6 +29,8 @@ export interface AptState {
 }
 
 /** Where a `.run` driver install leaves its marks (nvidia-installer and its log directory). */
+/** Debian package names, optionally with =version. */
+const NAME = '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$';
 const RUN_MARKERS = ['/usr/bin/nvidia-installer', '/var/lib/nvidia/log'];
 const CACHE_STAMPS = ['/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists'];
 
@@ -180,14 +182,19 @@ export const apt: Module<AptArgs, AptState> = {
   name: 'apt',
   schema: {
     type: 'object',
+    description:
+      'Debian packages present, absent or latest, decided by one dpkg-query. Where the NVIDIA driver came from the .run ' +
+      '(/usr/bin/nvidia-installer or /var/lib/nvidia/log exists, or the variable nvidia_driver_from_run is true), driver ' +
+      'packages (cuda, cuda-X-Y, cuda-drivers*, cuda-runtime-*, nvidia-driver-*, nvidia-utils-*, nvidia-kernel-*, ' +
+      'libnvidia-*, ...) are refused, named or pulled in as a dependency (apt-get install -s), unless allow_driver_packages.',
     properties: {
-      name: { anyOf: [{ type: 'string', pattern: '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$' }, { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$' } }] },
-      state: { enum: ['present', 'absent', 'latest'] },
-      update_cache: { type: 'boolean' },
-      cache_valid_time: { type: 'integer', minimum: 0 },
-      install_recommends: { type: 'boolean' },
-      allow_driver_packages: { type: 'boolean' },
-      purge: { type: 'boolean' },
+      name: { anyOf: [{ type: 'string', pattern: NAME }, { type: 'array', items: { type: 'string', pattern: NAME } }], description: 'Package or list; name=version asks for that version.' },
+      state: { enum: ['present', 'absent', 'latest'], description: 'Default present; latest compares with apt-cache policy\'s candidate.' },
+      update_cache: { type: 'boolean', description: 'apt-get update before installing (only when something is to be installed, or for latest, or with no name).' },
+      cache_valid_time: { type: 'integer', minimum: 0, description: 'Seconds: update_cache skips a cache younger than this (use it with latest to keep re-runs ok).' },
+      install_recommends: { type: 'boolean', description: 'Default false (--no-install-recommends).' },
+      allow_driver_packages: { type: 'boolean', description: 'Allow driver packages on a host whose driver came from the .run.' },
+      purge: { type: 'boolean', description: 'state=absent also removes configuration files.' },
     },
     additionalProperties: false,
   },

@@ -180,26 +180,34 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
   name: 'apt_repo',
   schema: {
     type: 'object',
+    description:
+      'One apt repository: keyring, a single source entry and an optional pin. Every other active definition of the same ' +
+      'URI (trailing slashes ignored; http and https differ) in /etc/apt/sources.list and sources.list.d/*.list|*.sources ' +
+      'is removed, or rewritten out of a file that defines more (other lines and stanzas kept byte for byte; ' +
+      '/etc/apt/sources.list is never deleted). This includes the cuda-keyring package\'s cuda-<distro>-<arch>.list: ' +
+      'the module\'s entry replaces it (dpkg does not recreate a deleted conffile on upgrade). apt-get update runs only ' +
+      'after a change.',
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
-      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:' },
-      suite: { type: 'string', minLength: 1, pattern: '^\\S+$' },
-      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$' } },
-      key_url: { type: 'string' },
-      key_file: { type: 'string' },
-      key_content: { type: 'string' },
-      keyring: { type: 'string', pattern: '^/\\S+$' },
-      format: { enum: ['deb822', 'list'] },
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'Names the files: sources.list.d/<name>.sources|.list, preferences.d/<name>.' },
+      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
+      suite: { type: 'string', minLength: 1, pattern: '^\\S+$', description: 'Suite; default "/" (a flat repository such as NVIDIA\'s, which takes no components).' },
+      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, description: 'Components; required unless the suite ends in "/".' },
+      key_url: { type: 'string', description: 'Key downloaded on the target (curl, wget or python3, whichever it has), armored or binary.' },
+      key_file: { type: 'string', description: 'Key file on the controller (relative to the playbook), armored or binary.' },
+      key_content: { type: 'string', description: 'The armored key itself.' },
+      keyring: { type: 'string', pattern: '^/\\S+$', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor); compared by sha256.' },
+      format: { enum: ['deb822', 'list'], description: 'deb822 .sources (default) or one-line .list.' },
       pin: {
         type: 'object',
-        properties: { label: { type: 'string' }, origin: { type: 'string' }, priority: { type: 'integer' }, packages: { type: 'string' } },
+        description: 'preferences.d/<name>: label pins by the Release Label (release l=...), origin by its Origin (release o=...). Omitted: the pin file is not managed.',
+        properties: { label: { type: 'string' }, origin: { type: 'string' }, priority: { type: 'integer' }, packages: { type: 'string', description: 'Package: line, default *.' } },
         required: ['priority'],
         oneOf: [{ required: ['label'] }, { required: ['origin'] }],
         additionalProperties: false,
       },
-      arch: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-      state: { enum: ['present', 'absent'] },
-      update_cache: { type: 'boolean' },
+      arch: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'Architectures of the entry (arch= / Architectures:).' },
+      state: { enum: ['present', 'absent'], description: 'absent removes the entry, the pin, the URI\'s other definitions (with uri) and the keyring when no remaining entry names it.' },
+      update_cache: { type: 'boolean', description: 'Run apt-get update after a change (default true); its failure fails the task with apt\'s stderr.' },
     },
     required: ['name'],
     additionalProperties: false,
