@@ -28,6 +28,8 @@ export interface HostResult {
   items?: Array<HostResult & { item: unknown; label: string }>;
   /** True when `no_log` hid the content of this result. */
   censored?: boolean;
+  /** The host the task ran on when `delegate_to` sent it elsewhere (rendered). */
+  delegatedTo?: string;
 }
 
 export function okResult(reason?: string, data: Record<string, unknown> = {}, diff?: FileDiff[]): HostResult {

@@ -13,6 +13,8 @@ import type { RunOptions, RunServices } from './options.js';
 /** Per-host state that lives for the whole playbook run. */
 interface HostState {
   facts: Record<string, unknown>;
+  /** Check mode: why tasks inside this container cannot be planned (a task predicted creating or starting it). */
+  pending?: string;
   /** Failed (or unreachable) hosts take no further part in this run, as in Ansible. */
   failed: boolean;
   unreachable: boolean;
@@ -269,7 +271,7 @@ export class PlaybookRunner {
   private record(task: TaskNode, host: string, result: HostResult, flow: Flow, failed: Set<string>, kind: 'task' | 'handler', info = taskInfo(task, kind)): void {
     const stats = (this.stats[host] ??= emptyStats());
     const state = this.state(host);
-    this.services.emit({ type: 'host_result', task: info, host, result, delegatedTo: task.delegateTo });
+    this.services.emit({ type: 'host_result', task: info, host, result, delegatedTo: result.delegatedTo });
     switch (result.status) {
       case 'ok': stats.ok++; break;
       case 'changed': stats.ok++; stats.changed++; break;
@@ -293,6 +295,16 @@ export class PlaybookRunner {
         break;
     }
     if (result.changed && result.status !== 'unreachable') task.notify?.forEach((n) => state.notified.add(n));
+    this.notePending(task, host, result);
+  }
+
+  /** Check mode: a pct task that would create or start this host's container makes the tasks inside it unplannable. */
+  private notePending(task: TaskNode, host: string, result: HostResult): void {
+    if (!this.options.check || task.module !== 'pct' || result.status !== 'changed') return;
+    const vars = this.services.inventory.vars(host);
+    if (vars.ansible_connection !== 'pct' || result.data.vmid !== vars.proxmox_vmid) return;
+    if (result.data.exists === false) this.state(host).pending = `CT ${vars.proxmox_vmid} does not exist yet`;
+    else if (result.data.running === false) this.state(host).pending ??= `CT ${vars.proxmox_vmid} is not running yet`;
   }
 
   private checkMaxFail(): void {
@@ -335,6 +347,7 @@ export class PlaybookRunner {
       playbookDir: this.playbook.dir,
       scope: (host, nodeVars, loop) => this.scope(host, nodeVars, flow.extraVars, loop),
       setFacts: (host, facts) => Object.assign(this.state(host).facts, facts),
+      pendingContainer: (host) => this.state(host).pending,
     };
   }
 

@@ -177,11 +177,19 @@ function flatResult(result: HostResult): Record<string, unknown> {
 }
 
 async function runOnce(task: TaskNode, host: string, env: TaskEnv, scope: Record<string, unknown>, facts: Record<string, unknown>): Promise<HostResult> {
+  const delegatedTo = task.delegateTo ? String(renderString(task.delegateTo, scope, { pos: task.pos })) : undefined;
+  const result = await planAndApply(task, host, env, scope, facts, delegatedTo);
+  return delegatedTo ? { ...result, delegatedTo } : result;
+}
+
+async function planAndApply(
+  task: TaskNode, host: string, env: TaskEnv, scope: Record<string, unknown>, facts: Record<string, unknown>, delegatedTo: string | undefined,
+): Promise<HostResult> {
   const module = findModule(task.module)!;
   const args = renderArgs(task, module, scope);
   const check = task.checkMode ?? env.options.check;
   const diff = task.diff ?? env.options.diff;
-  const conn = module.controllerOnly ? null : await openConnection(task, host, env, scope);
+  const conn = module.controllerOnly ? null : await openConnection(delegatedTo ?? host, task, env, scope);
   const ctx = moduleContext({
     host, conn, check, diff, scope, env: renderEnvironment(task, scope), services: env.services,
     searchDirs: [task.dir, env.playbookDir],
@@ -236,8 +244,7 @@ function renderArgs(task: TaskNode, module: Module, scope: Record<string, unknow
   return args;
 }
 
-async function openConnection(task: TaskNode, host: string, env: TaskEnv, scope: Record<string, unknown>): Promise<Connection> {
-  const target = task.delegateTo ? String(renderString(task.delegateTo, scope, { pos: task.pos })) : host;
+async function openConnection(target: string, task: TaskNode, env: TaskEnv, scope: Record<string, unknown>): Promise<Connection> {
   const conn = await env.services.connect(target);
   const become = task.become ?? Boolean(scope.ansible_become);
   return connectionFor(conn, become, {});
