@@ -82,20 +82,21 @@ function simulateCommand(args: AptArgs, specs: string[]): string {
   return shellCommand(APT_ENV, 'apt-get', 'install', '-s', '-q', ...(args.install_recommends ? [] : ['--no-install-recommends']), '--', ...specs);
 }
 
-/** Simulates the install; fails with apt's own error text, or when a driver package would be dragged in. */
-async function simulate(ctx: ModuleContext, args: AptArgs, specs: string[], fromRun: string | undefined): Promise<SimulatedInstall[]> {
+/** Simulates the install (`apt-get install -s`): what apt would install, or a ModuleFailure with apt's own error text. */
+async function simulate(ctx: ModuleContext, args: AptArgs, specs: string[]): Promise<SimulatedInstall[]> {
   const result = await ctx.conn.run(simulateCommand(args, specs), { env: ctx.env });
   if (result.rc !== 0) throw new ModuleFailure(`apt-get cannot install ${specs.join(' ')}: ${aptErrors(result.stderr, result.stdout)}`, { rc: result.rc, stderr: result.stderr });
-  const installs = parseSimulation(result.stdout);
+  return parseSimulation(result.stdout);
+}
+
+/** The refusal when a simulated install drags a driver package in on a `.run` host, else undefined. */
+function driverPull(args: AptArgs, specs: string[], installs: SimulatedInstall[], fromRun: string | undefined): string | undefined {
   const pulled = installs.filter((i) => isDriverPackage(i.name));
-  if (pulled.length && fromRun && !args.allow_driver_packages) {
-    throw new ModuleFailure(
-      `refusing: installing ${specs.join(' ')} would pull the driver package${pulled.length > 1 ? 's' : ''} ${pulled.map((p) => p.name).join(', ')} ` +
-        `as a dependency, but this host's NVIDIA driver comes from the .run installer (${fromRun}); set allow_driver_packages: true to allow it`,
-      { would_install: installs.map((i) => i.name) },
-    );
-  }
-  return installs;
+  if (!pulled.length || !fromRun || args.allow_driver_packages) return undefined;
+  return (
+    `refusing: installing ${specs.join(' ')} would pull the driver package${pulled.length > 1 ? 's' : ''} ${pulled.map((p) => p.name).join(', ')} ` +
+    `as a dependency, but this host's NVIDIA driver comes from the .run installer (${fromRun}); set allow_driver_packages: true to allow it`
+  );
 }
 
 function installChanges(installs: SimulatedInstall[], requested: Wanted[]): Change[] {
@@ -112,7 +113,7 @@ function todo(args: AptArgs, list: Wanted[], facts: AptFacts): { install: Wanted
   const remove: Wanted[] = [];
   const fine: string[] = [];
   for (const w of list) {
-    const dpkg = facts.dpkg.get(w.name);
+    const dpkg = facts.dpkg.get(w.name.split(':')[0]);
     if (state === 'absent') {
       if (dpkg?.installed || (args.purge && dpkg?.present)) remove.push(w);
       else fine.push(`${w.name} not installed`);
@@ -146,14 +147,18 @@ async function planApt(ctx: ModuleContext, args: AptArgs): Promise<Plan<AptState
   const update = needsUpdate(args, facts, install.length > 0 || latest || list.length === 0);
   const state: AptState = { update, install: install.map((w) => w.spec), remove: remove.map((w) => w.name) };
   const changes: Change[] = update ? [{ summary: 'update the apt cache (apt-get update)' }] : [];
-  if (install.length && !update) changes.push(...installChanges(await simulate(ctx, args, state.install, fromRun), install));
-  else changes.push(...install.map((w) => ({ summary: `install ${w.spec}` })));
+  if (install.length && !update) {
+    const installs = await simulate(ctx, args, state.install);
+    const refusal = driverPull(args, state.install, installs, fromRun);
+    if (refusal) return { changes: [], fail: refusal, data: { would_install: installs.map((i) => i.name) } };
+    changes.push(...installChanges(installs, install));
+  } else changes.push(...install.map((w) => ({ summary: `install ${latest ? 'the newest ' : ''}${w.spec}` })));
   changes.push(...remove.map((w) => ({ summary: `${args.purge ? 'purge' : 'remove'} ${w.name} ${facts.dpkg.get(w.name)?.version ?? ''}`.trim() })));
   const reason = list.length ? fine.join(', ') : `apt cache updated ${facts.cacheAge} s ago (cache_valid_time ${args.cache_valid_time})`;
   return { changes, reason, state, data: { driver_from_run: Boolean(fromRun) } };
 }
 
-async function runApt(ctx: ModuleContext, words: Array<string | ReturnType<typeof raw>>, what: string): Promise<void> {
+async function runApt(ctx: ModuleContext, words: string[], what: string): Promise<void> {
   const result = await ctx.conn.run(shellCommand(APT_ENV, 'apt-get', ...words), { env: ctx.env });
   if (result.rc !== 0) throw new ModuleFailure(`${what} failed (exit ${result.rc}): ${aptErrors(result.stderr, result.stdout)}`, { rc: result.rc, stdout: result.stdout, stderr: result.stderr });
 }
@@ -162,7 +167,11 @@ async function applyApt(ctx: ModuleContext, args: AptArgs, state: AptState): Pro
   if (state.update) await aptUpdate(ctx);
   if (state.install.length) {
     // After a fresh update the dependency tree may differ from what planning saw: check it again.
-    if (state.update) await simulate(ctx, args, state.install, driverFromRun(ctx, await probe(ctx, [], false)));
+    if (state.update) {
+      const fromRun = driverFromRun(ctx, await probe(ctx, [], false));
+      const refusal = driverPull(args, state.install, await simulate(ctx, args, state.install), fromRun);
+      if (refusal) throw new ModuleFailure(refusal);
+    }
     const recommends = args.install_recommends ? [] : ['--no-install-recommends'];
     const confs = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
     await runApt(ctx, ['install', '-y', '-q', ...LOCK_WAIT, ...confs, ...recommends, '--', ...state.install], `apt-get install ${state.install.join(' ')}`);
@@ -200,12 +209,7 @@ export const apt: Module<AptArgs, AptState> = {
   },
   async plan(ctx, args) {
     if (args.name === undefined && !args.update_cache) throw new ModuleFailure('apt needs name, or update_cache: true');
-    try {
-      return await planApt(ctx, args);
-    } catch (error) {
-      if (error instanceof ModuleFailure && error.message.startsWith('refusing')) return { changes: [], fail: error.message, data: error.data };
-      throw error;
-    }
+    return planApt(ctx, args);
   },
   async apply(ctx, args, plan) {
     return { data: await applyApt(ctx, args, plan.state!) };
