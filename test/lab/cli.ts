@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
     const nodes = Number(option(rest, '--nodes') ?? 1);
     const gpus = Number(option(rest, '--gpus') ?? 2);
     const sshd = rest.includes('--debug-sshd') ? { logLevel: 'DEBUG1' as const } : {};
-    const info = await startLab({ nodes, gpus, sshd, log });
+    const info = await startLab({ nodes, gpus, sshd, log, holder: { keep: true } });
     log(`up in ${info.startSeconds.toFixed(1)} s${info.builtCache ? ' (built the rootfs cache)' : ''}; ` +
       `inventory ${info.inventory}`);
     process.stdout.write(readFileSync(info.inventory, 'utf8'));

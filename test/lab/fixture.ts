@@ -1,4 +1,5 @@
-import { labInfo, startLab, stopLab, type LabInfo, type LabOptions } from './lab.js';
+import { randomBytes } from 'node:crypto';
+import { releaseLab, startLab, type LabInfo, type LabOptions } from './lab.js';
 
 /** Why lab tests are skipped, or undefined when they run (PHOENIX_SKIP_LAB=1 is the only way to skip them). */
 export function labSkipReason(): string | undefined {
@@ -7,22 +8,21 @@ export function labSkipReason(): string | undefined {
 }
 
 /**
- * A lab for one test file: reuses the running lab (`npm run lab:up`) or starts one, and in `release` stops it only
- * if this file started it, so a developer's lab survives `npm test`.
+ * A lab for one test file. Reuses the running lab or starts one, holding a lease on it; `release` gives the lease
+ * back and the last holder stops the lab, unless it was started by `npm run lab:up` (kept until `lab:down`). Parallel
+ * `npm test` runs on one machine thus share one lab safely.
  */
 export class LabLease {
   info!: LabInfo;
-  private startedHere = false;
+  private readonly id = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
 
   async acquire(options: LabOptions = {}): Promise<LabInfo> {
-    const before = labInfo();
-    this.startedHere = !before || before.nodes.some((n) => !n.sshdPid);
-    this.info = await startLab(options);
+    this.info = await startLab({ ...options, holder: { lease: this.id } });
     return this.info;
   }
 
   async release(): Promise<void> {
-    if (this.startedHere) await stopLab();
+    await releaseLab(this.id);
   }
 }
 

@@ -22,6 +22,11 @@ export interface LabOptions {
   sshd?: SshdOptions;
   /** Driver versions the artifact server offers as stand-in .run files. */
   driverVersions?: string[];
+  /**
+   * Who holds the lab: `{ keep: true }` (the CLI's `up`: stays until `down`), or a lease id (a test process: the
+   * last lease released stops a lab nobody asked to keep). Default: neither.
+   */
+  holder?: { keep: true } | { lease: string };
   /** Progress lines (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -43,6 +48,8 @@ export interface LabInfo {
   /** Seconds the last `up` took, and whether it had to build the rootfs cache. */
   startSeconds: number;
   builtCache: boolean;
+  /** Set by `lab up`: tests never stop this lab. */
+  keep?: boolean;
 }
 
 const LAB_JSON = join(LAB_DIR, 'lab.json');
@@ -72,6 +79,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
     const builtCache = await ensureRootfs(log);
     const key = await ensureUserKey();
     const previous = labInfo();
+    if (options.holder && 'lease' in options.holder) writeLease(options.holder.lease);
     const wanted = Math.max(options.nodes ?? 1, previous?.nodes.length ?? 0);
     const nodes: LabNodeInfo[] = [];
     for (let i = 1; i <= wanted; i++) {
@@ -94,28 +102,61 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
       ...(artifacts ? { artifacts } : {}),
       startSeconds: (Date.now() - started) / 1000,
       builtCache,
+      ...((previous?.keep || (options.holder && 'keep' in options.holder)) ? { keep: true } : {}),
     };
     writeLabFiles(info);
     return info;
   });
 }
 
+const LEASES = join(STATE_ROOT, '.leases');
+
+/** A lease is a file named after the holder, containing its pid; it counts while that pid lives. */
+function writeLease(id: string): void {
+  mkdirSync(LEASES, { recursive: true });
+  writeFileSync(join(LEASES, id), String(process.pid));
+}
+
+function liveLeases(): string[] {
+  if (!existsSync(LEASES)) return [];
+  return readdirSync(LEASES).filter((id) => {
+    const pid = Number(readFileSyncSafe(join(LEASES, id)));
+    if (pid && existsSync(`/proc/${pid}`)) return true;
+    rmSync(join(LEASES, id), { force: true });
+    return false;
+  });
+}
+
+/**
+ * Gives a test's lease back; the last one out stops the lab unless `lab up` asked to keep it. So parallel test runs
+ * (several developers on one machine) never pull the lab from under each other, and a developer's lab survives.
+ */
+export async function releaseLab(lease: string): Promise<void> {
+  await withLock(async () => {
+    rmSync(join(LEASES, lease), { force: true });
+    if (!labInfo()?.keep && liveLeases().length === 0) await stopLabLocked(() => undefined);
+  });
+}
+
 /** Removes the whole lab: containers, sshd, servers, namespaces, state dirs; keeps the rootfs cache and the key. */
 export async function stopLab(log: (line: string) => void = () => undefined): Promise<void> {
-  await withLock(async () => {
-    const info = existsSync(LAB_JSON) ? (JSON.parse(readFileSync(LAB_JSON, 'utf8')) as LabInfo) : undefined;
-    await stopArtifacts(info?.artifacts, log);
-    // Every state dir the lab marked, recorded or not (a crashed `up` leaves no lab.json).
-    const names = existsSync(STATE_ROOT)
-      ? readdirSync(STATE_ROOT).filter((d) => existsSync(join(STATE_ROOT, d, NODE_MARKER)))
-      : [];
-    for (const name of names) {
-      log(`node ${name}: stopping containers and sshd, removing ${join(STATE_ROOT, name)}`);
-      await destroyNode(nodePaths(name, 0));
-    }
-    removeLxcPivotCgroups();
-    for (const f of ['lab.json', 'inventory.yml', 'known_hosts', 'artifacts.port']) rmSync(join(LAB_DIR, f), { force: true });
-  });
+  await withLock(() => stopLabLocked(log));
+}
+
+async function stopLabLocked(log: (line: string) => void): Promise<void> {
+  const info = existsSync(LAB_JSON) ? (JSON.parse(readFileSync(LAB_JSON, 'utf8')) as LabInfo) : undefined;
+  await stopArtifacts(info?.artifacts, log);
+  // Every state dir the lab marked, recorded or not (a crashed `up` leaves no lab.json).
+  const names = existsSync(STATE_ROOT)
+    ? readdirSync(STATE_ROOT).filter((d) => existsSync(join(STATE_ROOT, d, NODE_MARKER)))
+    : [];
+  for (const name of names) {
+    log(`node ${name}: stopping containers and sshd, removing ${join(STATE_ROOT, name)}`);
+    await destroyNode(nodePaths(name, 0));
+  }
+  removeLxcPivotCgroups();
+  for (const f of ['lab.json', 'inventory.yml', 'known_hosts', 'artifacts.port']) rmSync(join(LAB_DIR, f), { force: true });
+  rmSync(LEASES, { recursive: true, force: true });
 }
 
 /** LXC leaves an empty `lxc.pivot` cgroup in every hierarchy; rmdir only succeeds while it is unused. */
