@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandResult, Connection, PutOptions } from '../../interpreter/connection/types.js';
+import { sharedDir } from './shared.js';
 
 /**
  * A host that answers with captured outputs, for module fixture tests (style: "module tests are data").
@@ -57,7 +58,4 @@ export function readFixtureFile(ref: string): string {
   return readFileSync(resolve(ref.replace(/^file:/, '')), 'utf8');
 }
 
-/** The read-only shared folder beside the repository (CI lays it at ../shared). */
-export function sharedDir(): string {
-  return process.env.PHOENIX_SHARED_DIR ?? resolve('..', 'shared');
-}
+export { sharedDir };

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
+import { sharedDir } from '../../support/shared.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CACHE_DIR } from '../../../interpreter/config/index.js';
 import { EXAMPLE, FEATURES, errorSummary, fixture, load, loadClean } from './support.js';
@@ -22,7 +24,7 @@ test('the example files load with no error, with the feature files and a 2-GPU n
 
 test('the example copies are the users\' files unchanged', () => {
   for (const name of ['phoenix_hypervisor_config.json', 'phoenix_lxc_configs.json']) {
-    const shared = new URL(`file:///work/shared/examples/${name}`);
+    const shared = join(sharedDir(), 'examples', name);
     let original: string | undefined;
     try {
       original = readFileSync(shared, 'utf8');

@@ -3,9 +3,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
+import path, { join } from 'node:path';
+import { sharedDir } from '../../support/shared.js';
 
-export const FIXTURES = '/work/shared/fixtures/gpu-h100-ubuntu2404';
+export const FIXTURES = join(sharedDir(), 'fixtures', 'gpu-h100-ubuntu2404');
 export const FIXTURE_VERSION = '580.159.04';
 
 export interface Ran { rc: number; stdout: string; stderr: string }
