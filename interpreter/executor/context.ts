@@ -6,12 +6,18 @@ import { evaluate, parseExpression, scopeFromObject } from '../expr/index.js';
 import { renderTemplate } from '../vars/template.js';
 import type { RunServices } from './options.js';
 
-/** Adds become and the task's environment to every command of a connection, so modules need not know. */
-export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>): Connection {
-  if (!become && Object.keys(env).length === 0) return conn;
+/**
+ * Adds become and the task's environment to every command of a connection, so modules need not know, and shows
+ * each command at -vvv (`<host> EXEC ...`), as ansible-playbook does.
+ */
+export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>, trace?: (command: string) => void): Connection {
+  if (!become && Object.keys(env).length === 0 && !trace) return conn;
   return {
     host: conn.host,
-    run: (command: string, options: CommandOptions = {}) => conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env } }),
+    run: (command: string, options: CommandOptions = {}) => {
+      trace?.(command);
+      return conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env } });
+    },
     put: (content: string | Buffer, path: string, options?: PutOptions) => conn.put(content, path, options),
     get: (path: string) => conn.get(path),
     close: () => conn.close(),

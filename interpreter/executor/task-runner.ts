@@ -247,7 +247,11 @@ function renderArgs(task: TaskNode, module: Module, scope: Record<string, unknow
 async function openConnection(target: string, task: TaskNode, env: TaskEnv, scope: Record<string, unknown>): Promise<Connection> {
   const conn = await env.services.connect(target);
   const become = task.become ?? Boolean(scope.ansible_become);
-  return connectionFor(conn, become, {});
+  // Commands are shown at -vvv; never for no_log tasks, whose arguments may be secrets.
+  const trace = env.options.verbosity >= 3 && !task.noLog
+    ? (command: string) => env.services.emit({ type: 'verbose', level: 3, host: target, message: `EXEC ${command}` })
+    : undefined;
+  return connectionFor(conn, become, {}, trace);
 }
 
 function renderEnvironment(task: TaskNode, scope: Record<string, unknown>): Record<string, string> {
