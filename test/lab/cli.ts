@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { startLab, stopLab } from './lab.js';
 
-/** `node dist/test/lab/cli.js up [--nodes N] [--gpus N] [--debug-sshd]` | `down`. Needs root. */
+/** `node dist/test/lab/cli.js up [--nodes N] [--gpus N] [--debug-sshd]` | `down [--force]`. Needs root. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const log = (line: string): void => void process.stderr.write(`lab: ${line}\n`);
@@ -20,11 +20,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'down') {
-    await stopLab(log);
-    log('down: lab removed (rootfs cache kept in /var/cache/phoenix-lab)');
+    if (await stopLab(log, rest.includes('--force'))) log('down: lab removed (rootfs cache kept in /var/cache/phoenix-lab)');
     return 0;
   }
-  process.stderr.write('usage: lab up [--nodes N] [--gpus N] [--debug-sshd] | lab down\n');
+  process.stderr.write('usage: lab up [--nodes N] [--gpus N] [--debug-sshd] | lab down [--force]\n');
   return 2;
 }
 

@@ -138,9 +138,24 @@ export async function releaseLab(lease: string): Promise<void> {
   });
 }
 
-/** Removes the whole lab: containers, sshd, servers, namespaces, state dirs; keeps the rootfs cache and the key. */
-export async function stopLab(log: (line: string) => void = () => undefined): Promise<void> {
-  await withLock(() => stopLabLocked(log));
+/**
+ * Removes the whole lab: containers, sshd, servers, namespaces, state dirs; keeps the rootfs cache and the key.
+ * While test runs hold leases it only drops `keep` (unless `force`): the last lease then removes the lab, so a
+ * `lab:down` never pulls the lab from under a running test. Resolves to whether the lab was removed now.
+ */
+export async function stopLab(log: (line: string) => void = () => undefined, force = false): Promise<boolean> {
+  return withLock(async () => {
+    const leases = liveLeases();
+    const info = labInfo();
+    if (!force && leases.length > 0 && info) {
+      info.keep = false;
+      writeFileSync(LAB_JSON, JSON.stringify(info, null, 2) + '\n');
+      log(`in use by ${leases.length} test run(s) (${LEASES}); the last one out removes it (--force: now)`);
+      return false;
+    }
+    await stopLabLocked(log);
+    return true;
+  });
 }
 
 async function stopLabLocked(log: (line: string) => void): Promise<void> {
