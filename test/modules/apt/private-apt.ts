@@ -43,7 +43,9 @@ export class PrivateApt implements Connection {
 
   run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     this.commands++;
-    return this.local.run(shellCommand('nsenter', '-t', this.child.pid!, '-m', '--', '/bin/sh', '-c', command), options);
+    // A target's PATH, not the test runner's (which may lead to tools outside the namespace's overlays).
+    const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...options.env };
+    return this.local.run(shellCommand('nsenter', '-t', this.child.pid!, '-m', '--', '/bin/sh', '-c', command), { ...options, env });
   }
 
   async put(content: string | Buffer, remotePath: string, options: PutOptions = {}): Promise<void> {

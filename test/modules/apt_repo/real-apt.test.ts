@@ -137,5 +137,24 @@ else {
     assert.match(got.msg!, /downloading .*missing\.pub on the target failed .*404/);
   });
 
+  test('key_url: without curl the target uses wget, then python3; with none of them the task says so', async () => {
+    const args = { ...cudaArgs(), name: 'fetch', keyring: '/usr/share/keyrings/fetch.gpg', update_cache: false };
+    await host.must('mv /usr/bin/curl /usr/bin/curl.off');
+    try {
+      repo.server.clearRequests();
+      assert.is((await runModule(aptRepo, args, ctx({ check: true }))).status, 'changed');
+      await host.must('mv /usr/bin/wget /usr/bin/wget.off');
+      assert.is((await runModule(aptRepo, args, ctx({ check: true }))).status, 'changed');
+      const keyGets = repo.server.requests().filter((r) => r.path.endsWith('.pub') && r.status === 200);
+      assert.is(keyGets.length, 2, 'wget and python3 each downloaded the key');
+      await host.must('mv /usr/bin/python3 /usr/bin/python3.off');
+      const none = await runModule(aptRepo, args, ctx({ check: true }));
+      assert.is(none.status, 'failed');
+      assert.match(none.msg!, 'the target has none of curl, wget, python3');
+    } finally {
+      await host.must('for f in curl wget python3; do [ -e /usr/bin/$f.off ] && mv /usr/bin/$f.off /usr/bin/$f; done; true');
+    }
+  });
+
   test.run();
 }
