@@ -162,6 +162,8 @@ function sshdConfig(node: LabNode, options: SshdOptions): string {
     'PrintMotd no',
     'PrintLastLog no',
     'AcceptEnv LANG LC_*',
+    `# ${NODE_USER} is root (uid 0) without root's dotfiles: present it as root to commands too (whoami says root).`,
+    'SetEnv USER=root LOGNAME=root',
     `LogLevel ${options.logLevel ?? 'VERBOSE'}`,
     ...(options.maxSessions ? [`MaxSessions ${options.maxSessions}`] : []),
     'Subsystem sftp /usr/lib/openssh/sftp-server',
