@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -75,7 +75,41 @@ async function resetNode(): Promise<void> {
     'if test -f /var/lib/nvidia/log; then nvidia-installer --uninstall --silent >/dev/null 2>&1; fi; exit 0');
 }
 
+/**
+ * `npm test` of other checkouts runs this file too, on the same lab node, CT and cache: one at a time (a directory
+ * lock holding the owner's pid; a dead owner's lock is taken over).
+ */
+const LOCK = '/tmp/phoenix-nvrun-lab.lock';
+
+/** The owner died (or died before writing its pid, a minute ago). */
+function lockIsStale(): boolean {
+  try {
+    const owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    return !existsSync(`/proc/${owner}`);
+  } catch {
+    try {
+      return Date.now() - statSync(LOCK).mtimeMs > 60_000;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function takeLock(): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return;
+    } catch {
+      if (lockIsStale()) rmSync(LOCK, { recursive: true, force: true });
+      else await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+}
+
 test.before(async () => {
+  await takeLock();
   await lab.acquire();
   url = lab.info.artifacts?.runfileUrls[V] ?? '';
   try {
@@ -107,6 +141,7 @@ test.after(async () => {
   }
   rmSync(home, { recursive: true, force: true });
   await lab.release();
+  rmSync(LOCK, { recursive: true, force: true });
 });
 
 test('the artifact server offers the stand-in .run', () => {
