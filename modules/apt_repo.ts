@@ -108,7 +108,7 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   const facts = await probeRepo(ctx.conn, { keyring: spec.keyring, keyUrl: args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined });
   let key: Buffer;
   try {
-    key = keyringBytes(fromController ?? facts.key!);
+    key = keyringBytes(fromController ?? facts.key!, spec.keyring);
   } catch (error) {
     throw new ModuleFailure(`key from ${args.key_url ?? args.key_file ?? 'key_content'}: ${(error as Error).message}`);
   }
@@ -195,7 +195,7 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       key_url: { type: 'string', description: 'Key downloaded on the target (curl, wget or python3, whichever it has), armored or binary.' },
       key_file: { type: 'string', description: 'Key file on the controller (relative to the playbook), armored or binary.' },
       key_content: { type: 'string', description: 'The armored key itself.' },
-      keyring: { type: 'string', pattern: '^/\\S+$', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor); compared by sha256.' },
+      keyring: { type: 'string', pattern: '^/\\S+$', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor), except into a .asc keyring, which apt reads armored; compared by sha256.' },
       format: { enum: ['deb822', 'list'], description: 'deb822 .sources (default) or one-line .list.' },
       pin: {
         type: 'object',

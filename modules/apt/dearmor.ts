@@ -55,9 +55,22 @@ export function isPublicKeyPacket(data: Buffer): boolean {
   return tag === 6;
 }
 
-/** Keyring bytes from a key in either form; throws when it is not an OpenPGP public key. */
-export function keyringBytes(data: Buffer): Buffer {
-  const binary = isArmored(data) ? dearmor(data.toString('latin1')) : data;
+/** ASCII armor of binary key packets, as `gpg --armor --export` writes it (64-column base64, CRC-24 line). */
+export function armor(binary: Buffer): string {
+  const body = binary.toString('base64').match(/.{1,64}/g) ?? [];
+  const crc = Buffer.alloc(3);
+  crc.writeUIntBE(crc24(binary), 0, 3);
+  return ['-----BEGIN PGP PUBLIC KEY BLOCK-----', '', ...body, `=${crc.toString('base64')}`, '-----END PGP PUBLIC KEY BLOCK-----', ''].join('\n');
+}
+
+/**
+ * Keyring bytes from a key in either form; throws when it is not an OpenPGP public key. apt reads a `.asc` keyring
+ * as armored text and any other as binary, so the form follows the keyring's file name.
+ */
+export function keyringBytes(data: Buffer, keyringPath = ''): Buffer {
+  const armored = isArmored(data);
+  const binary = armored ? dearmor(data.toString('latin1')) : data;
   if (!isPublicKeyPacket(binary)) throw new Error('not an OpenPGP public key (armored or binary)');
-  return binary;
+  if (!keyringPath.endsWith('.asc')) return binary;
+  return armored ? data : Buffer.from(armor(binary), 'latin1');
 }

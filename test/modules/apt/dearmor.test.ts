@@ -31,4 +31,9 @@ test('a binary key passes as is; text that is no key is refused', () => {
   assert.throws(() => dearmor('-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nabc\n'), /not an ASCII-armored/);
 });
 
+test('a .asc keyring keeps the armored form (apt reads .asc as armor); a binary key is armored for it', () => {
+  assert.is(keyringBytes(Buffer.from(armored), '/etc/apt/keyrings/x.asc').toString(), armored);
+  assert.is(keyringBytes(binary, '/etc/apt/keyrings/x.asc').toString(), armored.replace(/\r/g, ''));
+});
+
 test.run();

@@ -137,6 +137,17 @@ else {
     assert.match(got.msg!, /downloading .*missing\.pub on the target failed .*404/);
   });
 
+  test('a .asc keyring gets the armored key (from a binary key_file) and real apt verifies with it', async () => {
+    const args = { name: 'cuda', uri: repo.url('cuda/'), key_file: join(repo.dir, repo.manifest.cuda.keyBinary), keyring: '/etc/apt/keyrings/cuda.asc' };
+    const got = await runModule(aptRepo, args, ctx());
+    assert.is(got.status, 'changed', got.msg);
+    assert.match(await host.must('head -1 /etc/apt/keyrings/cuda.asc'), '-----BEGIN PGP PUBLIC KEY BLOCK-----');
+    const update = await aptUpdate();
+    assert.is(update.rc, 0, update.stderr);
+    assert.is((await runModule(aptRepo, args, ctx())).status, 'ok');
+    await runModule(aptRepo, { name: 'cuda', uri: repo.url('cuda/'), keyring: '/etc/apt/keyrings/cuda.asc', state: 'absent' }, ctx());
+  });
+
   test('key_url: without curl the target uses wget, then python3; with none of them the task says so', async () => {
     const args = { ...cudaArgs(), name: 'fetch', keyring: '/usr/share/keyrings/fetch.gpg', update_cache: false };
     await host.must('mv /usr/bin/curl /usr/bin/curl.off');
