@@ -148,6 +148,15 @@ else {
     await runModule(aptRepo, { name: 'cuda', uri: repo.url('cuda/'), keyring: '/etc/apt/keyrings/cuda.asc', state: 'absent' }, ctx());
   });
 
+  test('a wrong key: the files change, then apt-get update fails and the task fails with apt’s stderr', async () => {
+    const args = { name: 'cuda', uri: repo.url('cuda/'), key_file: join(repo.dir, repo.manifest.docker.keyBinary), keyring: '/usr/share/keyrings/wrong.gpg' };
+    const got = await runModule(aptRepo, args, ctx());
+    assert.is(got.status, 'failed');
+    assert.match(got.msg!, /^apt-get update failed \(exit 100\): /);
+    assert.match(got.msg!, /NO_PUBKEY|not signed/);
+    await runModule(aptRepo, { name: 'cuda', uri: repo.url('cuda/'), keyring: '/usr/share/keyrings/wrong.gpg', state: 'absent', update_cache: false }, ctx());
+  });
+
   test('key_url: without curl the target uses wget, then python3; with none of them the task says so', async () => {
     const args = { ...cudaArgs(), name: 'fetch', keyring: '/usr/share/keyrings/fetch.gpg', update_cache: false };
     await host.must('mv /usr/bin/curl /usr/bin/curl.off');
