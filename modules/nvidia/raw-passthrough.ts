@@ -65,30 +65,33 @@ export interface OwnershipFacts {
  * The GPU lines of the main section, by this rule:
  * - `lxc.mount.entry` whose source is `/dev/nvidia*` (any GPU, nvidiactl, uvm, modeset, caps);
  * - a `lxc.cgroup2.devices.allow` / `lxc.cgroup.devices.allow` char rule whose major `/proc/devices` names `nvidia*`;
- * - a whole-major rule `c M:* ...` for any other major M, but only in a config that mounts `/dev/nvidia*` and
- *   where no other passthrough source (non-NVIDIA mount entry or devN) is a device of major M: that is the
- *   stale or wrongly hardcoded uvm major old scripts left (243 = hidraw on the fixture host; a major freed by a
- *   driver update). A rule another device of the config uses, or one naming a single minor, is never touched.
+ * - a whole-major rule `c M:* ...` for any other major M, only while the main section is a GPU config (it mounts
+ *   `/dev/nvidia*` or allows an NVIDIA major) that lacks the rule for the node's real nvidia-uvm major, and only
+ *   when no other passthrough source of the config (non-NVIDIA mount entry or devN) is a device of major M: that
+ *   is the stale or wrongly hardcoded uvm major old scripts left (243 = hidraw on the fixture host; a major freed
+ *   by a driver update). Once the real uvm rule is in place no such rule is touched, so the result is a fixed
+ *   point: rules a GPU-less config had before GPUs were added stay. A single-minor rule is never touched.
  */
 export function ownedLines(lines: string[], facts: OwnershipFacts): OwnedLine[] {
   const main = lines.slice(0, mainSectionEnd(lines));
-  const gpuConfig = main.some((l) => nvidiaMountSource(l) !== undefined);
+  const gpuConfig = main.some((l) => nvidiaMountSource(l) !== undefined || facts.majors.all.has(allowRule(l)?.major ?? -1));
+  const uvmAllowed = main.some((l) => facts.majors.uvm !== undefined && allowRule(l)?.major === facts.majors.uvm);
   const owned: OwnedLine[] = [];
   main.forEach((text, index) => {
-    const why = ownership(text, gpuConfig, facts);
+    const why = ownership(text, gpuConfig && !uvmAllowed, facts);
     if (why) owned.push({ index, text, why });
   });
   return owned;
 }
 
-function ownership(text: string, gpuConfig: boolean, facts: OwnershipFacts): string | undefined {
+function ownership(text: string, staleUvmPossible: boolean, facts: OwnershipFacts): string | undefined {
   const source = nvidiaMountSource(text);
   if (source) return `mount entry of ${source}`;
   const rule = allowRule(text);
   if (!rule) return undefined;
   const nvidia = facts.majors.all.get(rule.major);
   if (nvidia) return `major ${rule.major} is ${nvidia.join('/')}`;
-  if (!gpuConfig || rule.minor !== '*' || facts.usedMajors.has(rule.major)) return undefined;
+  if (!staleUvmPossible || rule.minor !== '*' || facts.usedMajors.has(rule.major)) return undefined;
   const names = namesOfMajor(facts.devices, rule.major);
   const what = names.length ? `is ${names.join('/')}, not an NVIDIA device` : 'is not in /proc/devices';
   return `major ${rule.major} ${what}, and no other device of this config uses it`;
