@@ -49,10 +49,11 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
   }
   const prereqs = await probePrereqs(ctx.conn);
   const deps = args.install_build_deps === false ? [] : missingBuildDeps(prereqs, ctx.host);
-  const current = await ctx.conn.get(BLACKLIST_FILE);
-  const blacklist = current?.toString('utf8') === BLACKLIST_CONTENT ? undefined : current?.toString('utf8') ?? null;
   const before = await detectDriver(ctx.conn);
   const installed = before.userSpace === args.version;
+  // nouveau must be out of the way for an install (the installer aborts on it) or while it is loaded; a node that
+  // already runs the configured driver is left as it is.
+  const blacklist = !installed || prereqs.nouveauLoaded ? await blacklistBefore(ctx.conn) : undefined;
   const command = installed ? undefined : installerCommand(paths(entry).file, installerFlags('host', args));
   const changes: Change[] = [...cacheChange(entry, cache)];
   if (deps.length) changes.push({ summary: `apt-get install ${deps.join(' ')}` });
@@ -67,6 +68,12 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
     state: { mode: 'host', entry, cache, deps, blacklist, nouveauLoaded: prereqs.nouveauLoaded, install: command, before },
     data: hostData(args, before, done ? done.reboot : predictReboot(args.version, before), command),
   };
+}
+
+/** The blacklist file's content when it must be (re)written, null when absent; undefined when it is right. */
+async function blacklistBefore(conn: Connection): Promise<string | null | undefined> {
+  const current = (await conn.get(BLACKLIST_FILE))?.toString('utf8');
+  return current === BLACKLIST_CONTENT ? undefined : current ?? null;
 }
 
 function installSummary(version: string, d: InstalledDriver, command: string, nouveauLoaded: boolean): string {
