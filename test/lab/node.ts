@@ -104,6 +104,9 @@ export async function createNamespace(node: LabNode, gpus: number): Promise<void
   }
   writeFileSync(join(s, NODE_MARKER), `phoenix lab node ${node.name}; removed by \`npm run lab:down\`\n`);
   writeFileSync(join(s, 'shared', 'proc-devices'), readFileSync(PROC_DEVICES_FIXTURE));
+  if (!existsSync(join(s, 'shared', 'boot_id'))) {
+    writeFileSync(join(s, 'shared', 'boot_id'), readFileSync('/proc/sys/kernel/random/uuid'));
+  }
   for (const dev of nvidiaDevices(gpus)) {
     const path = join(s, 'dev-upper', dev.path);
     if (!existsSync(path)) await must('mknod', ['-m', dev.mode, path, 'c', String(dev.major), String(dev.minor)]);
@@ -128,6 +131,7 @@ export async function configureNode(node: LabNode, userPublicKey: string, sshd: 
   const config = sshdConfig(node, sshd);
   const changed = !existsSync(node.sshdConfig) || readFileSync(node.sshdConfig, 'utf8') !== config;
   writeFileSync(join(shared, 'pct'), readFileSync(join(NODE_SCRIPTS, 'pct')));
+  writeFileSync(join(shared, 'reboot'), readFileSync(join(NODE_SCRIPTS, 'reboot')));
   writeFileSync(join(shared, 'authorized_keys'), userPublicKey.trim() + '\n', { mode: 0o600 });
   writeFileSync(node.sshdConfig, config);
   writeFileSync(join(shared, 'node.env'), [
@@ -136,6 +140,7 @@ export async function configureNode(node: LabNode, userPublicKey: string, sshd: 
     'PVE_LXC_DIR=/etc/pve/lxc',
     `ROOTFS_CACHE=${ROOTFS_DIR}`,
     `STORAGE_DIR=${join(node.stateDir, 'storage')}`,
+    `STATE_DIR=${node.stateDir}`,
     '',
   ].join('\n'));
   const r = await nodeExec(node, ['sh', '-s', '--', node.stateDir, node.name, NODE_USER],

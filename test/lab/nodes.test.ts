@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { fillDisk, freeDisk, labInfo, labNode, onNode, pct, removeNode, startSshd, stopSshd } from './lab.js';
 import { sshRun } from './ssh-client.js';
 
-// Two stand-in nodes at once (same vmids, separate worlds), and the node fault hooks (sshd, full disk).
+// Two stand-in nodes at once (same vmids, separate worlds), the node fault hooks (sshd, full disk), reboot.
 const test = suite('lab: two nodes, sshd faults');
 const lab = new LabLease();
 const CT = '730';
@@ -99,6 +99,25 @@ test('fillDisk makes a node directory and a container directory full (ENOSPC) un
   } finally {
     await freeDisk('pve2', '/var/cache/apt/archives', { vmid: CT });
   }
+});
+
+test('reboot on a node is simulated: sessions die, boot_id changes, sshd and onboot CTs come back', async () => {
+  const node = labNode('pve2');
+  const before = (await sshRun(lab.info, node, 'cat /proc/sys/kernel/random/boot_id')).stdout;
+  await pct('pve2', 'set', CT, '--onboot', '1');
+  await pct('pve2', 'stop', CT);
+  await pct('pve2', 'start', CT);
+  const r = await sshRun(lab.info, node, 'shutdown -r now "lab test"');
+  assert.is(r.rc, 0, r.stderr);
+  let after = '';
+  for (let i = 0; i < 100 && (after === '' || after === before); i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    after = (await sshRun(lab.info, node, 'cat /proc/sys/kernel/random/boot_id')).stdout;
+  }
+  assert.match(after, /^[0-9a-f-]{36}\n$/);
+  assert.is.not(after, before);
+  assert.is((await sshRun(lab.info, node, `pct status ${CT}`)).stdout, 'status: running\n', 'onboot: 1 started again');
+  assert.not.equal(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'), after, 'this machine did not reboot');
 });
 
 const skip = labSkipReason();

@@ -10,6 +10,9 @@ ln -sfn "nodes/$NAME/lxc" /etc/pve/lxc
 ln -sfn "nodes/$NAME" /etc/pve/local
 install -m 0644 "$S/shared/node.env" /etc/phoenix-lab/node.env
 install -m 0755 "$S/shared/pct" /usr/sbin/pct
+# reboot & co. simulate a node reboot inside the namespace instead of reaching this machine's init.
+install -m 0755 "$S/shared/reboot" /usr/sbin/phoenix-lab-reboot
+for cmd in reboot shutdown poweroff halt; do ln -sfn phoenix-lab-reboot "/usr/sbin/$cmd"; done
 # A uid-0 alias with /bin/sh: a Proxmox node is administered as root, but root's ~/.bashrc on this machine runs
 # `pyenv init` (+0.66 s per command). '*' = no password but not locked (sshd refuses '!' accounts without PAM).
 if ! getent passwd "$ACCOUNT" >/dev/null; then

@@ -7,6 +7,7 @@
 #   /proc/devices        bind of the fixture from a real H100 host (nvidia-uvm 238, nvidia-caps 241).
 #   /proc/driver         bind of <state>/shared/proc-driver: empty until the stand-in installer writes
 #                        nvidia/version ("loads the kernel module"), as on a fresh node.
+#   /proc/sys/kernel/random/boot_id      bind of <state>/shared/boot_id (changed by a simulated reboot).
 #   <state>/shared, <state>/lxc and the rootfs cache are bound at the same path, so the lab sees them from outside.
 # Usage: ns-setup.sh <state dir> <cache dir> <node name>   (also in a fresh UTS namespace: the node's hostname)
 set -eu
@@ -23,6 +24,8 @@ for d in "$S/shared" "$S/lxc"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; don
 mkdir -p "$R$C"; mount --bind "$C" "$R$C"; mount -o remount,bind,ro "$R$C"
 mount --bind "$S/shared/proc-devices" "$R/proc/devices"
 mount --bind "$S/shared/proc-driver" "$R/proc/driver"
+# The node's own boot_id: a simulated reboot (node/reboot) changes it, as reboot-detection expects.
+mount --bind "$S/shared/boot_id" "$R/proc/sys/kernel/random/boot_id"
 cd "$R"
 mkdir -p .lab-oldroot
 pivot_root . .lab-oldroot
