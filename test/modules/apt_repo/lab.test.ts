@@ -71,6 +71,14 @@ const skip = labSkipReason();
 if (skip) announceSkip('test/modules/apt_repo/lab.test.ts', skip);
 else {
   test.before(async () => {
+    // uvu does not report a failing hook: say why before every test fails.
+    await setUp().catch((error: unknown) => {
+      console.error(error);
+      throw error;
+    });
+  });
+
+  async function setUp(): Promise<void> {
     await lab.acquire();
     assert.ok(lab.info.artifacts, 'the lab serves the apt repositories');
     base = lab.info.artifacts!.url;
@@ -85,7 +93,7 @@ else {
     const vars = hostVars();
     pool = new ConnectionPool({ hostVars: (h) => vars[h] ?? {}, home, env: {}, timeouts: { connectMs: 5000 } });
     await oldScripts();
-  });
+  }
 
   test.after(async () => {
     await pool?.closeAll();
