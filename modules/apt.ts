@@ -74,7 +74,9 @@ async function probe(ctx: ModuleContext, names: string[], latest: boolean): Prom
 
 /** Where the driver comes from the `.run`: the task var `nvidia_driver_from_run` or the installer's marks. */
 function driverFromRun(ctx: ModuleContext, facts: AptFacts): string | undefined {
-  if (ctx.vars.nvidia_driver_from_run === true) return 'nvidia_driver_from_run is true';
+  const flag = ctx.vars.nvidia_driver_from_run;
+  // An INI inventory gives strings: read them as Ansible reads booleans.
+  if (flag === true || (typeof flag === 'string' && /^(true|yes|on|1)$/i.test(flag))) return 'nvidia_driver_from_run is true';
   return facts.runMarkers.length ? `${facts.runMarkers.join(' and ')} exist${facts.runMarkers.length > 1 ? '' : 's'}` : undefined;
 }
 
