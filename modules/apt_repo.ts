@@ -32,6 +32,9 @@ export interface RepoState {
   removes: string[];
 }
 
+/** One line of a pin file: no line breaks (they would add fields). */
+const LINE = '^[^\\r\\n]+$';
+const ARCH = '^[a-z0-9-]+$';
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 /** The file the `cuda-keyring` package installs (`cuda-<distro>-<arch>.list`), named in summaries. */
 const CUDA_KEYRING_LIST = /^cuda-[a-z0-9]+-[a-z0-9_]+\.list$/;
@@ -189,7 +192,7 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       'after a change.',
     properties: {
       name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'Names the files: sources.list.d/<name>.sources|.list, preferences.d/<name>.' },
-      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
+      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:\\S+$', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
       suite: { type: 'string', minLength: 1, pattern: '^\\S+$', description: 'Suite; default "/" (a flat repository such as NVIDIA\'s, which takes no components).' },
       components: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, description: 'Components; required unless the suite ends in "/".' },
       key_url: { type: 'string', description: 'Key downloaded on the target (curl, wget or python3, whichever it has), armored or binary.' },
@@ -200,12 +203,12 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       pin: {
         type: 'object',
         description: 'preferences.d/<name>: label pins by the Release Label (release l=...), origin by its Origin (release o=...). Omitted: the pin file is not managed.',
-        properties: { label: { type: 'string' }, origin: { type: 'string' }, priority: { type: 'integer' }, packages: { type: 'string', description: 'Package: line, default *.' } },
+        properties: { label: { type: 'string', pattern: LINE }, origin: { type: 'string', pattern: LINE }, priority: { type: 'integer' }, packages: { type: 'string', pattern: LINE, description: 'Package: line, default *.' } },
         required: ['priority'],
         oneOf: [{ required: ['label'] }, { required: ['origin'] }],
         additionalProperties: false,
       },
-      arch: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'Architectures of the entry (arch= / Architectures:).' },
+      arch: { anyOf: [{ type: 'string', pattern: ARCH }, { type: 'array', items: { type: 'string', pattern: ARCH } }], description: 'Architectures of the entry (arch= / Architectures:).' },
       state: { enum: ['present', 'absent'], description: 'absent removes the entry, the pin, the URI\'s other definitions (with uri) and the keyring when no remaining entry names it.' },
       update_cache: { type: 'boolean', description: 'Run apt-get update after a change (default true); its failure fails the task with apt\'s stderr.' },
     },
