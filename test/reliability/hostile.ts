@@ -75,7 +75,7 @@ const STUB_NAMES = [
   'cp', 'chmod', 'chown', 'sha256sum', 'curl', 'wget', 'python3', 'gpg', 'ls', 'nvidia-smi', 'modprobe', 'nvidia-modprobe',
   'sed', 'grep', 'head', 'tail', 'tr', 'cut', 'df', 'find', 'install', 'ln', 'uname', 'id', 'mktemp', 'sync', 'readlink',
   'realpath', 'nproc', 'test', 'lsmod', 'systemctl', 'lxc-info', 'du', 'awk', 'xargs', 'sort', 'wc', 'tee', 'dd', 'env',
-  'sudo', 'timeout', 'nvidia-installer',
+  'sudo', 'timeout', 'nvidia-installer', 'base64', 'sha1sum',
 ];
 
 const RECORD_END = '\u001e';
@@ -85,6 +85,7 @@ const STUB = `#!/bin/sh
 case "\${0##*/}" in
   pct) if [ "$1" = exec ]; then shift 2; [ "$1" = -- ] && shift; exec "$@"; fi ;;
   flock) shift 3; exec "$@" ;;
+  cat) [ "$1" = /proc/devices ] && [ -n "$STUB_PROC_DEVICES" ] && printf '%s' "$STUB_PROC_DEVICES" ;;
 esac
 exit 0
 `;
@@ -99,6 +100,9 @@ export class StubHost implements Connection {
   private readonly files: LocalConnection;
   readonly bin: string;
   readonly log: string;
+
+  /** What the `cat /proc/devices` stub prints (empty by default). */
+  procDevices = '';
 
   constructor(readonly sandbox: string, readonly host = 'pve') {
     this.files = new LocalConnection(host);
@@ -117,7 +121,7 @@ export class StubHost implements Connection {
   run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', command], {
-        cwd: this.sandbox, env: { PATH: this.bin, STUB_LOG: this.log, HOME: this.sandbox }, stdio: ['pipe', 'pipe', 'pipe'],
+        cwd: this.sandbox, env: { PATH: this.bin, STUB_LOG: this.log, HOME: this.sandbox, STUB_PROC_DEVICES: this.procDevices }, stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
