@@ -31,8 +31,8 @@ async function nodeModule(node: Connection, nodeName: string, version: string): 
   if (!loaded) throw new ModuleFailure(`node ${nodeName} has no NVIDIA kernel module loaded; ${HOST_PLAY} (and reboot it if it says so)`);
   if (loaded !== version) {
     throw new ModuleFailure(`node ${nodeName} has kernel module ${loaded} loaded but version ${version} is configured: the ` +
-      `container's user space would not match it ("Driver/library version mismatch"); ${HOST_PLAY} with ${version} and ` +
-      'reboot the node, or configure the loaded version', { kernel_module_version: loaded, version });
+      `container's user space would not match it ("Driver/library version mismatch"); run nvidia_run with mode: host ` +
+      `and version ${version} on the node and reboot it, or configure the loaded version`, { kernel_module_version: loaded, version });
   }
   return loaded;
 }
