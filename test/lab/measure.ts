@@ -2,14 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
-import { labNode, pct, startLab } from './lab.js';
+import { LabLease } from './fixture.js';
+import { labNode, pct } from './lab.js';
 
 /**
  * `node dist/test/lab/measure.js [N]`: median round trip of a no-op `true` over phoenix's ssh connection to lab node
  * pve1 and over its pct connection to a container, on one warm connection. Prints numbers; asserts nothing.
  */
 async function main(rounds: number): Promise<void> {
-  const info = await startLab();
+  const lease = new LabLease();
+  const info = await lease.acquire();
   const node = labNode('pve1');
   await pct('pve1', 'create', '799', 'local:vztmpl/x.tar.zst', '--hostname', 'measure');
   await pct('pve1', 'start', '799');
@@ -41,6 +43,7 @@ async function main(rounds: number): Promise<void> {
     await pct('pve1', 'stop', '799');
     await pct('pve1', 'destroy', '799');
     rmSync(home, { recursive: true, force: true });
+    await lease.release();
   }
 }
 
