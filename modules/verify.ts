@@ -89,6 +89,10 @@ async function checkHost(ctx: ModuleContext, args: VerifyArgs, found: Findings, 
   if (user && user !== host) problems.push(`container user space ${user} != ${where} kernel module ${host}`);
 }
 
+/** nvidia-uvm's nodes appear only once something asks for them (domain 1.2). */
+const UVM_HINT = ' (a node creates /dev/nvidia-uvm only on first use: `nvidia-modprobe -u -c0`; a container gets it ' +
+  'through lxc_conf and a restart)';
+
 /** Required nodes: nvidiactl, nvidia-uvm and the GPUs (listed indexes, else at least `count` /dev/nvidiaN). */
 async function checkDevices(ctx: ModuleContext, gpus: { count: number; indexes?: number[] }, found: Findings,
   problems: string[]): Promise<void> {
@@ -98,7 +102,7 @@ async function checkDevices(ctx: ModuleContext, gpus: { count: number; indexes?:
   const wanted = ['/dev/nvidiactl', '/dev/nvidia-uvm', ...(gpus.indexes ?? []).map((i) => `/dev/nvidia${i}`)];
   const missing = wanted.filter((p) => !present.has(p));
   if (!gpus.indexes && gpuNodes.length < gpus.count) missing.unshift(gpus.count === 1 ? '/dev/nvidia0 (any /dev/nvidiaN)' : `${gpus.count - gpuNodes.length} more /dev/nvidiaN`);
-  if (missing.length) problems.push(`device nodes missing: ${missing.join(', ')}`);
+  if (missing.length) problems.push(`device nodes missing: ${missing.join(', ')}${missing.includes('/dev/nvidia-uvm') ? UVM_HINT : ''}`);
   const denied = await probeDeniedNodes(ctx.conn, [...wanted, ...gpuNodes].filter((p, i, all) => present.has(p) && all.indexOf(p) === i));
   for (const d of denied) {
     const major = found.devices.find((n) => n.path === d.path)?.major;
