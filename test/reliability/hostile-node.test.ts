@@ -179,7 +179,7 @@ test('nvidia_run (plan) and apt_repo (plan): hostile paths, URLs and pin values 
       pin: { label: hostileString(rand, { singleLine: true }), priority: 600, packages: hostileString(rand, { singleLine: true }) },
     }, planOnly);
     assert.ok(!(repo instanceof Error) || !/injection|syntax/i.test(repo.message), String(repo));
-    assert.equal(callsOf('curl').at(-1)?.at(-1), keyUrl, 'the key URL reached curl as one argument');
+    assert.equal(callsOf('curl').at(-1)?.at(-1), keyUrl, `the key URL reached curl as one argument: ${String(repo instanceof Error ? repo : repo.msg)}`);
   }
   assert.ok(host.results.length > 0, 'the modules did run commands on the stub host');
 });

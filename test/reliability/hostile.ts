@@ -85,6 +85,7 @@ const STUB = `#!/bin/sh
 case "\${0##*/}" in
   pct) if [ "$1" = exec ]; then shift 2; [ "$1" = -- ] && shift; exec "$@"; fi ;;
   flock) shift 3; exec "$@" ;;
+  mktemp) printf '%s/.stub-tmp-%s\n' "$HOME" "$$" ;;
   cat) [ "$1" = /proc/devices ] && [ -n "$STUB_PROC_DEVICES" ] && printf '%s' "$STUB_PROC_DEVICES" ;;
 esac
 exit 0
