@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -22,6 +22,37 @@ let home = '';
 let pool: ConnectionPool;
 let base = '';
 let sourcesList = '';
+
+/**
+ * One run of this file at a time on this machine: checkouts running npm test at once share the lab node and CT 742.
+ * A directory lock holds the owner's pid; a dead owner's lock (or one left pid-less for a minute) is taken over.
+ */
+const LOCK = '/tmp/phoenix-apt-lab.lock';
+
+function lockIsStale(): boolean {
+  try {
+    return !existsSync(`/proc/${Number(readFileSync(join(LOCK, 'pid'), 'utf8'))}`);
+  } catch {
+    try {
+      return Date.now() - statSync(LOCK).mtimeMs > 60_000;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function takeLock(): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return;
+    } catch {
+      if (lockIsStale()) rmSync(LOCK, { recursive: true, force: true });
+      else await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+}
 
 function hostVars(): Record<string, HostVars> {
   const node = labNode('pve1');
@@ -79,6 +110,7 @@ else {
   });
 
   async function setUp(): Promise<void> {
+    await takeLock();
     await lab.acquire();
     assert.ok(lab.info.artifacts, 'the lab serves the apt repositories');
     base = lab.info.artifacts!.url;
@@ -101,6 +133,7 @@ else {
     await pct('pve1', 'destroy', CT);
     if (home) rmSync(home, { recursive: true, force: true });
     await lab.release();
+    rmSync(LOCK, { recursive: true, force: true });
   });
 
   test('before apt_repo: real apt-get update fails with the Signed-By conflict', async () => {
