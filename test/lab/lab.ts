@@ -24,7 +24,7 @@ export interface LabOptions {
   driverVersions?: string[];
   /**
    * Who holds the lab: `{ keep: true }` (the CLI's `up`: stays until `down`), or a lease id (a test process: the
-   * last lease released stops a lab nobody asked to keep). Default: neither.
+   * last lease released stops a lab nobody asked to keep). Default: keep.
    */
   holder?: { keep: true } | { lease: string };
   /** Progress lines (the CLI prints them). */
@@ -102,7 +102,8 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
       ...(artifacts ? { artifacts } : {}),
       startSeconds: (Date.now() - started) / 1000,
       builtCache,
-      ...((previous?.keep || (options.holder && 'keep' in options.holder)) ? { keep: true } : {}),
+      // Without a lease the caller (lab:up, the demo) expects the lab to stay: keep it until `down`.
+      ...((previous?.keep || !options.holder || 'keep' in options.holder) ? { keep: true } : {}),
     };
     writeLabFiles(info);
     return info;
