@@ -1,9 +1,6 @@
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileSchema } from './compile-cache.js';
 
-// ajv ships CommonJS; under NodeNext its default export is the module object holding the class.
-const Ajv = AjvModule.default;
-
-const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** One problem found by a schema, with the JSON pointer of the offending value. */
@@ -20,7 +17,7 @@ export interface SchemaProblem {
 export function validateWithSchema(schema: Record<string, unknown>, data: unknown): SchemaProblem[] {
   let validate: ValidateFunction | undefined = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = compileSchema(schema);
     compiled.set(schema, validate);
   }
   if (validate(data)) return [];
