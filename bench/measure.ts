@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One finished command: wall time measured here, CPU and peak RSS from GNU time. */
+export interface Timed {
+  code: number;
+  wallMs: number;
+  /** User + system CPU seconds of the command and its children, as GNU time reports them. */
+  cpuS: number;
+  /** Peak resident set size of the largest process, in KiB (`%M`). */
+  maxRssKb: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TimedOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs `command args` under /usr/bin/time; never throws for a non-zero exit (the caller checks `code`). */
+export function timed(command: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-bench-time-'));
+  const timeFile = join(dir, 'time');
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, command, ...args], {
+      cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+      rmSync(dir, { recursive: true, force: true });
+      const [user, sys, rss] = last.split(' ').map(Number);
+      resolve({
+        code: code ?? 1, wallMs, cpuS: (user || 0) + (sys || 0), maxRssKb: rss || 0,
+        stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Totals of a PLAY RECAP (ansible-playbook's and phoenix's human output share its shape). */
+export interface Recap {
+  hosts: number;
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+}
+
+export function parseRecap(stdout: string): Recap {
+  const at = stdout.lastIndexOf('PLAY RECAP');
+  const text = at >= 0 ? stdout.slice(at) : '';
+  const recap: Recap = { hosts: 0, ok: 0, changed: 0, unreachable: 0, failed: 0 };
+  for (const m of text.matchAll(/^\S+\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
+    recap.hosts++;
+    recap.ok += Number(m[1]);
+    recap.changed += Number(m[2]);
+    recap.unreachable += Number(m[3]);
+    recap.failed += Number(m[4]);
+  }
+  return recap;
+}
+
+/** Throws with the command's output tail when a run failed or did not produce the expected recap. */
+export function expectRecap(run: Timed, what: string, hosts: number, changed?: 'none' | 'some'): Recap {
+  const recap = parseRecap(run.stdout);
+  const bad = run.code !== 0 || recap.hosts !== hosts || recap.failed > 0 || recap.unreachable > 0 ||
+    (changed === 'none' && recap.changed > 0) || (changed === 'some' && recap.changed === 0);
+  if (bad) {
+    const tail = (run.stdout + run.stderr).split('\n').slice(-40).join('\n');
+    throw new Error(`${what}: exit ${run.code}, recap ${JSON.stringify(recap)} (expected ${hosts} hosts, ` +
+      `changed ${changed ?? 'any'})\n${tail}`);
+  }
+  return recap;
+}
+
+/** `1.23 s` or `456 ms`. */
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+export function load(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' ');
+}

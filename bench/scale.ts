@@ -1,0 +1,45 @@
+import { median, ms } from './measure.js';
+import { firstAndRerun, perTask, WORKLOAD_TASKS, type Measured } from './peer.js';
+import type { Row } from './table.js';
+import type { Targets } from './targets.js';
+
+export interface ScaleOptions {
+  hostCounts: number[];
+  runs: number;
+  log: (line: string) => void;
+}
+
+/** phoenix alone on 10/50/100 aliases, forks = hosts: time, connections, commands per task, peak RSS. */
+export async function scale(targets: Targets, options: ScaleOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const hosts of options.hostCounts) {
+    const pairs: Array<{ first: Measured; rerun: Measured }> = [];
+    for (let r = 0; r < options.runs; r++) {
+      const pair = await firstAndRerun('phoenix', targets, hosts, hosts);
+      pairs.push(pair);
+      options.log(`scale ${hosts} hosts: first ${ms(pair.first.run.wallMs)}, re-run ${ms(pair.rerun.run.wallMs)}, ` +
+        `RSS ${Math.round(pair.first.run.maxRssKb / 1024)}/${Math.round(pair.rerun.run.maxRssKb / 1024)} MB`);
+    }
+    for (const phase of ['first', 'rerun'] as const) {
+      const wall = median(pairs.map((p) => p[phase].run.wallMs));
+      const cpu = median(pairs.map((p) => p[phase].run.cpuS * 1000));
+      const rss = Math.max(...pairs.map((p) => p[phase].run.maxRssKb)) / 1024;
+      const traffic = pairs[pairs.length - 1][phase].traffic;
+      const noop = phase === 'rerun';
+      const fast = !noop || hosts !== 100 || wall < 10_000;
+      const lean = rss < 200;
+      const oneConn = traffic.connections === hosts;
+      const oneCmd = !noop || (traffic.commands + traffic.sftpOpens) <= hosts * WORKLOAD_TASKS;
+      rows.push({
+        part: 'scale', case: `${noop ? 'no-op re-run' : 'first run'}, ${hosts} hosts, forks ${hosts}`,
+        phoenix: ms(wall),
+        goal: noop ? `${hosts === 100 ? '< 10 s, ' : ''}<= 1 op/task-host, 1 conn/host, RSS < 200 MB`
+          : '1 conn/host, RSS < 200 MB',
+        met: fast && lean && oneConn && oneCmd,
+        detail: `median of ${pairs.length}; ${ms(wall / WORKLOAD_TASKS)} per task (all hosts); phoenix CPU ` +
+          `${ms(cpu)}; peak RSS ${Math.round(rss)} MB; ${perTask(traffic, hosts)}`,
+      });
+    }
+  }
+  return rows;
+}

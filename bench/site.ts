@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { median, ms, parseRecap, timed, type Timed } from './measure.js';
+import type { Row } from './table.js';
+import { PHOENIX, REPO_ROOT } from './paths.js';
+
+export const LAB_INVENTORY = join(REPO_ROOT, '.lab', 'inventory.yml');
+export const SITE = join(REPO_ROOT, 'playbooks', 'site.yml');
+
+export interface SiteOptions {
+  runs: number;
+  log: (line: string) => void;
+}
+
+function siteRun(extra: string[]): Promise<Timed> {
+  return timed(process.execPath, [PHOENIX, 'run', SITE, '-i', LAB_INVENTORY, ...extra], {
+    cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' },
+  });
+}
+
+function describe(run: Timed): string {
+  const recap = parseRecap(run.stdout);
+  const share = run.cpuS * 1000 / run.wallMs;
+  return `exit ${run.code}; ${recap.hosts} hosts, changed=${recap.changed} failed=${recap.failed} ` +
+    `unreachable=${recap.unreachable}; phoenix CPU ${ms(run.cpuS * 1000)} = ${(share * 100).toFixed(0)}% of wall ` +
+    `(rest: waiting on remote commands); peak RSS ${Math.round(run.maxRssKb / 1024)} MB`;
+}
+
+/**
+ * playbooks/site.yml against the lab (`npm run lab:up` writes .lab/inventory.yml): the first run on the lab as found,
+ * then re-runs and --check runs. CPU time of the phoenix process over wall time is the share spent in phoenix itself.
+ */
+export async function site(options: SiteOptions): Promise<Row[]> {
+  if (!existsSync(LAB_INVENTORY) || !existsSync(SITE)) {
+    const why = `not measured: ${existsSync(SITE) ? '' : 'playbooks/site.yml missing; '}` +
+      `${existsSync(LAB_INVENTORY) ? '' : '.lab/inventory.yml missing (run `npm run lab:up`)'}`;
+    options.log(`site: ${why}`);
+    return [{ part: 'site', case: 'site.yml on the lab', phoenix: '-', detail: why, goal: 're-run < 3 s' }];
+  }
+  const first = await siteRun([]);
+  options.log(`site first run: ${ms(first.wallMs)}; ${describe(first)}`);
+  if (first.code !== 0) options.log((first.stdout + first.stderr).split('\n').slice(-30).join('\n'));
+  const rows: Row[] = [{ part: 'site', case: 'first run (lab as found)', phoenix: ms(first.wallMs), detail: describe(first) }];
+  for (const [name, extra] of [['no-op re-run', []], ['--check', ['--check']]] as Array<[string, string[]]>) {
+    const runs: Timed[] = [];
+    for (let i = 0; i < options.runs; i++) runs.push(await siteRun(extra));
+    const wall = median(runs.map((r) => r.wallMs));
+    const last = runs[runs.length - 1];
+    options.log(`site ${name}: ${runs.map((r) => ms(r.wallMs)).join(', ')}; ${describe(last)}`);
+    const okRun = runs.every((r) => r.code === 0) && (name !== 'no-op re-run' || parseRecap(last.stdout).changed === 0);
+    rows.push({
+      part: 'site', case: name, phoenix: ms(wall),
+      goal: name === 'no-op re-run' ? 're-run < 3 s, changed=0' : undefined,
+      met: name === 'no-op re-run' ? okRun && wall < 3000 : undefined,
+      detail: `median of ${runs.length}; ${describe(last)}`,
+    });
+  }
+  return rows;
+}
