@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { quote, shellCommand } from '../interpreter/connection/quote.js';
-import type { Connection } from '../interpreter/connection/types.js';
+import type { Connection, PutOptions } from '../interpreter/connection/types.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext } from './types.js';
 
 export interface PctPushArgs {
@@ -43,6 +43,21 @@ export async function pushFromNode(node: Connection, vmid: string, nodeFile: str
   }
 }
 
+/**
+ * The node connection with root for every operation, as the container connection itself uses it: `pct` and the
+ * driver cache need root on the node (sudo for a non-root login; nothing for root). `ctx.connect` gives the bare one.
+ */
+export function asRoot(conn: Connection): Connection {
+  const become = { become: true };
+  return {
+    host: conn.host,
+    run: (command, options) => conn.run(command, { ...options, ...become }),
+    put: (content, path, options) => conn.put(content, path, { ...options, ...become } as PutOptions),
+    get: (path) => (conn as { get(p: string, o?: { become?: boolean }): Promise<Buffer | null> }).get(path, become),
+    close: () => Promise.resolve(),
+  };
+}
+
 /** The container's vmid and node connection, from the container host's `proxmox_vmid` and `proxmox_node` vars. */
 export async function containerNode(ctx: ModuleContext, module: string): Promise<{ vmid: string; nodeName: string; node: Connection }> {
   const vmid = ctx.vars.proxmox_vmid;
@@ -50,7 +65,7 @@ export async function containerNode(ctx: ModuleContext, module: string): Promise
   if ((typeof vmid !== 'number' && typeof vmid !== 'string') || typeof nodeName !== 'string' || !nodeName) {
     throw new ModuleFailure(`${module} runs against a container host: ${ctx.host} needs the vars proxmox_vmid and proxmox_node`);
   }
-  return { vmid: String(vmid), nodeName, node: await ctx.connect(nodeName) };
+  return { vmid: String(vmid), nodeName, node: asRoot(await ctx.connect(nodeName)) };
 }
 
 /** `0644`, `'644'` or 420 (already decimal from YAML `0o644`) → the permission bits. */
@@ -180,7 +195,7 @@ export const pctPush: Module<PctPushArgs, PushState> = {
     const s = plan.state!;
     const options = { mode: parseMode(args.mode), owner: args.owner, group: args.group };
     if (s.push) {
-      const node = await ctx.connect(s.nodeName);
+      const node = asRoot(await ctx.connect(s.nodeName));
       if (s.source.content) await pushContent(node, s.vmid, s.source.content, args.dest, options);
       else await pushFromNode(node, s.vmid, args.src, args.dest, options);
     }

@@ -1,6 +1,6 @@
 import { quote, shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
-import { containerNode, pushFromNode } from '../pct_push.js';
+import { asRoot, containerNode, pushFromNode } from '../pct_push.js';
 import { ModuleFailure, type ApplyResult, type Change, type ModuleContext, type Plan } from '../types.js';
 import { cacheEntry, timeoutMs, type NvidiaRunArgs } from './args.js';
 import { assertIntact, paths, planCache, sha256Of, type CacheEntry, type Stamp } from './cache.js';
@@ -81,7 +81,7 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
 
 /** Applies container mode; the pushed file is removed whatever happens. */
 export async function applyContainer(ctx: ModuleContext, args: NvidiaRunArgs, s: ContainerState): Promise<ApplyResult> {
-  const node = await ctx.connect(s.nodeName);
+  const node = asRoot(await ctx.connect(s.nodeName));
   if (s.push && !s.verifiedNow) await assertIntact(node, s.entry, s.stamp);
   try {
     if (s.push) await pushFromNode(node, s.vmid, paths(s.entry).file, s.pushed, { mode: 0o600 });
