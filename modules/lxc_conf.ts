@@ -28,6 +28,8 @@ interface RawState {
   path: string;
   beforeSha1: string;
   after: string;
+  /** utf8 when the file round-trips through it, else latin1, so every byte we do not own is written back as read. */
+  encoding: BufferEncoding;
 }
 
 interface DevState {
@@ -98,7 +100,8 @@ async function planRaw(ctx: ModuleContext, args: LxcConfArgs, gpus: number[]): P
   const path = posix.join(args.conf_dir ?? '/etc/pve/lxc', `${args.vmid}.conf`);
   const content = await ctx.conn.get(path);
   if (content === null) throw new ModuleFailure(`${path} does not exist: no container ${args.vmid} on this node`);
-  const text = content.toString('utf8');
+  const encoding: BufferEncoding = Buffer.from(content.toString('utf8'), 'utf8').equals(content) ? 'utf8' : 'latin1';
+  const text = content.toString(encoding);
   const lines = text.split('\n');
   const lock = mainKey(lines, 'lock');
   if (lock !== undefined) throw new ModuleFailure(`container ${args.vmid} is locked (${lock}): not editing ${path} now`);
@@ -116,11 +119,21 @@ async function planRaw(ctx: ModuleContext, args: LxcConfArgs, gpus: number[]): P
     return { changes: [], reason, data: { restart_required: false, conf: path } };
   }
   const after = replaceOwnedLines(text, owned, wanted);
-  return rawChangePlan(ctx, args, { path, text, after, owned, wanted });
+  return rawChangePlan(ctx, args, { path, text, after, owned, wanted, encoding, beforeSha1: sha1(content) });
 }
 
-async function rawChangePlan(ctx: ModuleContext, args: LxcConfArgs,
-  edit: { path: string; text: string; after: string; owned: OwnedLine[]; wanted: string[] }): Promise<Plan<State>> {
+/** A planned raw edit: the file as read (text, digest of its bytes) and as it should be. */
+interface RawEdit {
+  path: string;
+  text: string;
+  after: string;
+  owned: OwnedLine[];
+  wanted: string[];
+  encoding: BufferEncoding;
+  beforeSha1: string;
+}
+
+async function rawChangePlan(ctx: ModuleContext, args: LxcConfArgs, edit: RawEdit): Promise<Plan<State>> {
   const unmatched = [...edit.wanted];
   const removed = edit.owned.filter((o) => {
     const i = unmatched.indexOf(o.text);
@@ -133,7 +146,7 @@ async function rawChangePlan(ctx: ModuleContext, args: LxcConfArgs,
   const summary = `edit ${edit.path}: ${counts.length ? counts.join(', ') : 'reorder'} GPU line(s)`;
   return {
     changes: [{ summary, diff: { path: edit.path, before: edit.text, after: edit.after } }],
-    state: { style: 'raw', path: edit.path, beforeSha1: sha1(edit.text), after: edit.after },
+    state: { style: 'raw', path: edit.path, beforeSha1: edit.beforeSha1, after: edit.after, encoding: edit.encoding },
     data: {
       restart_required: running,
       conf: edit.path,
@@ -143,8 +156,8 @@ async function rawChangePlan(ctx: ModuleContext, args: LxcConfArgs,
   };
 }
 
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+function sha1(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /**
@@ -259,7 +272,7 @@ export const lxcConf: Module<LxcConfArgs, State> = {
       return {};
     }
     const command = rawWriteCommand(state.path, args.lock_dir ?? '/run/lock/lxc', args.vmid, state.beforeSha1);
-    const result = await ctx.conn.run(command, { stdin: state.after });
+    const result = await ctx.conn.run(command, { stdin: Buffer.from(state.after, state.encoding) });
     if (result.rc !== 0) return { failed: `writing ${state.path} failed: ${result.stderr.trim() || `exit code ${result.rc}`}` };
     return {};
   },

@@ -81,4 +81,15 @@ test('the write waits for the config lock PVE holds', async () => {
   assert.match(result.failed ?? '', 'changed since it was read');
 });
 
+test('bytes that are not UTF-8 (a latin1 comment) are written back as they were', async () => {
+  const head = Buffer.from('#Caf\xe9 GPU box\narch: amd64\nhostname: latin\n', 'latin1');
+  await writeFile(conf(), head);
+  const got = await runModule(lxcConf, args(), ctx(false));
+  assert.is(got.status, 'changed', got.msg);
+  const bytes = await readFile(conf());
+  assert.ok(bytes.subarray(0, head.length).equals(head), 'the first bytes are unchanged');
+  assert.match(bytes.subarray(head.length).toString('utf8'), /^lxc\.cgroup2\.devices\.allow: c 195:\* rwm\n/);
+  assert.is((await runModule(lxcConf, args(), ctx(false))).status, 'ok');
+});
+
 test.run();
