@@ -126,6 +126,26 @@ test('state absent removes the lines; after a restart /dev/nvidia0 is gone', asy
   assert.match(await inCt('ls /dev/nvidia0'), 'No such file or directory');
 });
 
+test('style devN: pct set plans, applies (pending while running), re-plans ok; after a restart the nodes are there', async () => {
+  const devArgs = { vmid: Number(CT), gpu_assignment: '1', style: 'devN' };
+  const conn = await pool.get('pve1');
+  const checked = await runModule(lxcConf, devArgs, { ...ctx(true), conn });
+  assert.is(checked.status, 'changed', checked.msg);
+  assert.is(checked.changes[0]!.summary, `pct set ${CT} --dev0 /dev/nvidia1,mode=0666 --dev1 /dev/nvidiactl,mode=0666 ` +
+    '--dev2 /dev/nvidia-uvm,mode=0666 --dev3 /dev/nvidia-uvm-tools,mode=0666 --dev4 /dev/nvidia-caps/nvidia-cap1,mode=0666 ' +
+    '--dev5 /dev/nvidia-caps/nvidia-cap2,mode=0666');
+  assert.not.match(await conf(), 'dev0:', 'check mode set nothing');
+  const applied = await runModule(lxcConf, devArgs, { ...ctx(false), conn });
+  assert.is(applied.status, 'changed', applied.msg);
+  assert.match(await conf(), '[pve:pending]', 'a running container gets devN at its next start');
+  const again = await runModule(lxcConf, devArgs, { ...ctx(false), conn });
+  assert.is(again.status, 'ok', again.changes.map((c) => c.summary).join('; '));
+  await restart();
+  assert.is(await inCt("stat -c '%a %t:%T' /dev/nvidia1 /dev/nvidia-uvm"), '666 c3:1\n666 ee:0\n');
+  const removed = await runModule(lxcConf, { ...devArgs, state: 'absent' }, { ...ctx(false), conn });
+  assert.is(removed.status, 'changed', removed.msg);
+});
+
 const skip = labSkipReason();
 if (skip) announceSkip('test/modules/lxc_conf/lab.test.ts', skip);
 else test.run();
