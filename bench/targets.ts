@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd, type TestSshd } from '../test/support/sshd.js';
@@ -12,19 +12,30 @@ export interface Targets {
   inventory(hosts: number): string;
   /** ansible.cfg: pipelining, ControlPersist, host key checking against {@link knownHosts}. */
   ansibleConfig: string;
-  /** Byte offsets of every sshd log, to count what one run did with {@link countSince}. */
+  /** Byte offsets of every sshd and SFTP log, to count what one run did with {@link countSince}. */
   mark(): number[];
-  /** Lines matching `pattern` written to the sshd logs since `mark`. */
+  /** Lines matching `pattern` written to the sshd and SFTP logs since `mark`. */
   countSince(mark: number[], pattern: RegExp): number;
   stop(): Promise<void>;
 }
 
-/** sshd reads the first value of a keyword: raise the limits in place for 100 simultaneous logins. */
+/** Where the SFTP server of `sshd` logs each file it opens (one line `open "PATH" flags ...` per open). */
+export function sftpLog(sshd: TestSshd): string {
+  return join(sshd.dir, 'sftp.log');
+}
+
+/**
+ * sshd reads the first value of a keyword: raise the limits in place for 100 simultaneous logins. The SFTP server
+ * logs to stderr (`-e`) through a wrapper into a file, so file reads over SFTP are counted like commands.
+ */
 function raiseLimits(sshd: TestSshd): void {
+  const wrapper = join(sshd.dir, 'sftp-server.sh');
+  writeFileSync(sftpLog(sshd), '', { mode: 0o666 });
+  chmodSync(sftpLog(sshd), 0o666);
+  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/lib/openssh/sftp-server -e -l INFO 2>>${sftpLog(sshd)}\n`, { mode: 0o755 });
   const file = join(sshd.dir, 'sshd_config');
-  // internal-sftp logs each file it opens into sshd's log: SFTP reads are counted like commands.
   const config = readFileSync(file, 'utf8').replace(/^MaxStartups .*$/m, 'MaxStartups 400:30:800')
-    .replace(/^Subsystem sftp .*$/m, 'Subsystem sftp internal-sftp -l INFO');
+    .replace(/^Subsystem sftp .*$/m, `Subsystem sftp ${wrapper}`);
   writeFileSync(file, `${config}MaxSessions 64\n`);
 }
 
@@ -68,9 +79,10 @@ export async function startTargets(count: number): Promise<Targets> {
       writeFileSync(file, lines.join('\n'));
       return file;
     },
-    mark: () => servers.map((s) => statSync(s.logFile).size),
+    mark: () => servers.flatMap((s) => [statSync(s.logFile).size, statSync(sftpLog(s)).size]),
     countSince(mark, pattern) {
-      return servers.reduce((sum, s, i) => sum + countLines(s.logFile, mark[i], pattern), 0);
+      return servers.reduce((sum, s, i) => sum + countLines(s.logFile, mark[2 * i], pattern) +
+        countLines(sftpLog(s), mark[2 * i + 1], pattern), 0);
     },
     async stop() {
       await Promise.all(servers.map((s) => s.cleanup()));
