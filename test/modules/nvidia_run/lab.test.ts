@@ -16,7 +16,7 @@ import { runModule, type Outcome } from '../../support/module-context.js';
 // installs user space. Each: check, apply, re-apply = ok; one download; one installer log line per install.
 const test = suite('nvidia_run + pct_push on the lab (real sshd, real LXC, stand-in .run)');
 const lab = new LabLease();
-const CT = '731';
+const CT = '790';
 const V = '580.159.04';
 const OTHER = '580.76.05';
 const CACHE = '/var/tmp/phoenix-nvrun-lab/cache';
