@@ -17,14 +17,14 @@ const CLONES = Array.from({ length: 20 }, (_, i) => String(741 + i));
 let home: string;
 
 function inventory(): Record<string, HostVars> {
-  const node = labNode('pve1');
+  const node = labNode(lab.node);
   const vars: Record<string, HostVars> = {
-    pve1: {
+    [lab.node]: {
       ansible_host: '127.0.0.1', ansible_port: node.port, ansible_user: lab.info.user,
       ansible_ssh_private_key_file: lab.info.privateKey, phoenix_known_hosts_file: lab.info.knownHosts,
     },
   };
-  for (const id of CLONES) vars[`ct${id}`] = { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: id };
+  for (const id of CLONES) vars[`ct${id}`] = { ansible_connection: 'pct', proxmox_node: lab.node, proxmox_vmid: id };
   return vars;
 }
 
@@ -35,22 +35,22 @@ function newPool(): ConnectionPool {
 
 /** The part of the node's sshd log written since `offset`. */
 function logSince(offset: number): string {
-  return readFileSync(labNode('pve1').sshdLog, 'utf8').slice(offset);
+  return readFileSync(labNode(lab.node).sshdLog, 'utf8').slice(offset);
 }
 
 async function destroyAll(): Promise<void> {
-  await onNode('pve1', 'for id in "$@"; do { pct stop "$id"; pct destroy "$id"; } >/dev/null 2>&1 & done; wait; exit 0',
+  await onNode(lab.node, 'for id in "$@"; do { pct stop "$id"; pct destroy "$id"; } >/dev/null 2>&1 & done; wait; exit 0',
     ...CLONES, TEMPLATE);
 }
 
 test.before(async () => {
-  await lab.acquire();
+  await lab.acquire({ privateNode: true }); // its own sshd log: only this test's connections
   home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh', 'config'), '');
   await destroyAll();
   // One template, snapshotted, cloned twenty times from the snapshot (as phoenix_lxc_configs.json does).
-  const setup = await onNode('pve1', [
+  const setup = await onNode(lab.node, [
     `pct create ${TEMPLATE} local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst --hostname base >/dev/null`,
     `pct snapshot ${TEMPLATE} pre-configured`,
     'for id in "$@"; do pct clone ' + TEMPLATE + ' "$id" --snapname pre-configured --hostname "ct$id" >/dev/null && ' +
@@ -66,7 +66,7 @@ test.after(async () => {
 });
 
 test('twenty containers run commands and take files over one SSH connection to their node', async () => {
-  const offset = statSync(labNode('pve1').sshdLog).size;
+  const offset = statSync(labNode(lab.node).sshdLog).size;
   const pool = newPool();
   try {
     const results = await Promise.all(CLONES.map(async (id) => {
@@ -93,7 +93,7 @@ test('a container stopped mid-run gives an error naming it; its siblings go on o
     const victim = await pool.get(`ct${CLONES[0]}`);
     const sibling = await pool.get(`ct${CLONES[1]}`);
     assert.is((await victim.run('true')).rc, 0);
-    assert.is((await pct('pve1', 'stop', CLONES[0]!)).rc, 0);
+    assert.is((await pct(lab.node, 'stop', CLONES[0]!)).rc, 0);
     try {
       await victim.run('echo never');
       assert.unreachable('a stopped container must not look like a command failure');
@@ -101,14 +101,14 @@ test('a container stopped mid-run gives an error naming it; its siblings go on o
       assert.instance(error, UnreachableError);
       const message = (error as Error).message;
       assert.match(message, `container ${CLONES[0]}`);
-      assert.match(message, 'pve1');
+      assert.match(message, lab.node);
       assert.match(message, 'not running');
     }
     const still = await sibling.run('hostname');
     assert.is(still.stdout, `ct${CLONES[1]}\n`);
   } finally {
     await pool.closeAll();
-    await pct('pve1', 'start', CLONES[0]!);
+    await pct(lab.node, 'start', CLONES[0]!);
   }
 });
 

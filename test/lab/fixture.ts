@@ -16,8 +16,17 @@ export class LabLease {
   info!: LabInfo;
   private readonly id = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
 
-  async acquire(options: LabOptions = {}): Promise<LabInfo> {
-    this.info = await startLab({ ...options, holder: { lease: this.id } });
+  /** The node this lease works on: its private node with `privateNode: true`, else `pve1`. */
+  node = 'pve1';
+
+  /**
+   * `privateNode: true` gives this test file a node of its own (`lab-<hex>`, removed at release) for tests that
+   * change node-wide state (the loaded driver, /etc, reboots) while other runs share pve1.
+   */
+  async acquire(options: Omit<LabOptions, 'privateNode'> & { privateNode?: boolean } = {}): Promise<LabInfo> {
+    const { privateNode, ...rest } = options;
+    if (privateNode) this.node = `lab-${this.id.slice(-8)}`;
+    this.info = await startLab({ ...rest, holder: { lease: this.id }, ...(privateNode ? { privateNode: this.node } : {}) });
     return this.info;
   }
 

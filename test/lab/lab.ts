@@ -8,6 +8,7 @@ import {
 } from './node.js';
 import { LAB_DIR, NODE_MARKER, NODE_SCRIPTS, STATE_ROOT } from './paths.js';
 import { ensureRootfs } from './rootfs.js';
+import { labSiteVars, writeLabConfig } from './site-config.js';
 import { DEFAULT_DRIVER_VERSIONS, startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
 
 /** Debian packages the lab runs on (installed by `up` when missing). */
@@ -20,6 +21,12 @@ export interface LabOptions {
   /** GPUs per node (/dev/nvidia0..N-1). Default 2, as the example config assigns "0,1". */
   gpus?: number;
   sshd?: SshdOptions;
+  /**
+   * Also create a private node of this name for the calling lease (`holder: { lease }`): a node whose global state
+   * (driver loaded or not, /etc, reboots) a test may change without disturbing parallel runs. Not in the inventory;
+   * removed when the lease is released.
+   */
+  privateNode?: string;
   /** Driver versions the artifact server offers as stand-in .run files. */
   driverVersions?: string[];
   /**
@@ -34,6 +41,8 @@ export interface LabOptions {
 /** One node as tests and users see it. */
 export interface LabNodeInfo extends LabNode {
   sshdPid: number | undefined;
+  /** Lease id of the test that owns this private node (not in the inventory; removed when the lease ends). */
+  owner?: string;
 }
 
 /** What `up` made: written to .lab/lab.json. */
@@ -45,6 +54,8 @@ export interface LabInfo {
   inventory: string;
   /** The artifact HTTP server (stand-in .run, apt repos) when test/lab/artifacts provides one. */
   artifacts?: ArtifactServer;
+  /** Variables of `all` that point site.yml at the lab (its copy of the example config, its repositories). */
+  siteVars?: Record<string, string | boolean>;
   /** Seconds the last `up` took, and whether it had to build the rootfs cache. */
   startSeconds: number;
   builtCache: boolean;
@@ -54,6 +65,8 @@ export interface LabInfo {
 
 const LAB_JSON = join(LAB_DIR, 'lab.json');
 const FIRST_PORT = 2221;
+/** Private (per-test) nodes get ports from here. */
+const PRIVATE_PORT = 2300;
 
 /** The running lab as recorded in .lab/lab.json, or undefined when there is none. */
 export function labInfo(): LabInfo | undefined {
@@ -80,19 +93,31 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
     const key = await ensureUserKey();
     const previous = labInfo();
     if (options.holder && 'lease' in options.holder) writeLease(options.holder.lease);
-    const wanted = Math.max(options.nodes ?? 1, previous?.nodes.length ?? 0);
+    const shared = previous?.nodes.filter((n) => !n.owner).length ?? 0;
+    const wanted = Math.max(options.nodes ?? 1, shared);
+    // Private nodes: kept while their lease lives; the one this call asks for is added.
+    const alive = new Set(liveLeases());
+    const privates = (previous?.nodes ?? []).filter((n) => n.owner && alive.has(n.owner) && nodeExists(n));
+    for (const n of previous?.nodes ?? []) if (n.owner && !privates.includes(n)) await destroyNode(n);
+    const mine = options.privateNode && options.holder && 'lease' in options.holder
+      ? { name: options.privateNode, owner: options.holder.lease } : undefined;
+    const specs = [
+      ...Array.from({ length: wanted }, (_, i) => ({ name: `pve${i + 1}`, owner: undefined, first: FIRST_PORT + i })),
+      ...privates.filter((n) => n.name !== mine?.name).map((n) => ({ name: n.name, owner: n.owner, first: PRIVATE_PORT })),
+      ...(mine ? [{ ...mine, first: PRIVATE_PORT }] : []),
+    ];
     const nodes: LabNodeInfo[] = [];
-    for (let i = 1; i <= wanted; i++) {
-      const name = `pve${i}`;
-      const port = configuredPort(name) ?? await freePort(FIRST_PORT + i - 1, nodes.map((n) => n.port));
-      const node = nodePaths(name, port);
-      log(`node ${name}: namespace, devices, sshd on 127.0.0.1:${port}`);
+    for (const spec of specs) {
+      const port = configuredPort(spec.name) ?? await freePort(spec.first, nodes.map((n) => n.port));
+      const node = nodePaths(spec.name, port);
+      log(`node ${spec.name}: namespace, devices, sshd on 127.0.0.1:${port}`);
       await createNamespace(node, options.gpus ?? 2);
       const changed = await configureNode(node, readFileSync(`${key}.pub`, 'utf8'), options.sshd);
       if (changed) await stopNodeSshd(node);
-      nodes.push({ ...node, sshdPid: await startNodeSshd(node) });
+      nodes.push({ ...node, sshdPid: await startNodeSshd(node), ...(spec.owner ? { owner: spec.owner } : {}) });
     }
     const artifacts = await startArtifacts(previous?.artifacts, options.driverVersions ?? DEFAULT_DRIVER_VERSIONS, log);
+    const siteVars = artifacts ? labSiteVars(artifacts, writeLabConfig(artifacts)) : undefined;
     const info: LabInfo = {
       nodes,
       user: NODE_USER,
@@ -100,6 +125,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
       knownHosts: join(LAB_DIR, 'known_hosts'),
       inventory: join(LAB_DIR, 'inventory.yml'),
       ...(artifacts ? { artifacts } : {}),
+      ...(siteVars ? { siteVars } : {}),
       startSeconds: (Date.now() - started) / 1000,
       builtCache,
       // Without a lease the caller (lab:up, the demo) expects the lab to stay: keep it until `down`.
@@ -135,6 +161,13 @@ function liveLeases(): string[] {
 export async function releaseLab(lease: string): Promise<void> {
   await withLock(async () => {
     rmSync(join(LEASES, lease), { force: true });
+    const info = labInfo();
+    const own = info?.nodes.filter((n) => n.owner === lease) ?? [];
+    for (const node of own) await destroyNode(node);
+    if (info && own.length > 0) {
+      info.nodes = info.nodes.filter((n) => n.owner !== lease);
+      writeLabFiles(info);
+    }
     if (!labInfo()?.keep && liveLeases().length === 0) await stopLabLocked(() => undefined);
   });
 }

@@ -15,50 +15,50 @@ const ALLOW = 'lxc.cgroup2.devices.allow: c 195:* rwm';
 
 /** Runs a shell command in the container (through pct, as root on the node). */
 async function inCt(script: string): Promise<{ rc: number; out: string }> {
-  const r = await pct('pve1', 'exec', CT, '--', 'sh', '-c', `{ ${script}; } 2>&1`);
+  const r = await pct(lab.node, 'exec', CT, '--', 'sh', '-c', `{ ${script}; } 2>&1`);
   return { rc: r.rc, out: r.stdout };
 }
 
 async function restart(): Promise<void> {
-  await pct('pve1', 'stop', CT);
-  const r = await pct('pve1', 'start', CT);
+  await pct(lab.node, 'stop', CT);
+  const r = await pct(lab.node, 'start', CT);
   assert.is(r.rc, 0, r.stderr);
 }
 
 /** Inserts raw lines into the MAIN section (before the first [section]), as a careful tool must (domain 1.5). */
 async function addToMain(...lines: string[]): Promise<void> {
-  const r = await onNode('pve1', 'f=$1; shift; { sed "/^\\[/,\\$d" "$f"; printf "%s\\n" "$@"; echo; sed -n "/^\\[/,\\$p" "$f"; } ' +
+  const r = await onNode(lab.node, 'f=$1; shift; { sed "/^\\[/,\\$d" "$f"; printf "%s\\n" "$@"; echo; sed -n "/^\\[/,\\$p" "$f"; } ' +
     '>"$f.tmp" && mv "$f.tmp" "$f"', CONF, ...lines);
   assert.is(r.rc, 0, r.stderr);
 }
 
 async function removeLines(): Promise<void> {
-  await onNode('pve1', 'grep -v "^lxc\\." "$1" >"$1.tmp"; mv "$1.tmp" "$1"', CONF);
+  await onNode(lab.node, 'grep -v "^lxc\\." "$1" >"$1.tmp"; mv "$1.tmp" "$1"', CONF);
 }
 
 let driverBefore: string | undefined;
 
 test.before(async () => {
-  await lab.acquire();
+  await lab.acquire({ privateNode: true });
   try {
-    driverBefore = readFileSync(join(labNode('pve1').procDriver, 'nvidia', 'version'), 'utf8');
+    driverBefore = readFileSync(join(labNode(lab.node).procDriver, 'nvidia', 'version'), 'utf8');
   } catch {
     driverBefore = undefined;
   }
-  await pct('pve1', 'stop', CT);
-  await pct('pve1', 'destroy', CT);
-  const r = await pct('pve1', 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'gpu');
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'destroy', CT);
+  const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'gpu');
   assert.is(r.rc, 0, r.stderr);
   // A snapshot section makes "append with >>" land in the wrong section, like on a real node.
-  await pct('pve1', 'snapshot', CT, 'base');
-  await pct('pve1', 'start', CT);
+  await pct(lab.node, 'snapshot', CT, 'base');
+  await pct(lab.node, 'start', CT);
 });
 
 test.after(async () => {
-  await pct('pve1', 'stop', CT);
-  await pct('pve1', 'destroy', CT);
-  const version = join(labNode('pve1').procDriver, 'nvidia', 'version');
-  if (driverBefore === undefined) rmSync(join(labNode('pve1').procDriver, 'nvidia'), { recursive: true, force: true });
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'destroy', CT);
+  const version = join(labNode(lab.node).procDriver, 'nvidia', 'version');
+  if (driverBefore === undefined) rmSync(join(labNode(lab.node).procDriver, 'nvidia'), { recursive: true, force: true });
   else writeFileSync(version, driverBefore);
   await lab.release();
 });
@@ -93,32 +93,32 @@ test('removing the lines removes the device at the next restart', async () => {
 });
 
 test('a line appended after a snapshot section (>>) has no effect', async () => {
-  await onNode('pve1', 'printf "%s\\n" "$2" >>"$1"', CONF, MOUNT);
+  await onNode(lab.node, 'printf "%s\\n" "$2" >>"$1"', CONF, MOUNT);
   await restart();
   assert.match((await inCt('ls /dev/nvidia0')).out, 'No such file or directory');
   await removeLines();
 });
 
 test('devN passes the node device with its mode and works without raw lines', async () => {
-  await pct('pve1', 'stop', CT);
-  const set = await pct('pve1', 'set', CT, '--dev0', '/dev/nvidia-uvm,mode=0666', '--dev1', '/dev/nvidia1');
+  await pct(lab.node, 'stop', CT);
+  const set = await pct(lab.node, 'set', CT, '--dev0', '/dev/nvidia-uvm,mode=0666', '--dev1', '/dev/nvidia1');
   assert.is(set.rc, 0, set.stderr);
-  await pct('pve1', 'start', CT);
+  await pct(lab.node, 'start', CT);
   assert.is((await inCt("stat -c '%a %t:%T' /dev/nvidia-uvm /dev/nvidia1")).out, '666 ee:0\n660 c3:1\n');
   assert.match((await inCt('cat /dev/nvidia-uvm')).out, 'No such device or address');
-  await pct('pve1', 'stop', CT);
-  await pct('pve1', 'set', CT, '--delete', 'dev0,dev1');
-  await pct('pve1', 'start', CT);
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'set', CT, '--delete', 'dev0,dev1');
+  await pct(lab.node, 'start', CT);
 });
 
 test("the node's /proc/driver/nvidia/version shows in the container once the node has a driver", async () => {
-  const dir = join(labNode('pve1').procDriver, 'nvidia');
+  const dir = join(labNode(lab.node).procDriver, 'nvidia');
   rmSync(dir, { recursive: true, force: true }); // "module unloaded" (restored in after)
   assert.match((await inCt('cat /proc/driver/nvidia/version')).out, 'No such file or directory');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'version'), readFileSync('/work/shared/fixtures/gpu-h100-ubuntu2404/proc-driver-nvidia-version.txt'));
   assert.match((await inCt('cat /proc/driver/nvidia/version')).out, /^NVRM version: .* 580\.159\.04 /);
-  assert.match((await onNode('pve1', 'cat /proc/driver/nvidia/version')).stdout, '580.159.04');
+  assert.match((await onNode(lab.node, 'cat /proc/driver/nvidia/version')).stdout, '580.159.04');
   assert.match((await inCt('echo x >/proc/driver/nvidia/version')).out, /Read-only file system|Permission denied/);
 });
 
