@@ -12,6 +12,8 @@ import { openInventory, type LoadedInventoryView } from './inventory-view.js';
 import type { Playbook } from '../playbook/types.js';
 import { isTemplated } from '../vars/template.js';
 import { createConnector } from './connector.js';
+import { collectSecrets } from '../vars/secrets.js';
+import { redactError, redactingSink, redactor } from '../report/redact.js';
 
 export interface Output {
   stdout: { write(text: string): void; isTTY?: boolean };
@@ -54,9 +56,12 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
     forks: args.forks, startAtTask: args.startAtTask, verbosity: args.verbosity,
   };
   const connector = createConnector(inventory, { hostKeyChecking: args.hostKeyChecking });
-  const services: RunServices = { inventory, connect: connector.connect, emit, signal };
+  const secrets = collectSecrets({ inventory: inventory.inventory, hostVars: inventory.vars, playbook, extraVars: args.extraVars });
+  const services: RunServices = { inventory, connect: connector.connect, emit: redactingSink(emit, secrets), signal };
   try {
-    const outcome = await new PlaybookRunner(playbook, options, services).run();
+    const outcome = await new PlaybookRunner(playbook, options, services).run().catch((error: Error) => {
+      throw redactError(error, redactor(secrets));
+    });
     if (signal?.aborted) return 99;
     if (args.startAtTask && !outcomeStarted(outcome)) {
       emit({ type: 'warning', message: `No matching task "${args.startAtTask}" found` });
