@@ -61,11 +61,26 @@ async function downloads(path: string): Promise<number> {
   return log.filter((r) => r.method === 'GET' && r.path === path).length;
 }
 
+/** Installer runs of version V in the log (the stand-in logs one line per run; other tests install other versions). */
 async function logLines(where: 'node' | 'ct'): Promise<number> {
-  const r = where === 'node'
-    ? await onNode('pve1', `cat ${LOG} 2>/dev/null | wc -l`)
-    : await pct('pve1', 'exec', CT, '--', 'sh', '-c', `cat ${LOG} 2>/dev/null | wc -l`);
-  return Number(r.stdout.trim());
+  const count = `grep -c '^stand-in nvidia-installer ${V.replace(/\./g, '\\.')}: ' ${LOG} 2>/dev/null; true`;
+  const r = where === 'node' ? await onNode('pve1', count) : await pct('pve1', 'exec', CT, '--', 'sh', '-c', count);
+  return Number(r.stdout.trim() || 0);
+}
+
+/** The driver pve1 had before (a developer's `lab:up` + site run), put back afterwards with nvidia_run itself. */
+let priorDriver: string | undefined;
+
+async function installedOnNode(): Promise<string | undefined> {
+  const r = await onNode('pve1', 'nvidia-installer --version 2>/dev/null; exit 0');
+  return /nvidia-installer:\s+version (\S+)/.exec(r.stdout)?.[1];
+}
+
+async function restorePriorDriver(): Promise<void> {
+  const priorUrl = priorDriver && lab.info.artifacts?.runfileUrls[priorDriver];
+  if (!priorDriver || !priorUrl) return;
+  const r = await run('nvidia_run', 'pve1', { mode: 'host', version: priorDriver, url: priorUrl, install_build_deps: false });
+  if (r.status === 'failed') process.stdout.write(`\n  could not put driver ${priorDriver} back on pve1: ${r.msg}\n`);
 }
 
 /** The node as a fresh one: no driver loaded or installed, no cache (the node's changes live in its overlay). */
@@ -117,6 +132,7 @@ test.before(async () => {
   } catch {
     driverBefore = undefined;
   }
+  priorDriver = await installedOnNode();
   await resetNode();
   await pct('pve1', 'stop', CT);
   await pct('pve1', 'destroy', CT);
@@ -131,14 +147,15 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await pool?.closeAll();
   await pct('pve1', 'stop', CT);
   await pct('pve1', 'destroy', CT);
   await resetNode();
+  await restorePriorDriver();
   if (driverBefore !== undefined) {
     mkdirSync(join(labNode('pve1').procDriver, 'nvidia'), { recursive: true });
     writeFileSync(join(labNode('pve1').procDriver, 'nvidia', 'version'), driverBefore);
   }
+  await pool?.closeAll();
   rmSync(home, { recursive: true, force: true });
   await lab.release();
   rmSync(LOCK, { recursive: true, force: true });
