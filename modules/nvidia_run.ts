@@ -18,17 +18,24 @@ export const nvidiaRun: Module<NvidiaRunArgs, HostState | ContainerState> = {
   name: 'nvidia_run',
   schema: {
     type: 'object',
+    description:
+      "NVIDIA's .run driver installer, idempotent by installed version. mode: host (a Proxmox node) caches the .run once " +
+      '(<cache_dir>/<file>.part, sha256 when configured, the archive\'s own --check always, rename, <file>.verified stamp), ' +
+      'installs kernel headers + dkms + build-essential, blacklists nouveau, runs the installer with the kernel module and ' +
+      'reports reboot_required. mode: container (a container host) pushes the node\'s cached file in with pct push (never ' +
+      'downloads), installs user space only and fails unless it equals the node\'s loaded kernel module. Check mode ' +
+      'shows the exact installer command.',
     properties: {
-      mode: { enum: ['host', 'container'] },
-      version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
-      url: { type: 'string', pattern: '^(https?|ftp)://[^\\s]+$' },
-      sha256: { type: 'string', pattern: '^([0-9a-fA-F]{64}|auto)$' },
-      cache_dir: { type: 'string', pattern: '^/' },
-      flags: flagList,
-      extra_flags: flagList,
-      tmpdir: { type: 'string', pattern: '^/' },
-      timeout: { type: 'integer', minimum: 1 },
-      install_build_deps: { type: 'boolean' },
+      mode: { enum: ['host', 'container'], description: 'host: the node with its kernel module; container: user space only.' },
+      version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$', description: 'Driver version, e.g. "580.76.05" (quote it in YAML).' },
+      url: { type: 'string', pattern: '^(https?|ftp)://[^\\s]+$', description: 'Where host mode downloads the .run; its last segment names the cached file.' },
+      sha256: { type: 'string', pattern: '^([0-9a-fA-F]{64}|auto)$', description: "Expected digest, or auto for NVIDIA's <url>.sha256sum; checked before the archive ever runs." },
+      cache_dir: { type: 'string', pattern: '^/', description: 'Node directory of the cached .run (default /usr/local/phoenix_hypervisor/cache).' },
+      flags: { ...flagList, description: 'Installer flags replacing the mode\'s defaults (HOST_FLAGS / CONTAINER_FLAGS in nvidia_run/flags.ts).' },
+      extra_flags: { ...flagList, description: 'Installer flags added after the defaults (or after flags).' },
+      tmpdir: { type: 'string', pattern: '^/', description: 'Executable temp dir for the makeself stub and the installer (--tmpdir).' },
+      timeout: { type: 'integer', minimum: 1, description: 'Seconds the download and the installer may each take (default 1800).' },
+      install_build_deps: { type: 'boolean', description: 'Host mode: apt-install proxmox-headers-$(uname -r) (or pve-headers-…), dkms, build-essential (default true).' },
     },
     required: ['mode', 'version'],
     additionalProperties: false,

@@ -163,13 +163,17 @@ export const pctPush: Module<PctPushArgs, PushState> = {
   name: 'pct_push',
   schema: {
     type: 'object',
+    description:
+      "A file from the controller or the container's Proxmox node into the container (pct push to a temp name, then mv " +
+      'inside), with mode/owner/group. Runs against the container host and reaches its node through proxmox_node. ' +
+      "Skipped when the sha256 inside equals the source's.",
     properties: {
-      src: { type: 'string', minLength: 1 },
-      dest: { type: 'string', pattern: '^/' },
-      mode: { type: ['string', 'integer'] },
-      owner: { type: 'string', minLength: 1 },
-      group: { type: 'string', minLength: 1 },
-      src_on: { enum: ['controller', 'node'] },
+      src: { type: 'string', minLength: 1, description: 'Source path: on the controller (relative to the playbook) or on the node.' },
+      dest: { type: 'string', pattern: '^/', description: 'Absolute path inside the container.' },
+      mode: { type: ['string', 'integer'], description: "Octal permissions, e.g. '0644' (default 0644 for a new file)." },
+      owner: { type: 'string', minLength: 1, description: 'Owner inside the container (name or id).' },
+      group: { type: 'string', minLength: 1, description: 'Group inside the container (name or id).' },
+      src_on: { enum: ['controller', 'node'], description: 'Where src is (default controller).' },
     },
     required: ['src', 'dest'],
     additionalProperties: false,

@@ -51,6 +51,9 @@ async function withProgress<T>(conn: Connection, part: string, report: (bytes: n
 /** curl's "failed writing received data to disk" (disk full, read-only file system): retrying cannot help. */
 const CURL_WRITE_ERROR = 23;
 
+/** curl exits that another attempt cannot fix: a malformed URL, an HTTP error (404; 5xx after curl's own retries). */
+const PERMANENT = new Set([3, 22]);
+
 /** A download that cannot be written is removed at once: a full disk must not stay full of half a driver. */
 async function diskFull(conn: Connection, e: CacheEntry, detail: string): Promise<never> {
   await conn.run(shellCommand('rm', '-f', '--', paths(e).part));
@@ -68,17 +71,20 @@ async function fetchPart(conn: Connection, e: CacheEntry, options: DownloadOptio
   const total = await remoteSize(conn, url);
   const attempts = options.attempts ?? 4;
   let detail = '';
-  for (let i = 1; i <= attempts; i++) {
+  let tried = 0;
+  while (tried < attempts) {
+    tried += 1;
     const run = conn.run(downloadCommand(url, e.dir, p.part), { timeoutMs: options.timeoutMs });
     const report = (bytes: number): void => options.progress?.(`downloading ${e.file}`, bytes, total);
     const r = await withProgress(conn, p.part, report, run);
     if (r.rc === 0) return;
     detail = r.stderr.trim() || `exit ${r.rc}`;
     if (r.rc === CURL_WRITE_ERROR || /No space left on device/i.test(r.stderr)) await diskFull(conn, e, detail);
-    options.log?.(`download of ${url} attempt ${i}/${attempts} failed (${detail}); ${i < attempts ? 'resuming' : 'giving up'}`);
+    if (PERMANENT.has(r.rc)) break;
+    if (tried < attempts) options.log?.(`download of ${url} attempt ${tried}/${attempts} failed (${detail}); resuming`);
   }
-  throw new ModuleFailure(`cannot download ${url} on ${conn.host} after ${attempts} attempts: ${detail}` +
-    ` (the partial download stays as ${p.part} and the next run resumes it)`);
+  throw new ModuleFailure(`cannot download ${url} on ${conn.host} (${tried} attempt${tried > 1 ? 's' : ''}): ${detail}` +
+    ` (a partial download stays as ${p.part}; the next run resumes it)`);
 }
 
 /**

@@ -88,13 +88,19 @@ test('a cut transfer is resumed with a Range request, and only the whole file ge
 test('a transfer cut every time fails and never leaves a file under the final name', async () => {
   server.setFault('cut', URL_PATH);
   const message = await refused(downloadToCache(conn, entry(), { attempts: 2 }));
-  assert.match(message, 'after 2 attempts');
+  assert.match(message, '(2 attempts)');
   assert.not.ok(listing().includes(FILE));
   assert.not.ok(listing().includes(`${FILE}.verified`));
   server.setFault(null);
   const stamp = await downloadToCache(conn, entry());
   assert.is(stamp.sha256, digest, 'the next run resumes the part and completes');
   assert.match(gets().at(-1)!.range ?? '', /^bytes=[1-9]\d*-$/);
+});
+
+test('a 404 is not retried', async () => {
+  const message = await refused(downloadToCache(conn, entry({ url: `${server.url}/XFree86/missing/${FILE}` })));
+  assert.match(message, /\(1 attempt\): curl: \(22\)/);
+  assert.not.ok(listing().includes(FILE));
 });
 
 test('a corrupt download fails the archive --check and is removed', async () => {
