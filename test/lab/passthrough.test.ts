@@ -4,6 +4,7 @@ import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { labNode, onNode, pct } from './lab.js';
+import { gpuFixture } from '../support/shared.js';
 
 // The point of the lab: a line in /etc/pve/lxc/<vmid>.conf really decides what a real container sees.
 const test = suite('lab GPU passthrough (real LXC, fake NVIDIA nodes)');
@@ -116,7 +117,7 @@ test("the node's /proc/driver/nvidia/version shows in the container once the nod
   rmSync(dir, { recursive: true, force: true }); // "module unloaded" (restored in after)
   assert.match((await inCt('cat /proc/driver/nvidia/version')).out, 'No such file or directory');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'version'), readFileSync('/work/shared/fixtures/gpu-h100-ubuntu2404/proc-driver-nvidia-version.txt'));
+  writeFileSync(join(dir, 'version'), readFileSync(gpuFixture('proc-driver-nvidia-version.txt')));
   assert.match((await inCt('cat /proc/driver/nvidia/version')).out, /^NVRM version: .* 580\.159\.04 /);
   assert.match((await onNode(lab.node, 'cat /proc/driver/nvidia/version')).stdout, '580.159.04');
   assert.match((await inCt('echo x >/proc/driver/nvidia/version')).out, /Read-only file system|Permission denied/);

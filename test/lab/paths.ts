@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gpuFixture } from '../support/shared.js';
 
 /** Repository root (this file runs from dist/test/lab/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -13,6 +14,6 @@ export const STATE_ROOT = '/var/lib/phoenix-lab';
 export const CACHE_DIR = '/var/cache/phoenix-lab';
 export const ROOTFS_DIR = join(CACHE_DIR, 'rootfs-bookworm');
 /** Real /proc/devices of an H100 host: the lab's NVIDIA majors come from here (uvm 238, caps 241). */
-export const PROC_DEVICES_FIXTURE = '/work/shared/fixtures/gpu-h100-ubuntu2404/proc-devices.txt';
+export const PROC_DEVICES_FIXTURE = gpuFixture('proc-devices.txt');
 /** Marker file saying a state dir was made by the lab (`down` removes only such dirs). */
 export const NODE_MARKER = '.phoenix-lab-node';
