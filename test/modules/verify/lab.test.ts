@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse } from 'yaml';
 import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
 import { lxcConf } from '../../../modules/lxc_conf.js';
 import type { ModuleContext } from '../../../modules/types.js';
@@ -11,6 +10,7 @@ import { verify } from '../../../modules/verify.js';
 import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
+import { gpuFixture } from '../../support/shared.js';
 
 // verify inside a real lab container over pct through the node's SSH connection: the stand-in driver's user space
 // (580.159.04) installed in the container with --no-kernel-module, the node "loading" a kernel module by its
@@ -19,72 +19,72 @@ const test = suite('verify in a lab container (stand-in driver, real LXC passthr
 const lab = new LabLease();
 const CT = '731';
 const USER_SPACE = '580.159.04';
-const H100_PROC = readFileSync('/work/shared/fixtures/gpu-h100-ubuntu2404/proc-driver-nvidia-version.txt', 'utf8');
+const H100_PROC = readFileSync(gpuFixture('proc-driver-nvidia-version.txt'), 'utf8');
 let home = '';
 let pool: ConnectionPool;
 let moduleBefore: string | undefined;
 
+/** This file's private node (it changes the node's loaded driver, which other test files must not see). */
 function nodeVars(): HostVars {
-  const inventory = parse(readFileSync(lab.info.inventory, 'utf8')) as {
-    all: { children: { proxmox: { hosts: Record<string, HostVars>; vars: HostVars } } };
+  return {
+    ansible_host: '127.0.0.1', ansible_port: labNode(lab.node).port, ansible_user: lab.info.user,
+    ansible_ssh_private_key_file: lab.info.privateKey, phoenix_known_hosts_file: lab.info.knownHosts,
   };
-  const proxmox = inventory.all.children.proxmox;
-  return { ...proxmox.vars, ...proxmox.hosts.pve1 };
 }
 
-const CT_VARS: HostVars = { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT };
+const ctVars = (): HostVars => ({ ansible_connection: 'pct', proxmox_node: lab.node, proxmox_vmid: CT });
 
 async function context(host: string, vars: Record<string, unknown>): Promise<ModuleContext> {
   return { ...moduleContext({ vars }), host, conn: await pool.get(host), connect: (h) => pool.get(h) };
 }
 
 async function passthrough(gpus: string): Promise<void> {
-  const r = await runModule(lxcConf, { vmid: Number(CT), gpu_assignment: gpus }, await context('pve1', {}));
+  const r = await runModule(lxcConf, { vmid: Number(CT), gpu_assignment: gpus }, await context(lab.node, {}));
   assert.ok(r.status !== 'failed', r.msg);
-  await pct('pve1', 'stop', CT);
-  assert.is((await pct('pve1', 'start', CT)).rc, 0);
+  await pct(lab.node, 'stop', CT);
+  assert.is((await pct(lab.node, 'start', CT)).rc, 0);
 }
 
 /** The node "loads" a kernel module of this version (the lab's /proc/driver is a plain directory per node). */
 function loadNodeModule(text: string | undefined): void {
-  const dir = join(labNode('pve1').procDriver, 'nvidia');
+  const dir = join(labNode(lab.node).procDriver, 'nvidia');
   if (text === undefined) return rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'version'), text);
 }
 
 async function verifyInCt(args: Record<string, unknown>) {
-  return runModule(verify, args, await context(`ct${CT}`, { proxmox_node: 'pve1', proxmox_vmid: CT }));
+  return runModule(verify, args, await context(`ct${CT}`, { proxmox_node: lab.node, proxmox_vmid: CT }));
 }
 
 test.before(async () => {
-  await lab.acquire();
+  await lab.acquire({ privateNode: true });
   try {
-    moduleBefore = readFileSync(join(labNode('pve1').procDriver, 'nvidia', 'version'), 'utf8');
+    moduleBefore = readFileSync(join(labNode(lab.node).procDriver, 'nvidia', 'version'), 'utf8');
   } catch {
     moduleBefore = undefined;
   }
   home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh', 'config'), '');
-  pool = new ConnectionPool({ hostVars: (h) => (h === 'pve1' ? nodeVars() : h === `ct${CT}` ? CT_VARS : {}), home, env: {} });
-  await pct('pve1', 'stop', CT);
-  await pct('pve1', 'destroy', CT);
-  const r = await pct('pve1', 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'verify');
+  pool = new ConnectionPool({ hostVars: (h) => (h === lab.node ? nodeVars() : h === `ct${CT}` ? ctVars() : {}), home, env: {} });
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'destroy', CT);
+  const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'verify');
   assert.is(r.rc, 0, r.stderr);
   loadNodeModule(H100_PROC);
   await passthrough('0,1');
   const url = lab.info.artifacts?.runfileUrls[USER_SPACE];
   assert.ok(url, `the lab's artifact server offers the stand-in ${USER_SPACE} .run`);
-  const install = await pct('pve1', 'exec', CT, '--', 'sh', '-c',
+  const install = await pct(lab.node, 'exec', CT, '--', 'sh', '-c',
     'curl -fsS "$1" -o /root/driver.run && sh /root/driver.run --silent --no-kernel-module', 'sh', url!);
   assert.is(install.rc, 0, install.stdout + install.stderr);
 });
 
 test.after(async () => {
   await pool?.closeAll();
-  await pct('pve1', 'stop', CT);
-  await pct('pve1', 'destroy', CT);
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'destroy', CT);
   loadNodeModule(moduleBefore);
   rmSync(home, { recursive: true, force: true });
   await lab.release();
@@ -111,9 +111,9 @@ test('only GPU 0 passed through: GPU 1 is missing', async () => {
 
 test("the old scripts' 243 instead of uvm's 238: /dev/nvidia-uvm is mounted but the cgroup refuses it", async () => {
   const f = `/etc/pve/lxc/${CT}.conf`;
-  assert.is((await onNode('pve1', 'sed -i "s/c 238:\\* rwm/c 243:* rwm/" "$1"', f)).rc, 0);
-  await pct('pve1', 'stop', CT);
-  await pct('pve1', 'start', CT);
+  assert.is((await onNode(lab.node, 'sed -i "s/c 238:\\* rwm/c 243:* rwm/" "$1"', f)).rc, 0);
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'start', CT);
   const got = await verifyInCt({ checks: ['devices'] });
   assert.is(got.status, 'failed');
   assert.match(got.msg ?? '', /^\/dev\/nvidia-uvm exists but opening it fails \(.*Operation not permitted\): the device cgroup does not allow major 238/);
@@ -128,7 +128,7 @@ test('the node updated to 580.76.05, the container not: NVML mismatch and the no
     assert.is(got.status, 'failed');
     const problems = got.data.problems as string[];
     assert.match(problems[0]!, 'Failed to initialize NVML: Driver/library version mismatch (NVML library version: 580.159; kernel module 580.76.05');
-    assert.is(problems[1], 'container user space 580.159 != node pve1 kernel module 580.76.05');
+    assert.is(problems[1], `container user space 580.159 != node ${lab.node} kernel module 580.76.05`);
   } finally {
     loadNodeModule(H100_PROC);
   }
