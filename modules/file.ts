@@ -93,7 +93,7 @@ function mkdirCommand(path: string, args: FileArgs): string {
   let current = path.startsWith('/') ? '' : '.';
   for (const part of parts) {
     current = current === '' ? `/${part}` : `${current}/${part}`;
-    const attrs = attributeCommand(current, attributeDelta(null, args, 0o755).set);
+    const attrs = attributeCommand(current, explicitMode(attributeDelta(null, args, 0o755).set, 0o755));
     // `mkdir ... 2>/dev/null || test -d`: another host of the same run may create the directory between test and mkdir.
     steps.push(`${shellCommand(raw('if ! test -d'), current, raw('; then { mkdir --'), current, raw('2>/dev/null || test -d'), current, raw('; }'))}${attrs ? ` && ${attrs}` : ''}; fi`);
   }
@@ -148,8 +148,17 @@ async function planRecursive(ctx: ModuleContext, path: string, args: FileArgs): 
   return commands.length ? { summary: what.join(', '), commands } : null;
 }
 
+/**
+ * A file or directory phoenix creates gets an explicit mode even when the task names none: `touch`/`mkdir` alone
+ * follow the umask, which gave world-writable 0666/0777 under umask 0. Existing paths are left as they are.
+ */
+function explicitMode(set: AttributeSet, mode: number): AttributeSet {
+  return set.mode === undefined ? { ...set, mode } : set;
+}
+
 function planTouch(t: Target, args: FileArgs): Plan<FileWork> {
   const delta = attributeDelta(t.info, args, 0o644);
+  if (!t.info) delta.set = explicitMode(delta.set, 0o644);
   const work: FileWork = { commands: [{ command: shellCommand('touch', '--', t.path), what: `touching ${t.path}` }] };
   if (!isEmptySet(delta.set)) work.attrs = { path: t.path, set: delta.set };
   const summary = t.prev === 'absent' ? `create empty file ${t.path}` : `update the timestamps of ${t.path}`;
