@@ -46,8 +46,9 @@ export class LocalConnection implements Connection {
   async put(content: string | Buffer, remotePath: string, options: PutOptions = {}): Promise<void> {
     const temp = join(dirname(remotePath), `.${basename(remotePath)}.phoenix-${randomBytes(6).toString('hex')}`);
     try {
+      // Created with its final mode (no wider window), then set exactly: the umask must not decide (ssh and pct don't).
       await writeFile(temp, content, { mode: options.mode ?? 0o644 });
-      if (options.mode !== undefined) await chmod(temp, options.mode);
+      await chmod(temp, options.mode ?? 0o644);
       if (options.owner || options.group) {
         const owner = `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
         const result = await this.run(shellCommand('chown', owner, temp));
