@@ -24,6 +24,11 @@ export interface ModuleContext {
   log(message: string): void;
   /** Progress of a long step (downloads, installers); shown on a TTY. */
   progress(message: string, done?: number, total?: number): void;
+  /**
+   * True when `content` holds a secret (a value of a secrets file or a password variable) or the task is no_log:
+   * a file written with it and no mode asked for is created 0600 instead of 0644. Absent: never.
+   */
+  holdsSecret?(content: string | Buffer): boolean;
 }
 
 /** One thing a module would change. */

@@ -34,6 +34,8 @@ export interface ContextInput {
   /** Directories searched for controller-side files: the task's own dir, then the playbook's. */
   searchDirs: string[];
   services: RunServices;
+  /** The task is no_log: everything it writes is treated as secret. */
+  noLog?: boolean;
 }
 
 /** The ModuleContext of one task on one host. */
@@ -55,6 +57,11 @@ export function moduleContext(input: ContextInput): ModuleContext {
     evaluate: (expression) => evaluate(parseExpression(expression), scopeFromObject(scope)),
     log: (message) => services.emit({ type: 'verbose', level: 2, host, message }),
     progress: (message, done, total) => services.emit({ type: 'progress', host, message, done, total }),
+    holdsSecret: (content) => {
+      if (input.noLog) return true;
+      const text = content.toString();
+      return (services.secrets ?? []).some((secret) => text.includes(secret));
+    },
   };
 }
 

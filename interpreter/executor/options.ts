@@ -32,4 +32,6 @@ export interface RunServices {
   emit: EventSink;
   /** Set when the user interrupts: the executor stops starting tasks. */
   signal?: AbortSignal;
+  /** Secret values of the run (vars/secrets.ts): files holding one are created 0600. */
+  secrets?: string[];
 }

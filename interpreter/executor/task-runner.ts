@@ -192,7 +192,7 @@ async function planAndApply(
   const conn = module.controllerOnly ? null : await openConnection(delegatedTo ?? host, task, env, scope);
   const ctx = moduleContext({
     host, conn, check, diff, scope, env: renderEnvironment(task, scope), services: env.services,
-    searchDirs: [task.dir, env.playbookDir],
+    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog),
   });
   const plan: Plan = await module.plan(ctx, args);
   if (plan.fail !== undefined) return failedResult(plan.fail, { ...plan.data });

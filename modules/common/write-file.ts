@@ -24,7 +24,7 @@ export async function writeFile(
   validate?: string,
 ): Promise<void> {
   const options = {
-    mode: attrs.mode ?? existing?.mode ?? 0o644,
+    mode: attrs.mode ?? existing?.mode ?? (ctx.holdsSecret?.(content) ? 0o600 : 0o644),
     owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),
     group: attrs.group ?? (existing ? String(existing.gid) : undefined),
   };
