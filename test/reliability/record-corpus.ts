@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConnectionCounter, CORPUS_DIR, corpusCases, runCorpusCase, type CorpusExpectation } from './corpus-runner.js';
 
 /**
@@ -35,4 +36,5 @@ async function record(): Promise<void> {
   }
 }
 
-await record();
+// Only when run as a program: a test runner that loads every file under dist/test must not record anything.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await record();
