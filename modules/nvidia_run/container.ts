@@ -15,8 +15,6 @@ export interface ContainerState {
   nodeName: string;
   entry: CacheEntry;
   stamp: Stamp;
-  /** The stamp was checked against the file's sha256 while planning (no second hash before the push). */
-  verifiedNow: boolean;
   pushed: string;
   push: boolean;
   kmod: boolean;
@@ -38,12 +36,12 @@ async function nodeModule(node: Connection, nodeName: string, version: string): 
 }
 
 /** The node's cached file, verified; container mode never downloads. */
-async function cachedOnNode(node: Connection, nodeName: string, entry: CacheEntry): Promise<{ stamp: Stamp; verifiedNow: boolean }> {
+async function cachedOnNode(node: Connection, nodeName: string, entry: CacheEntry): Promise<Stamp> {
   const cache = await planCache(node, entry);
   const file = paths(entry).file;
   if (cache.kind === 'absent') throw new ModuleFailure(`${file} is not in the cache of node ${nodeName}; ${HOST_PLAY}, which downloads it`);
   if (cache.kind === 'corrupt') throw new ModuleFailure(`${file} on node ${nodeName} is corrupt (${cache.why}); ${HOST_PLAY}, which replaces it`);
-  return { stamp: cache.stamp, verifiedNow: cache.kind === 'verified' };
+  return cache.stamp;
 }
 
 /** True when the container already holds the exact file at `path` (size first, sha256 only when the size agrees). */
@@ -63,7 +61,7 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
   if (before.userSpace === args.version) {
     return { changes: [], reason: `user space ${args.version} already installed (matches the kernel module of node ${nodeName})`, data };
   }
-  const { stamp, verifiedNow } = await cachedOnNode(node, nodeName, entry);
+  const stamp = await cachedOnNode(node, nodeName, entry);
   const pushed = `/tmp/${entry.file}`;
   const push = !(await alreadyPushed(ctx.conn, pushed, stamp));
   const install = installerCommand(pushed, installerFlags('container', args));
@@ -74,7 +72,7 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
   changes.push({ summary: `install user space ${args.version} (${now}): ${install}` }, { summary: `remove ${pushed}` });
   return {
     changes,
-    state: { mode: 'container', vmid, nodeName, entry, stamp, verifiedNow, pushed, push, kmod: !before.modprobe, install },
+    state: { mode: 'container', vmid, nodeName, entry, stamp, pushed, push, kmod: !before.modprobe, install },
     data: { ...data, installer_command: install },
   };
 }
@@ -82,7 +80,8 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
 /** Applies container mode; the pushed file is removed whatever happens. */
 export async function applyContainer(ctx: ModuleContext, args: NvidiaRunArgs, s: ContainerState): Promise<ApplyResult> {
   const node = asRoot(await ctx.connect(s.nodeName));
-  if (s.push && !s.verifiedNow) await assertIntact(node, s.entry, s.stamp);
+  // Hashed again right before it leaves the node: a file changed since planning never reaches a container.
+  if (s.push) await assertIntact(node, s.entry, s.stamp);
   try {
     if (s.push) await pushFromNode(node, s.vmid, paths(s.entry).file, s.pushed, { mode: 0o600 });
     if (s.kmod) await aptInstall(ctx.conn, ['kmod'], timeoutMs(args));

@@ -104,7 +104,8 @@ async function applyCache(ctx: ModuleContext, s: HostState, args: NvidiaRunArgs)
   });
   switch (s.cache.kind) {
     case 'fresh': return { stamp: s.cache.stamp, verifiedNow: false };
-    case 'verified': return { stamp: await writeStamp(ctx.conn, s.entry, s.cache.stamp.sha256), verifiedNow: true };
+    // Verified while planning, not now: the file is hashed again before it runs.
+    case 'verified': return { stamp: await writeStamp(ctx.conn, s.entry, s.cache.stamp.sha256), verifiedNow: false };
     case 'corrupt':
       ctx.log(`removing corrupt ${paths(s.entry).file}: ${s.cache.why}`);
       await evict(ctx.conn, s.entry);
