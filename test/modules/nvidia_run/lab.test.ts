@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
 import type { Connection } from '../../../interpreter/connection/types.js';
+import { downloadToCache } from '../../../modules/nvidia_run/download.js';
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
@@ -254,6 +255,52 @@ test('pct_push: a node file (the driver cache) is pushed directly and skipped wh
   assert.is(again.status, 'ok');
   assert.match(again.reason ?? '', 'already has sha256');
   assert.is((await onNode('pve1', `test -f ${CACHE}/NVIDIA-Linux-x86_64-${V}.run && echo kept`)).stdout, 'kept\n');
+});
+
+/** A fault on the lab's artifact server for this test's .run only (other tests download other versions). */
+async function fault(kind: string, times: number): Promise<void> {
+  const r = await fetch(`${lab.info.artifacts!.url}/_lab/fault`, {
+    method: 'POST', body: JSON.stringify({ fault: { kind, times }, path: new URL(url).pathname }),
+  });
+  assert.is(r.status, 200);
+}
+
+test('the cache over SSH on the node: a cut download resumes; a corrupt one is refused and leaves the cache empty', async () => {
+  // The cache helpers directly (no install: the node's driver belongs to whatever else runs on the lab).
+  const node = await pool.get('pve1');
+  const file = `NVIDIA-Linux-x86_64-${V}.run`;
+  const cut = '/var/tmp/phoenix-nvrun-lab/cut';
+  const bad = '/var/tmp/phoenix-nvrun-lab/corrupt';
+  await fault('cut', 2); // the HEAD that sizes the progress report takes one
+  const stamp = await downloadToCache(node, { dir: cut, file, url });
+  assert.is((await onNode('pve1', `sha256sum ${cut}/${file}`)).stdout.slice(0, 64), stamp.sha256);
+  assert.is((await onNode('pve1', `ls ${cut}`)).stdout, `${file}\n${file}.verified\n`);
+  await fault('corrupt', 2);
+  try {
+    await downloadToCache(node, { dir: bad, file, url });
+    assert.unreachable('a corrupt download must be refused');
+  } catch (error) {
+    assert.match((error as Error).message, /refusing the download .* --check\) failed with exit 2/);
+  }
+  assert.is((await onNode('pve1', `ls -A ${bad}`)).stdout, '', 'nothing left in the cache');
+  await onNode('pve1', `rm -rf ${cut} ${bad}`);
+});
+
+test('pct_push: hostile destination names are created literally inside the container', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-lab-hostile-'));
+  try {
+    writeFileSync(join(dir, 'f'), 'x\n');
+    for (const name of [`it's`, '$(touch canary1)', '`touch canary2`', 'a;touch canary3', 'sp ace']) {
+      const r = await run('pct_push', `ct${CT}`, { src: join(dir, 'f'), dest: `/root/${name}` });
+      assert.is(r.status, 'changed', `${name}: ${r.msg}`);
+    }
+    const listing = await pct('pve1', 'exec', CT, '--', 'ls', '-A', '/root');
+    for (const n of [1, 2, 3]) assert.not.match(listing.stdout, new RegExp(`^canary${n}$`, 'm'), `canary${n} in the container`);
+    assert.match(listing.stdout, /^\$\(touch canary1\)$/m);
+    assert.match(listing.stdout, /^a;touch canary3$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const skip = labSkipReason();
