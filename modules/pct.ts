@@ -121,12 +121,27 @@ function createStep(args: PctArgs): Step {
 
 /** `pct set` for options whose value differs from `pct config` (create-only options are left alone). */
 function optionSteps(args: PctArgs, facts: ContainerFacts): Step[] {
-  const differing = Object.entries(args.options ?? {}).filter(([k, v]) => !CREATE_ONLY.has(k) && facts.config[k] !== optionValue(v));
+  const differing = Object.entries(args.options ?? {}).filter(([k, v]) => !CREATE_ONLY.has(k) && !sameOption(facts.config[k], optionValue(v)));
   if (differing.length === 0) return [];
   return [{
     summary: `set ${differing.map(([k, v]) => `${k}=${optionValue(v)}`).join(' ')} on CT ${args.vmid}`,
     command: shellCommand('pct', 'set', args.vmid, ...differing.flatMap(([k, v]) => [`--${k}`, optionValue(v)])),
   }];
+}
+
+/**
+ * Proxmox stores property strings its own way (`net0` gains `hwaddr=`/`type=veth` and sorted keys), so
+ * `name=eth0,bridge=vmbr0` matches when every property asked for has that value.
+ */
+export function sameOption(actual: string | undefined, wanted: string): boolean {
+  if (actual === wanted) return true;
+  if (actual === undefined || !wanted.includes('=')) return false;
+  const props = (text: string) => new Map(text.split(',').map((p) => {
+    const eq = p.indexOf('=');
+    return eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
+  }));
+  const have = props(actual);
+  return [...props(wanted)].every(([k, v]) => have.get(k) === v);
 }
 
 function optionValue(value: string | number | boolean): string {
