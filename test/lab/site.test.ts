@@ -1,0 +1,199 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../interpreter/cli.js';
+import { LabLease, announceSkip, labSkipReason } from './fixture.js';
+import { labNode, onNode, pct } from './lab.js';
+import { labSiteVars, writeLabConfig } from './site-config.js';
+
+/**
+ * Issue 5 on the lab, on a node of its own: the example configuration through playbooks/site.yml. --check tells the
+ * truth, the first run works, the second changes nothing, the installer runs once on the node and once in the GPU
+ * template, clones are never reinstalled, old scripts' leftovers are repaired, and a driver upgrade in the config
+ * reaches the node and every GPU container and nothing else.
+ */
+const test = suite('site.yml on the lab (example configuration)');
+const lab = new LabLease();
+const skip = labSkipReason();
+let dir = '';
+let inventory = '';
+
+interface HostEntry { status: string; msg?: string }
+interface RunDoc {
+  plays: Array<{ play: { name: string }; tasks: Array<{ task: { name: string; module: string }; hosts: Record<string, HostEntry> }> }>;
+  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
+}
+
+async function site(...args: string[]): Promise<{ code: number; doc?: RunDoc; stderr: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['run', 'playbooks/site.yml', '-i', inventory, '--json', ...args], {
+    stdout: { write: (s: string) => { out += s; } },
+    stderr: { write: (s: string) => { err += s; } },
+  });
+  return { code, doc: out ? (JSON.parse(out) as RunDoc) : undefined, stderr: err };
+}
+
+/** (task, host) pairs with a given status, as `task @ host`. */
+function withStatus(doc: RunDoc, status: string): string[] {
+  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
+    .filter(([, h]) => h.status === status).map(([host]) => `${t.task.name} @ ${host}`)));
+}
+
+function failures(doc: RunDoc): string[] {
+  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
+    .filter(([, h]) => h.status === 'failed' || h.status === 'unreachable').map(([host, h]) => `${t.task.name} @ ${host}: ${h.msg}`)));
+}
+
+async function installerLines(where: 'node' | number): Promise<string[]> {
+  const log = '/var/log/nvidia-installer.log';
+  const r = where === 'node' ? await onNode(lab.node, 'cat "$1" 2>/dev/null', log) : await pct(lab.node, 'exec', String(where), '--', 'cat', log);
+  return r.stdout.split('\n').filter((l) => l.startsWith('stand-in nvidia-installer'));
+}
+
+/** What --check must not change on the node: the container list and every container config. */
+async function nodeState(): Promise<string> {
+  return (await onNode(lab.node, 'pct list; for f in /etc/pve/lxc/*.conf; do [ -e "$f" ] && { echo "== $f"; cat "$f"; }; done; ls /usr/local/phoenix_hypervisor/cache 2>/dev/null; cat /etc/apt/sources.list.d/* 2>/dev/null')).stdout;
+}
+
+async function runfileDownloads(): Promise<number> {
+  const log = await (await fetch(`${lab.info.artifacts!.url}/_lab/requests`)).json() as Array<{ method: string; path: string }>;
+  return log.filter((r) => r.method === 'GET' && r.path.endsWith('.run')).length;
+}
+
+function writeInventory(): void {
+  const node = labNode(lab.node);
+  const vars = labSiteVars(lab.info.artifacts!, join(dir, 'phoenix_hypervisor_config.json'));
+  inventory = join(dir, 'inventory.yml');
+  writeFileSync(inventory, [
+    'all:', '  vars:', ...Object.entries(vars).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`),
+    '  children:', '    proxmox:', '      hosts:', `        ${lab.node}:`, '          ansible_host: 127.0.0.1',
+    `          ansible_port: ${node.port}`, `          ansible_user: ${lab.info.user}`,
+    `          ansible_ssh_private_key_file: ${lab.info.privateKey}`, `          phoenix_known_hosts_file: ${lab.info.knownHosts}`, '',
+  ].join('\n'));
+}
+
+/** Rewrites the driver version (and URLs) in both config files, as a user upgrading would. */
+function setDriverVersion(version: string, lxcVersion = version): void {
+  const hvFile = join(dir, 'phoenix_hypervisor_config.json');
+  const lxcFile = join(dir, 'phoenix_lxc_configs.json');
+  const hv = JSON.parse(readFileSync(hvFile, 'utf8'));
+  const lxc = JSON.parse(readFileSync(lxcFile, 'utf8'));
+  hv.nvidia_driver.version = version;
+  hv.nvidia_driver.runfile_url = lab.info.artifacts!.runfileUrls[version];
+  lxc.nvidia_driver_version = lxcVersion;
+  lxc.nvidia_runfile_url = lab.info.artifacts!.runfileUrls[lxcVersion] ?? hv.nvidia_driver.runfile_url;
+  writeFileSync(hvFile, JSON.stringify(hv, null, 2));
+  writeFileSync(lxcFile, JSON.stringify(lxc, null, 2));
+}
+
+test.before(async () => {
+  if (skip) return;
+  await lab.acquire({ privateNode: true });
+  dir = mkdtempSync(join(tmpdir(), 'phoenix-site-'));
+  const written = writeLabConfig(lab.info.artifacts!);
+  for (const name of ['phoenix_hypervisor_config.json', 'phoenix_lxc_configs.json']) {
+    writeFileSync(join(dir, name), readFileSync(join(written, '..', name)));
+  }
+  writeInventory();
+});
+
+test.after(async () => {
+  if (skip) return;
+  await lab.release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let predicted: string[] = [];
+
+test('fresh node, --check: exit 0, nothing on the node changes', async () => {
+  if (skip) return announceSkip('test/lab/site.test.ts', skip);
+  const before = await nodeState();
+  const check = await site('--check');
+  assert.is(check.code, 0, check.stderr + JSON.stringify(check.doc && failures(check.doc)));
+  assert.is(await nodeState(), before, 'config files and container list unchanged');
+  predicted = withStatus(check.doc!, 'changed');
+  assert.ok(predicted.length > 30, `check predicts the work: ${predicted.length} changes`);
+});
+
+test('first run: no failures, every change was predicted, one download, installer once on the node and in 901', async () => {
+  if (skip) return;
+  const downloads = await runfileDownloads();
+  const run = await site();
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  const changed = withStatus(run.doc!, 'changed');
+  const unpredicted = changed.filter((c) => !predicted.includes(c));
+  assert.equal(unpredicted, [], 'every task the real run changed was listed by --check');
+  assert.is(await runfileDownloads() - downloads, 1, 'the .run was downloaded once');
+  assert.is((await installerLines('node')).length, 1, 'installer ran once on the node');
+  const template = await installerLines(901);
+  assert.is(template.length, 1, 'installer ran once in 901');
+  for (const clone of [903, 950]) {
+    assert.equal(await installerLines(clone), template, `CT ${clone} carries 901's install and ran none of its own`);
+  }
+  const verified = withStatus(run.doc!, 'ok').filter((t) => t.startsWith('Verify the GPU stack'));
+  assert.equal(verified.sort(), ['ct901', 'ct903', 'ct950'].map((h) => `Verify the GPU stack in the container @ ${h}`));
+});
+
+test('second run: changed=0 on every host', async () => {
+  if (skip) return;
+  const run = await site();
+  assert.is(run.code, 0, run.stderr);
+  for (const [host, stats] of Object.entries(run.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${withStatus(run.doc!, 'changed')}`);
+});
+
+test('--limit ct903 --tags nvidia touches only 903', async () => {
+  if (skip) return;
+  const run = await site('--limit', 'ct903', '--tags', 'nvidia');
+  assert.is(run.code, 0, run.stderr);
+  assert.equal(Object.keys(run.doc!.stats), ['ct903']);
+  assert.ok(withStatus(run.doc!, 'ok').some((t) => t.startsWith('Install the NVIDIA user space')), 'the nvidia tasks ran');
+});
+
+test("a container left by the old scripts is repaired (duplicate CUDA sources, hardcoded wrong uvm major)", async () => {
+  if (skip) return;
+  const cuda = lab.info.artifacts!.apt.cuda.url;
+  await pct(lab.node, 'exec', '950', '--', 'sh', '-c',
+    'echo "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] $1 /" > /etc/apt/sources.list.d/cuda-ubuntu2404-x86_64.list; echo "deb $1 /" > /etc/apt/sources.list.d/cuda.list',
+    'sh', cuda);
+  await onNode(lab.node, 'sed -i "s/c 238:\\* rwm/c 243:* rwm/" /etc/pve/lxc/950.conf');
+  const broken = await pct(lab.node, 'exec', '950', '--', 'apt-get', 'update');
+  assert.ok(broken.rc !== 0 && /Conflicting values set for option Signed-By/.test(broken.stdout + broken.stderr), 'apt-get update fails first');
+  const run = await site('--limit', 'ct950');
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  const conf = (await onNode(lab.node, 'cat /etc/pve/lxc/950.conf')).stdout;
+  assert.match(conf, /c 238:\* rwm/);
+  assert.not.match(conf, /c 243:\* rwm/);
+  assert.is((await pct(lab.node, 'exec', '950', '--', 'apt-get', 'update')).rc, 0, 'apt-get update works again');
+});
+
+test('a mismatch between the two config files stops the run before any connection', async () => {
+  if (skip) return;
+  setDriverVersion('580.76.05', '580.159.04');
+  const run = await site();
+  assert.is(run.code, 4);
+  assert.match(run.stderr, /E_CONFIG_MISMATCH/);
+  assert.match(run.stderr, /phoenix_lxc_configs\.json/);
+  assert.match(run.stderr, /phoenix_hypervisor_config\.json/);
+  assert.is(run.doc, undefined, 'nothing ran');
+  setDriverVersion('580.76.05');
+});
+
+test('a new driver version upgrades the node and every GPU container, and nothing else', async () => {
+  if (skip) return;
+  setDriverVersion('580.159.04');
+  const run = await site();
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  assert.is((await installerLines('node')).length, 2, 'node upgraded');
+  for (const ct of [901, 903, 950]) {
+    const lines = await installerLines(ct);
+    assert.match(lines[lines.length - 1], /580\.159\.04/, `CT ${ct} upgraded`);
+  }
+  for (const host of ['ct900', 'ct902']) assert.is(run.doc!.stats[host].changed, 0, `${host} untouched`);
+  const again = await site();
+  for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host} after upgrade: ${withStatus(again.doc!, 'changed')}`);
+});
+
+test.run();
