@@ -1,5 +1,5 @@
 #!/bin/bash
-# phoenix on a real GPU host: `verify` and `lxc_conf` planned in check mode against the real NVIDIA driver.
+# phoenix on a real GPU host: `verify`, `lxc_conf` and `nvidia_run` planned in check mode against the real NVIDIA driver.
 # Read-only: no installer, no GPU setting, no apt or driver file is touched; lxc_conf plans on a config in a temp dir.
 #
 #   scripts/gpu-host-check.sh pack   here: builds dist/ and writes .gpu-carry/node.xz (this Node, for a machine
@@ -58,7 +58,12 @@ run() {
   node=$(find_node)
   raw_outputs
   echo
-  "$node" dist/test/gpu/check.js
+  local rc=0
+  "$node" dist/test/gpu/check.js || rc=1
+  echo
+  # nvidia_run in check mode: ok with the installed version, "would install" (the exact command) with another.
+  "$node" dist/test/modules/nvidia_run/gpu-check.js || rc=1
+  return $rc
 }
 
 case "${1:-run}" in
