@@ -4,7 +4,7 @@ import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.
 import { applyAttributes, attributeCommand, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { stateDiff } from './common/state-diff.js';
 import { formatMode, resolveMode } from './common/mode.js';
-import { probePath, type PathInfo } from './common/probe.js';
+import { probePath, probePaths, type PathInfo } from './common/probe.js';
 import { runChecked } from './common/run-checked.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
@@ -40,11 +40,20 @@ interface Target {
   path: string;
   info: PathInfo | null;
   prev: PrevState;
+  /** For state=link: the link source, probed in the same command as the path (one round trip per no-op task). */
+  linkSrc?: { path: string; info: PathInfo | null };
 }
 
 /** Where the module acts; with `follow`, a symlink is replaced by its target for file/directory states. */
 async function target(ctx: ModuleContext, args: FileArgs, state: FileState | undefined): Promise<Target> {
   let path = args.path;
+  if (state === 'link' && args.src !== undefined) {
+    // The usual case: src resolves against the link's directory. (A directory at path is rare: planLink probes again.)
+    const srcPath = posix.resolve(posix.dirname(path), args.src);
+    const [dest, src] = await probePaths(ctx.conn, [{ path }, { path: srcPath, options: { follow: true } }]);
+    if (dest instanceof ModuleFailure) throw dest;
+    return { path, info: dest, prev: prevState(dest), ...(src instanceof ModuleFailure ? {} : { linkSrc: { path: srcPath, info: src } }) };
+  }
   let info = await probePath(ctx.conn, path);
   if (args.follow !== false && info?.kind === 'link' && (state === 'file' || state === 'directory' || state === 'touch')) {
     path = info.linkSource!;
@@ -175,7 +184,7 @@ async function planLink(ctx: ModuleContext, t: Target, args: FileArgs): Promise<
   if (src === undefined) throw new ModuleFailure('src is required for creating new symlinks');
   const base = t.info?.kind === 'directory' ? t.path : posix.dirname(t.path);
   const absrc = posix.resolve(base, src);
-  const srcInfo = await probePath(ctx.conn, absrc, { follow: true });
+  const srcInfo = t.linkSrc?.path === absrc ? t.linkSrc.info : await probePath(ctx.conn, absrc, { follow: true });
   if (!args.force && !srcInfo) {
     throw new ModuleFailure(`src file does not exist, use "force=yes" if you really want to create the link: ${absrc}`, { path: t.path, src });
   }

@@ -4,7 +4,7 @@ import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.
 import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { backupFile } from './common/content.js';
 import { absentLines, presentLine, readLines } from './common/line-edit.js';
-import { probePath, type PathInfo } from './common/probe.js';
+import { probeAndRead, probePath, type PathInfo } from './common/probe.js';
 import { runChecked } from './common/run-checked.js';
 import { validateSchema, writeFile } from './common/write-file.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
@@ -46,6 +46,20 @@ async function readText(ctx: ModuleContext, path: string): Promise<string | null
     throw new ModuleFailure(`cannot read ${path}: ${(error as Error).message}`);
   }
   return data === null ? null : data.toString('utf8');
+}
+
+/**
+ * Content and stat in one command when the task also manages attributes (one round trip per no-op task); anything
+ * unusual (a directory, a dangling link, an unreadable file) takes the two-step path with its exact messages.
+ */
+async function readWithInfo(ctx: ModuleContext, path: string): Promise<{ before: string | null; probed?: PathInfo | null }> {
+  try {
+    const { info, text } = await probeAndRead(ctx.conn, path);
+    if (info === null || info.kind === 'file') return { before: text, probed: info };
+  } catch {
+    // fall through to the two-step path
+  }
+  return { before: await readText(ctx, path) };
 }
 
 function checkArgs(args: LineinfileArgs): void {
@@ -109,12 +123,13 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
     const args = normalizeAliases<LineinfileArgs>(rawArgs as unknown as Record<string, unknown>, ALIASES);
     checkArgs(args);
     const path = args.path;
-    const before = await readText(ctx, path);
+    const wantsAttrs = args.mode !== undefined || !!args.owner || !!args.group;
+    const { before, probed } = wantsAttrs ? await readWithInfo(ctx, path) : { before: await readText(ctx, path), probed: undefined };
     if (before === null && args.state === 'absent') return { changes: [], reason: `${path} does not exist`, data: { msg: 'file not present', found: 0, backup: '' } };
     if (before === null && !args.create) throw new ModuleFailure(`Destination ${path} does not exist !`, { rc: 257 });
     const result = edit(args, before);
-    const wantsAttrs = args.mode !== undefined || !!args.owner || !!args.group;
-    const existing = before !== null && (result.changed || wantsAttrs) ? await probePath(ctx.conn, path, { follow: true }) : null;
+    const existing = before !== null && (result.changed || wantsAttrs)
+      ? probed ?? await probePath(ctx.conn, path, { follow: true }) : null;
     const delta = before === null || existing ? attributeDelta(existing, args) : { set: {}, before: {}, after: {} };
     const changes: Change[] = [];
     if (result.changed) changes.push({ summary: `${result.msg} in ${path}`, diff: { path, before: before ?? '', after: result.after } });

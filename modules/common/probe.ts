@@ -143,3 +143,40 @@ export async function probePath(conn: Connection, path: string, options: ProbeOp
   }
   return parseProbe(path, result.stdout);
 }
+
+/** Ends each probe's output in a combined command; NUL cannot occur in a path, so no output can look like it. */
+const PROBE_END = 'phoenix-probe-end';
+
+/**
+ * Several {@link probePath}s in ONE command (one round trip), e.g. a link and its source. Each entry is the PathInfo,
+ * null when absent, or the ModuleFailure the lone probe would have thrown.
+ */
+export async function probePaths(conn: Connection, requests: Array<{ path: string; options?: ProbeOptions }>):
+  Promise<Array<PathInfo | null | ModuleFailure>> {
+  const script = requests.map((r) => `(\n${probeCommand(r.path, r.options)}\n)\nprintf '\\0${PROBE_END} %s\\0' $?`).join('\n');
+  const result = await conn.run(script);
+  const parts = result.stdout.split(new RegExp(`\\0${PROBE_END} (\\d+)\\0`));
+  return requests.map((r, i) => {
+    const rc = parts[2 * i + 1];
+    if (rc === undefined || rc !== '0') {
+      const why = result.stderr.trim() || `exit code ${rc ?? result.rc}`;
+      return new ModuleFailure(`cannot stat ${r.path}: ${why}`);
+    }
+    return parseProbe(r.path, parts[2 * i]);
+  });
+}
+
+/**
+ * A text file's content and its {@link probePath} (following links) in one command, for modules that edit a file
+ * and also manage its attributes. `text` is null when the path does not exist.
+ */
+export async function probeAndRead(conn: Connection, path: string): Promise<{ info: PathInfo | null; text: string | null }> {
+  const read = shellCommand(raw('if test -f'), path, raw('; then cat --'), path, raw('|| exit 4; fi'));
+  const script = `(\n${probeCommand(path, { follow: true })}\n)\nprintf '\\0${PROBE_END} %s\\0' $?\n${read}`;
+  const result = await conn.run(script);
+  const [probed, rc, text] = result.stdout.split(new RegExp(`\\0${PROBE_END} (\\d+)\\0`));
+  if (rc !== '0') throw new ModuleFailure(`cannot stat ${path}: ${result.stderr.trim() || `exit code ${rc ?? result.rc}`}`);
+  if (result.rc !== 0) throw new ModuleFailure(`cannot read ${path}: ${result.stderr.trim() || `exit code ${result.rc}`}`);
+  const info = parseProbe(path, probed);
+  return { info, text: info ? text ?? '' : null };
+}

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -53,6 +53,15 @@ test('a no-op task costs one remote operation', async () => {
   assert.is(await roundTrips(lineinfile, { path: f, line: 'line' }), 1, 'lineinfile');
   assert.is(await roundTrips(stat, { path: f }), 1, 'stat');
   assert.is(await roundTrips(command, { cmd: 'false', creates: f }), 1, 'command creates');
+});
+
+test('a no-op link, and a no-op lineinfile that manages the mode, cost one remote operation too', async () => {
+  const f = join(dir, 'f');
+  await symlink(f, join(dir, 'l'));
+  assert.is(await roundTrips(file, { path: join(dir, 'l'), src: f, state: 'link' }), 1, 'file link (absolute src)');
+  await symlink('f', join(dir, 'rel'));
+  assert.is(await roundTrips(file, { path: join(dir, 'rel'), src: 'f', state: 'link' }), 1, 'file link (relative src)');
+  assert.is(await roundTrips(lineinfile, { path: f, line: 'line', mode: '0644' }), 1, 'lineinfile with mode');
 });
 
 test.run();
