@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
+import { trackTempFile } from './inflight.js';
 import { shellCommand } from './quote.js';
 import { CommandTimeoutError, type CommandResult, type Connection, type PutOptions, type RunOptions } from './types.js';
 
@@ -10,20 +12,40 @@ export class LocalConnection implements Connection {
   constructor(readonly host: string) {}
 
   run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    if (options.signal?.aborted) return Promise.resolve({ rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' });
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', command], {
         env: { ...process.env, ...options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group, so an interrupt or a timeout reaches what the shell started too (dash waits for
+        // its child and ignores a SIGINT sent to it alone).
+        detached: true,
       });
+      const signalGroup = (name: NodeJS.Signals): void => {
+        try {
+          process.kill(-child.pid!, name);
+        } catch {
+          // already gone
+        }
+      };
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
       if (options.timeoutMs) {
         timer = setTimeout(() => {
-          child.kill('SIGKILL');
+          signalGroup('SIGKILL');
           reject(new CommandTimeoutError(command, options.timeoutMs!));
         }, options.timeoutMs);
       }
+      // Ctrl-C (to phoenix, or to the terminal's group just before this spawn) must not leave a long installer
+      // running while the run waits for it. `sh -c` catches a SIGINT that comes before it forks the command and only
+      // acts on it when the command ends, so SIGTERM and then SIGKILL follow if the group is still there.
+      const escalation: NodeJS.Timeout[] = [];
+      const interrupt = (): void => {
+        signalGroup('SIGINT');
+        escalation.push(setTimeout(() => signalGroup('SIGTERM'), 1000), setTimeout(() => signalGroup('SIGKILL'), 6000));
+      };
+      options.signal?.addEventListener('abort', interrupt, { once: true });
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
       child.on('error', (e) => {
@@ -32,8 +54,10 @@ export class LocalConnection implements Connection {
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', interrupt);
+        escalation.forEach(clearTimeout);
         resolve({
-          rc: code ?? (signal ? 128 + 9 : 1),
+          rc: code ?? (signal ? 128 + (constants.signals[signal] ?? 9) : 1),
           stdout: Buffer.concat(out).toString('utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
         });
@@ -45,6 +69,7 @@ export class LocalConnection implements Connection {
 
   async put(content: string | Buffer, remotePath: string, options: PutOptions = {}): Promise<void> {
     const temp = join(dirname(remotePath), `.${basename(remotePath)}.phoenix-${randomBytes(6).toString('hex')}`);
+    const untrack = trackTempFile(temp);
     try {
       // Created with its final mode (no wider window), then set exactly: the umask must not decide (ssh and pct don't).
       await writeFile(temp, content, { mode: options.mode ?? 0o644 });
@@ -58,6 +83,8 @@ export class LocalConnection implements Connection {
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
+    } finally {
+      untrack();
     }
   }
 

@@ -14,6 +14,11 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Run through sudo (ssh connections for non-root users). */
   become?: boolean;
+  /**
+   * The run's interrupt (Ctrl-C): a command is not started once it is aborted, and a running one gets SIGINT.
+   * Such a command resolves with rc 130, like a shell's. Honoured by the local connection.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PutOptions {

@@ -10,13 +10,14 @@ import type { RunServices } from './options.js';
  * Adds become and the task's environment to every command of a connection, so modules need not know, and shows
  * each command at -vvv (`<host> EXEC ...`), as ansible-playbook does.
  */
-export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>, trace?: (command: string) => void): Connection {
-  if (!become && Object.keys(env).length === 0 && !trace) return conn;
+export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>, trace?: (command: string) => void,
+  signal?: AbortSignal): Connection {
+  if (!become && Object.keys(env).length === 0 && !trace && !signal) return conn;
   return {
     host: conn.host,
     run: (command: string, options: CommandOptions = {}) => {
       trace?.(command);
-      return conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env } });
+      return conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env }, signal: options.signal ?? signal });
     },
     put: (content: string | Buffer, path: string, options?: PutOptions) => conn.put(content, path, options),
     get: (path: string) => conn.get(path),

@@ -251,7 +251,7 @@ async function openConnection(target: string, task: TaskNode, env: TaskEnv, scop
   const trace = env.options.verbosity >= 3 && !task.noLog
     ? (command: string) => env.services.emit({ type: 'verbose', level: 3, host: target, message: `EXEC ${command}` })
     : undefined;
-  return connectionFor(conn, become, {}, trace);
+  return connectionFor(conn, become, {}, trace, env.services.signal);
 }
 
 function renderEnvironment(task: TaskNode, scope: Record<string, unknown>): Record<string, string> {
