@@ -20,7 +20,9 @@ export function redactor(secrets: Iterable<string>): (text: string) => string {
  * folding cannot split a secret past it.
  */
 export function redactingSink(emit: EventSink, secrets: Iterable<string>): EventSink {
-  const redact = redactor(secrets);
+  const list = [...secrets].filter((s) => s !== '');
+  if (list.length === 0) return emit;
+  const redact = redactor(list);
   return (event) => emit(redactValue(event, redact) as RunEvent);
 }
 
