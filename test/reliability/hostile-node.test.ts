@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { PctConnection } from '../../interpreter/connection/pct.js';
 import { shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
+import { apt } from '../../modules/apt.js';
 import { aptRepo as apt_repo } from '../../modules/apt_repo.js';
 import { lxcConf as lxc_conf } from '../../modules/lxc_conf.js';
 import { nvidiaRun as nvidia_run } from '../../modules/nvidia_run.js';
@@ -160,6 +161,17 @@ test('lxc_conf: hostile conf_dir and lock_dir reach flock and the write script a
     const flock = callsOf('flock').at(-1)!;
     assert.is(flock[3], join(lockDir, 'pve-config-901.lock'));
     assert.is(flock[8], conf, 'the write script got the conf path as $1');
+  }
+});
+
+test('apt: hostile version pins (name=VERSION takes any non-space text) reach apt-get as one argument', async () => {
+  const rand = seededRandom(SEED + 6);
+  for (let round = 0; round < ROUNDS; round++) {
+    const name = `cuda-toolkit-12-8=${hostileString(rand).replace(/\s/g, '')}x`;
+    const outcome = await attempt(apt, { name: [name, 'curl'], state: 'present' }, nodeContext(host));
+    assert.ok(!(outcome instanceof Error), String(outcome));
+    const install = host.calls().filter((c) => c[0] === 'apt-get' && c.includes('install')).at(-1);
+    assert.ok(install?.includes(name), `apt-get install got ${JSON.stringify(install)}: ${JSON.stringify(outcome)}`);
   }
 });
 
