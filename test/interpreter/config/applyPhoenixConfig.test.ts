@@ -36,7 +36,7 @@ test('phoenix_config in group_vars/all.yml is relative to that file', () => {
   const { inv, errors, applied } = open(['inventory-group-vars/hosts.yml']);
   assert.equal(errorSummary(errors), []);
   assert.is(applied!.config.hypervisorFile, fixture('good/phoenix_hypervisor_config.json'));
-  assert.equal(groupHosts(inv, 'lxc'), ['ct100', 'ct101', 'ct120']);
+  assert.equal(groupHosts(inv, 'lxc'), ['ct100', 'ct120', 'ct101'], 'containers by clone level, then CTID');
 });
 
 test('without phoenix_config, phoenix_hypervisor_config.json in the inventory folder (ignored as an inventory file)', () => {
@@ -60,7 +60,7 @@ test('phoenix_node picks the node when group proxmox has several', () => {
 test('an explicit config path and node win over the inventory\'s', () => {
   const { inv, applied } = open(['inventory-two-nodes/hosts.yml'], { config: fixture('good/phoenix_hypervisor_config.json'), node: 'pve1' });
   assert.is(applied!.node, 'pve1');
-  assert.equal(groupHosts(inv, 'lxc'), ['ct100', 'ct101', 'ct120']);
+  assert.equal(groupHosts(inv, 'lxc'), ['ct100', 'ct120', 'ct101'], 'containers by clone level, then CTID');
 });
 
 test('a container the inventory already lists keeps its own variables and groups, and gets the rest', () => {
