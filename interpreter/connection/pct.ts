@@ -84,7 +84,7 @@ export class PctConnection implements Connection {
   /** Commands in the container run as its root; `become` only affects the node side (pct needs root there). */
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     const line = pctExecCommand(this.options.vmid, command, options.env, this.pct);
-    return this.onNode(line, { stdin: options.stdin, timeoutMs: options.timeoutMs });
+    return this.onNode(line, { stdin: options.stdin, timeoutMs: options.timeoutMs, signal: options.signal });
   }
 
   async put(content: string | Buffer, remotePath: string, options: PutOptions = {}): Promise<void> {
