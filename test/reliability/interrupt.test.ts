@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { LocalConnection } from '../../interpreter/connection/local.js';
+import { PctConnection } from '../../interpreter/connection/pct.js';
 
 /**
  * Ctrl-C on the real binary: SIGINT to phoenix's whole process group (what a terminal sends) ends the run with exit
@@ -113,5 +115,21 @@ for (const presses of [1, 2]) {
     assert.equal(readdirSync(dir).filter((n) => n.includes('.phoenix-')), [], 'no temp file left beside the destination');
   });
 }
+
+test('the interrupt reaches a command in a container through pct exec on a local node', async () => {
+  // A stand-in pct that runs what follows `exec VMID --`, as the real one does inside the container.
+  const pct = join(dir, 'pct');
+  writeFileSync(pct, '#!/bin/sh\n[ "$1" = exec ] && shift 2 && [ "$1" = -- ] && shift && exec "$@"\nexit 2\n', { mode: 0o755 });
+  const ct = new PctConnection('ct901', { node: new LocalConnection('pve'), nodeName: 'pve', vmid: 901, pct });
+  const controller = new AbortController();
+  const marker = join(dir, 'started');
+  const running = ct.run(`touch ${marker}; sleep 60; touch ${marker}.after`, { signal: controller.signal });
+  while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 2));
+  controller.abort();
+  const result = await running;
+  assert.ok(result.rc >= 128, `rc ${result.rc}`);
+  assert.not.ok(existsSync(`${marker}.after`), 'the command went on after the interrupt');
+  assert.is((await ct.run('echo after', { signal: controller.signal })).rc, 130, 'nothing starts once interrupted');
+});
 
 test.run();
