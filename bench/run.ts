@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { load } from './measure.js';
-import { peer } from './peer.js';
+import { peer, WORKLOAD_ROOT } from './peer.js';
 import { scale } from './scale.js';
 import { site } from './site.js';
 import { startup } from './startup.js';
@@ -90,6 +90,7 @@ async function main(): Promise<number> {
       }
     } finally {
       await targets.stop();
+      rmSync(WORKLOAD_ROOT, { recursive: true, force: true });
     }
   }
   if (only.includes('site')) rows.push(...await site({ runs: list(values['site-runs'], [3])[0], log }));
