@@ -21,13 +21,23 @@ interface Word {
   raw: string;
 }
 
-/** Splits on unquoted whitespace, keeping quotes in the words (the command module re-splits free-form text). */
+/**
+ * Splits on unquoted whitespace outside `{{ }}`, keeping quotes in the words (the command module re-splits
+ * free-form text): `echo /tmp/{{ inventory_hostname }}/x creates=/y` has two words before `creates`, as in Ansible.
+ */
 function splitWords(text: string): Word[] {
   const words: Word[] = [];
   let current = '';
   let quote: string | null = null;
+  let braces = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
+    if (text.startsWith('{{', i)) braces++;
+    else if (braces > 0 && text.startsWith('}}', i)) braces--;
+    if (braces > 0 && !quote) {
+      current += ch;
+      continue;
+    }
     if (quote) {
       if (ch === '\\' && quote === '"' && i + 1 < text.length) {
         current += ch + text[++i];

@@ -47,7 +47,7 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
   if ((cache.kind === 'absent' || cache.kind === 'corrupt') && !entry.url) {
     throw new ModuleFailure(`${paths(entry).file} is not usable on ${ctx.host} (${cache.kind}) and no url is given to download it`);
   }
-  const prereqs = await probePrereqs(ctx.conn);
+  const prereqs = await probePrereqs(ctx.conn, args.install_build_deps !== false);
   const deps = args.install_build_deps === false ? [] : missingBuildDeps(prereqs, ctx.host);
   const before = await detectDriver(ctx.conn);
   const installed = before.userSpace === args.version;
