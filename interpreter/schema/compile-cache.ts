@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type AjvModule from 'ajv';
 import type { ValidateFunction } from 'ajv';
@@ -16,7 +16,15 @@ const require = createRequire(import.meta.url);
  * per schema content. Compiling a schema costs 20-45 ms of start-up and a playbook needs several (play, block, task
  * keywords, each module): a cache hit is a plain `require` of generated code, and ajv itself is never loaded.
  */
-const CACHE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '.schema-cache');
+const CACHE_DIR = join(packageRoot(fileURLToPath(new URL('.', import.meta.url))), 'dist', '.schema-cache');
+
+/** phoenix's own directory, found from this file whether it runs from dist/interpreter/schema or the dist bundle. */
+function packageRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'phoenix.js'))) return dir;
+  }
+  return join(start, '..', '..');
+}
 
 let ajv: InstanceType<typeof AjvModule.default> | undefined;
 let cacheTag: string | undefined;

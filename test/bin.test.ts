@@ -1,0 +1,29 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The installed binary as users run it: bin/phoenix.js loads the bundled CLI (dist/phoenix.mjs). */
+const bin = resolve('bin/phoenix.js');
+
+test('the bundle exists after the build and runs a playbook end to end', () => {
+  assert.ok(existsSync(resolve('dist/phoenix.mjs')), 'npm run build bundles the CLI');
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-bin-'));
+  try {
+    writeFileSync(join(dir, 'p.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hello\n      command: echo hi\n');
+    writeFileSync(join(dir, 'i.yml'), 'all:\n  hosts:\n    h1:\n      ansible_connection: local\n');
+    const run = spawnSync(process.execPath, [bin, 'run', join(dir, 'p.yml'), '-i', join(dir, 'i.yml')], { encoding: 'utf8' });
+    assert.is(run.status, 0, run.stderr);
+    assert.match(run.stdout, /changed: \[h1\]/);
+    assert.match(run.stdout, /h1\s+: ok=1 +changed=1 +unreachable=0 +failed=0/);
+    const bad = spawnSync(process.execPath, [bin, 'run', join(dir, 'p.yml'), '--forks', 'x'], { encoding: 'utf8' });
+    assert.is(bad.status, 5);
+    assert.match(bad.stderr, /E_USAGE/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
