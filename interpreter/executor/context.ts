@@ -22,6 +22,8 @@ export function connectionFor(conn: Connection, become: boolean, env: Record<str
     put: (content: string | Buffer, path: string, options?: PutOptions) => conn.put(content, path, options),
     get: (path: string) => conn.get(path),
     close: () => conn.close(),
+    // The reboot module re-establishes the host's one connection through the wrapper.
+    ...('reconnect' in conn ? { reconnect: (ms: number) => (conn as { reconnect(ms: number): Promise<void> }).reconnect(ms) } : {}),
   };
 }
 
