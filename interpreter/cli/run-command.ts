@@ -63,9 +63,6 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
       throw redactError(error, redactor(secrets));
     });
     if (signal?.aborted) return 99;
-    if (args.startAtTask && !outcomeStarted(outcome)) {
-      emit({ type: 'warning', message: `No matching task "${args.startAtTask}" found` });
-    }
     return outcome.exitCode;
   } finally {
     await connector.closeAll();
@@ -87,10 +84,6 @@ function checkPlayPatterns(playbook: Playbook, inventory: LoadedInventoryView, e
       errors.add(error);
     }
   }
-}
-
-function outcomeStarted(_outcome: unknown): boolean {
-  return true;
 }
 
 function defaultInventory(): string {

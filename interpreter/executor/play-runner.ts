@@ -56,6 +56,9 @@ export class PlaybookRunner {
       if (this.services.signal?.aborted || this.stopRun) break;
       await this.runPlay(play);
     }
+    if (!this.started) {
+      this.services.emit({ type: 'warning', message: `No matching task "${this.options.startAtTask}" found. Note: --start-at-task can only follow static includes.` });
+    }
     this.services.emit({ type: 'play_recap', stats: this.stats });
     return { stats: this.stats, exitCode: this.exitCode() };
   }
