@@ -144,8 +144,9 @@ export class SshConnection implements Connection {
   }
 
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    if (options.signal?.aborted) return { rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' };
     const { line, stdin } = await this.wrap(command, options);
-    const result = await this.exec(line, stdin, options.timeoutMs);
+    const result = await this.exec(line, stdin, options.timeoutMs, options.signal);
     return { rc: result.rc, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
   }
 
@@ -270,13 +271,13 @@ export class SshConnection implements Connection {
     return this.sftpSession;
   }
 
-  private async exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawResult> {
+  private async exec(command: string, stdin?: string | Buffer, timeoutMs?: number, signal?: AbortSignal): Promise<RawResult> {
     const client = await this.ensureClient();
     const release = await this.slots.acquire();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.execOn(client, command, stdin, timeoutMs ?? this.timeouts.commandMs);
+          return await this.execOn(client, command, stdin, timeoutMs ?? this.timeouts.commandMs, signal);
         } catch (error) {
           // sshd may still count a just-closed session against MaxSessions for a moment: wait and try again.
           if (!(error instanceof ChannelRefused) || attempt >= 20) throw error instanceof ChannelRefused ? this.lost(error) : error;
@@ -289,7 +290,7 @@ export class SshConnection implements Connection {
   }
 
   private execOn(client: Client, command: string, stdin: string | Buffer | undefined,
-    timeoutMs: number | undefined): Promise<RawResult> {
+    timeoutMs: number | undefined, signal?: AbortSignal): Promise<RawResult> {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let done = false;
@@ -317,6 +318,17 @@ export class SshConnection implements Connection {
               reject(new CommandTimeoutError(command, timeoutMs));
             }), timeoutMs);
           }
+          // Ctrl-C: SIGINT to the remote command (OpenSSH honours signal requests), then close its channel, so the
+          // run can end at once instead of waiting for, say, a driver installer to finish.
+          signal?.addEventListener('abort', () => finish(() => {
+            try {
+              channel.signal('INT');
+            } catch {
+              // no signal support: closing the channel below still ends our side
+            }
+            setTimeout(() => killChannel(channel), 1000).unref();
+            resolve({ rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') });
+          }), { once: true });
           channel.on('error', () => undefined);
           channel.end(stdin && stdin.length > 0 ? stdin : undefined);
         });
