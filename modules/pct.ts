@@ -17,11 +17,13 @@ export interface PctArgs {
   options?: Record<string, string | number | boolean>;
   /** A path inside the container to wait for after starting (e.g. /dev/nvidia0). */
   wait_for?: string;
+  /** Wait after starting until the container has a default route (its network is up). */
+  wait_for_network?: boolean;
   timeout?: number;
 }
 
 /** A step of the plan: a command on the node, or a wait inside the container. */
-type Step = { summary: string; command?: string; waitFor?: string };
+type Step = { summary: string; command?: string; waitFor?: string; waitNetwork?: boolean };
 
 /** Options only `pct create` takes; `pct set` refuses or ignores them on an existing container. */
 const CREATE_ONLY = new Set(['unprivileged', 'rootfs', 'ostype', 'storage', 'password', 'ssh-public-keys', 'pool', 'restore', 'unique']);
@@ -39,6 +41,7 @@ export const pct: Module<PctArgs, Step[]> = {
       snapshot: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' },
       options: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
       wait_for: { type: 'string', pattern: '^/' },
+      wait_for_network: { type: 'boolean' },
       timeout: { type: 'integer', minimum: 1, default: 60 },
     },
     required: ['vmid'],
@@ -57,6 +60,7 @@ export const pct: Module<PctArgs, Step[]> = {
     for (const step of plan.state ?? []) {
       if (step.command) await runChecked(ctx.conn, step.command, step.summary);
       if (step.waitFor) await waitInside(ctx, args, step.waitFor);
+      if (step.waitNetwork) await waitForNetwork(ctx, args);
     }
     const after = await probeContainer(ctx.conn, args.vmid);
     return { data: { vmid: args.vmid, exists: after.exists, running: after.running, snapshots: after.snapshots } };
@@ -95,9 +99,9 @@ export function planSteps(args: PctArgs, facts: ContainerFacts): Step[] {
     if (running) steps.push({ summary: `stop CT ${vmid}`, command: shellCommand('pct', 'stop', vmid) });
     steps.push({ summary: `convert CT ${vmid} to a template`, command: shellCommand('pct', 'template', vmid) });
   }
-  if (args.wait_for && (state === 'started' || state === 'restarted') && steps.length > 0) {
-    steps.push({ summary: `wait for ${args.wait_for} in CT ${vmid}`, waitFor: args.wait_for });
-  }
+  const starting = (state === 'started' || state === 'restarted') && steps.length > 0;
+  if (args.wait_for && starting) steps.push({ summary: `wait for ${args.wait_for} in CT ${vmid}`, waitFor: args.wait_for });
+  if (args.wait_for_network && starting) steps.push({ summary: `wait for the network in CT ${vmid}`, waitNetwork: true });
   return steps;
 }
 
@@ -165,6 +169,23 @@ async function waitInside(ctx: ModuleContext, args: PctArgs, path: string): Prom
   for (;;) {
     if ((await ctx.conn.run(test)).rc === 0) return;
     if (Date.now() >= deadline) throw new ModuleFailure(await waitFailure(ctx.conn, args, path));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A default route in /proc/net/route (no iproute2 needed in the container). */
+const HAS_DEFAULT_ROUTE = 'awk \'$2 == "00000000" { found = 1 } END { exit !found }\' /proc/net/route';
+
+async function waitForNetwork(ctx: ModuleContext, args: PctArgs): Promise<void> {
+  const deadline = Date.now() + (args.timeout ?? 60) * 1000;
+  const test = shellCommand('pct', 'exec', args.vmid, '--', 'sh', '-c', HAS_DEFAULT_ROUTE);
+  for (;;) {
+    if ((await ctx.conn.run(test)).rc === 0) return;
+    if (Date.now() >= deadline) {
+      const routes = await ctx.conn.run(shellCommand('pct', 'exec', args.vmid, '--', 'cat', '/proc/net/route'));
+      throw new ModuleFailure(`CT ${args.vmid} has no default route after ${args.timeout ?? 60} s; its routes:\n${routes.stdout.trim() || '(none)'}\n`
+        + 'check net0 (bridge, ip, gw) in its config');
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -93,6 +93,8 @@ test('stop, then start and wait for a path inside', async () => {
   if (skip) return;
   await converge({ vmid: CLONE, state: 'stopped' }, [`stop CT ${CLONE}`]);
   await converge({ vmid: CLONE, state: 'started', wait_for: '/etc/hostname', timeout: 10 }, [`start CT ${CLONE}`, `wait for /etc/hostname in CT ${CLONE}`]);
+  await converge({ vmid: CLONE, state: 'stopped' }, [`stop CT ${CLONE}`]);
+  await converge({ vmid: CLONE, state: 'started', wait_for_network: true, timeout: 10 }, [`start CT ${CLONE}`, `wait for the network in CT ${CLONE}`]);
 });
 
 test('a device that never appears: bounded wait, failure says what the container sees', async () => {

@@ -61,6 +61,8 @@ test('an existing container: ok, or only the differing options and missing state
 test('wait_for is planned after a start, and create-only options never become pct set', () => {
   assert.equal(summaries({ vmid: 901, state: 'started', wait_for: '/dev/nvidia0' }, stopped), ['start CT 901', 'wait for /dev/nvidia0 in CT 901']);
   assert.equal(summaries({ vmid: 901, state: 'present', options: { unprivileged: false, rootfs: 'local-lvm:8' } }), []);
+  assert.equal(summaries({ vmid: 901, state: 'started', wait_for_network: true }, stopped), ['start CT 901', 'wait for the network in CT 901']);
+  assert.equal(summaries({ vmid: 901, state: 'started', wait_for_network: true }), [], 'running already: nothing to wait for');
 });
 
 test('property strings compare by the properties asked for (Proxmox adds hwaddr, type)', () => {
