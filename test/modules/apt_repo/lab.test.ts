@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -9,6 +9,7 @@ import type { ModuleContext } from '../../../modules/types.js';
 import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
 import { labNode, pct } from '../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
+import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
 
 // Issue 4 in a real lab container (real LXC, phoenix's pct connection through the node's sshd): the old scripts left
 // the cuda-keyring package's .list, a hand-written cuda.list with another signed-by and a sources.list line; real
@@ -29,30 +30,6 @@ let sourcesList = '';
  */
 const LOCK = '/tmp/phoenix-apt-lab.lock';
 
-function lockIsStale(): boolean {
-  try {
-    return !existsSync(`/proc/${Number(readFileSync(join(LOCK, 'pid'), 'utf8'))}`);
-  } catch {
-    try {
-      return Date.now() - statSync(LOCK).mtimeMs > 60_000;
-    } catch {
-      return false;
-    }
-  }
-}
-
-async function takeLock(): Promise<void> {
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      return;
-    } catch {
-      if (lockIsStale()) rmSync(LOCK, { recursive: true, force: true });
-      else await new Promise((res) => setTimeout(res, 200));
-    }
-  }
-}
 
 function hostVars(): Record<string, HostVars> {
   const node = labNode('pve1');
@@ -110,7 +87,7 @@ else {
   });
 
   async function setUp(): Promise<void> {
-    await takeLock();
+    await takeDirLock(LOCK);
     await lab.acquire();
     assert.ok(lab.info.artifacts, 'the lab serves the apt repositories');
     base = lab.info.artifacts!.url;
@@ -133,7 +110,7 @@ else {
     await pct('pve1', 'destroy', CT);
     if (home) rmSync(home, { recursive: true, force: true });
     await lab.release();
-    rmSync(LOCK, { recursive: true, force: true });
+    releaseDirLock(LOCK);
   });
 
   test('before apt_repo: real apt-get update fails with the Signed-By conflict', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -11,6 +11,7 @@ import type { ModuleContext } from '../../../modules/types.js';
 import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
+import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
 
 // nvidia_run and pct_push for real on the lab: the node (real sshd, phoenix's ssh connection) caches the stand-in .run
 // from the lab's artifact server and installs it; a real LXC container gets the node's cached file by pct push and
@@ -97,35 +98,9 @@ async function resetNode(): Promise<void> {
  */
 const LOCK = '/tmp/phoenix-nvrun-lab.lock';
 
-/** The owner died (or died before writing its pid, a minute ago). */
-function lockIsStale(): boolean {
-  try {
-    const owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
-    return !existsSync(`/proc/${owner}`);
-  } catch {
-    try {
-      return Date.now() - statSync(LOCK).mtimeMs > 60_000;
-    } catch {
-      return false;
-    }
-  }
-}
-
-async function takeLock(): Promise<void> {
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      return;
-    } catch {
-      if (lockIsStale()) rmSync(LOCK, { recursive: true, force: true });
-      else await new Promise((res) => setTimeout(res, 200));
-    }
-  }
-}
 
 test.before(async () => {
-  await takeLock();
+  await takeDirLock(LOCK);
   await lab.acquire();
   url = lab.info.artifacts?.runfileUrls[V] ?? '';
   try {
@@ -159,7 +134,7 @@ test.after(async () => {
   await pool?.closeAll();
   rmSync(home, { recursive: true, force: true });
   await lab.release();
-  rmSync(LOCK, { recursive: true, force: true });
+  releaseDirLock(LOCK);
 });
 
 test('the artifact server offers the stand-in .run', () => {
