@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { releaseLab, startLab, type LabInfo, type LabOptions } from './lab.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
+import { labNode, releaseLab, startLab, type LabInfo, type LabOptions } from './lab.js';
 
 /** Why lab tests are skipped, or undefined when they run (PHOENIX_SKIP_LAB=1 is the only way to skip them). */
 export function labSkipReason(): string | undefined {
@@ -38,4 +42,30 @@ export class LabLease {
 /** Prints why a lab test file is skipped (uvu has no skip report of its own). */
 export function announceSkip(file: string, reason: string): void {
   process.stdout.write(`\n  skipped ${file}: ${reason}\n`);
+}
+
+/** Connection variables of a lab node, as `.lab/inventory.yml` gives them (private nodes too, which it leaves out). */
+export function labNodeVars(lease: LabLease, name = lease.node): HostVars {
+  return {
+    ansible_host: '127.0.0.1', ansible_port: labNode(name).port, ansible_user: lease.info.user,
+    ansible_ssh_private_key_file: lease.info.privateKey, phoenix_known_hosts_file: lease.info.knownHosts,
+  };
+}
+
+/**
+ * phoenix's connection pool for a test file, with a throwaway HOME so this machine's `~/.ssh/config` never applies.
+ * `dispose` closes the connections and removes the HOME.
+ */
+export function labPool(hostVars: (host: string) => HostVars | undefined): { pool: ConnectionPool; dispose(): Promise<void> } {
+  const home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  writeFileSync(join(home, '.ssh', 'config'), '');
+  const pool = new ConnectionPool({ hostVars: (h) => hostVars(h) ?? {}, home, env: {} });
+  return {
+    pool,
+    async dispose() {
+      await pool.closeAll();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,13 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse } from 'yaml';
-import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { ConnectionPool } from '../../../interpreter/connection/pool.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { lxcConf } from '../../../modules/lxc_conf.js';
-import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
+import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { onNode, pct } from '../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 
@@ -18,17 +14,8 @@ const test = suite('lxc_conf on the lab node (ssh, pct, real LXC)');
 const lab = new LabLease();
 const CT = '730';
 const CONF = `/etc/pve/lxc/${CT}.conf`;
-let home = '';
 let pool: ConnectionPool;
-
-/** pve1's variables as the lab inventory (.lab/inventory.yml) gives them. */
-function nodeVars(): HostVars {
-  const inventory = parse(readFileSync(lab.info.inventory, 'utf8')) as {
-    all: { children: { proxmox: { hosts: Record<string, HostVars>; vars: HostVars } } };
-  };
-  const proxmox = inventory.all.children.proxmox;
-  return { ...proxmox.vars, ...proxmox.hosts.pve1 };
-}
+let dispose = async (): Promise<void> => undefined;
 
 function ctx(check: boolean): ModuleContext {
   return { ...moduleContext({ check, diff: true }), host: 'pve1', conn: undefined as never, connect: (h) => pool.get(h) };
@@ -55,10 +42,7 @@ async function restart(): Promise<void> {
 
 test.before(async () => {
   await lab.acquire();
-  home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
-  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  writeFileSync(join(home, '.ssh', 'config'), '');
-  pool = new ConnectionPool({ hostVars: (h) => (h === 'pve1' ? nodeVars() : {}), home, env: {}, timeouts: { connectMs: 5000 } });
+  ({ pool, dispose } = labPool((h) => (h === 'pve1' ? labNodeVars(lab, 'pve1') : undefined)));
   await pct('pve1', 'stop', CT);
   await pct('pve1', 'destroy', CT);
   const r = await pct('pve1', 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'gpu');
@@ -72,10 +56,9 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await pool?.closeAll();
+  await dispose();
   await pct('pve1', 'stop', CT);
   await pct('pve1', 'destroy', CT);
-  rmSync(home, { recursive: true, force: true });
   await lab.release();
 });
 

@@ -1,13 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse } from 'yaml';
-import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { ConnectionPool } from '../../../interpreter/connection/pool.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { pct as pctModule } from '../../../modules/pct.js';
-import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
+import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { pct } from '../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 
@@ -19,16 +15,8 @@ const lab = new LabLease();
 const skip = labSkipReason();
 const BASE = 760;
 const CLONE = 761;
-let home = '';
 let pool: ConnectionPool;
-
-function nodeVars(): HostVars {
-  const inventory = parse(readFileSync(lab.info.inventory, 'utf8')) as {
-    all: { children: { proxmox: { hosts: Record<string, HostVars>; vars: HostVars } } };
-  };
-  const proxmox = inventory.all.children.proxmox;
-  return { ...proxmox.vars, ...proxmox.hosts.pve1 };
-}
+let dispose = async (): Promise<void> => undefined;
 
 async function run(args: Record<string, unknown>, check = false) {
   const ctx: ModuleContext = { ...moduleContext({ check }), host: 'pve1', conn: await pool.get('pve1'), connect: (h) => pool.get(h) };
@@ -52,10 +40,7 @@ async function converge(args: Record<string, unknown>, expected: string[]): Prom
 test.before(async () => {
   if (skip) return;
   await lab.acquire();
-  home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
-  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  writeFileSync(join(home, '.ssh', 'config'), '');
-  pool = new ConnectionPool({ hostVars: (h) => (h === 'pve1' ? nodeVars() : {}), home, env: {} });
+  ({ pool, dispose } = labPool((h) => (h === 'pve1' ? labNodeVars(lab, 'pve1') : undefined)));
   for (const ct of [CLONE, BASE]) {
     await pct('pve1', 'stop', String(ct));
     await pct('pve1', 'destroy', String(ct));
@@ -64,12 +49,11 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip) return;
-  await pool?.closeAll();
+  await dispose();
   for (const ct of [CLONE, BASE]) {
     await pct('pve1', 'stop', String(ct));
     await pct('pve1', 'destroy', String(ct));
   }
-  rmSync(home, { recursive: true, force: true });
   await lab.release();
 });
 

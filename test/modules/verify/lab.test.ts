@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { ConnectionPool, HostVars } from '../../../interpreter/connection/pool.js';
 import { lxcConf } from '../../../modules/lxc_conf.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { verify } from '../../../modules/verify.js';
-import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
+import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 import { gpuFixture } from '../../support/shared.js';
@@ -20,17 +19,9 @@ const lab = new LabLease();
 const CT = '731';
 const USER_SPACE = '580.159.04';
 const H100_PROC = readFileSync(gpuFixture('proc-driver-nvidia-version.txt'), 'utf8');
-let home = '';
+let dispose = async (): Promise<void> => undefined;
 let pool: ConnectionPool;
 let moduleBefore: string | undefined;
-
-/** This file's private node (it changes the node's loaded driver, which other test files must not see). */
-function nodeVars(): HostVars {
-  return {
-    ansible_host: '127.0.0.1', ansible_port: labNode(lab.node).port, ansible_user: lab.info.user,
-    ansible_ssh_private_key_file: lab.info.privateKey, phoenix_known_hosts_file: lab.info.knownHosts,
-  };
-}
 
 const ctVars = (): HostVars => ({ ansible_connection: 'pct', proxmox_node: lab.node, proxmox_vmid: CT });
 
@@ -64,10 +55,8 @@ test.before(async () => {
   } catch {
     moduleBefore = undefined;
   }
-  home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
-  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  writeFileSync(join(home, '.ssh', 'config'), '');
-  pool = new ConnectionPool({ hostVars: (h) => (h === lab.node ? nodeVars() : h === `ct${CT}` ? ctVars() : {}), home, env: {} });
+  // This file's private node: it changes the node's loaded driver, which other test files must not see.
+  ({ pool, dispose } = labPool((h) => (h === lab.node ? labNodeVars(lab) : h === `ct${CT}` ? ctVars() : undefined)));
   await pct(lab.node, 'stop', CT);
   await pct(lab.node, 'destroy', CT);
   const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'verify');
@@ -82,11 +71,10 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await pool?.closeAll();
+  await dispose();
   await pct(lab.node, 'stop', CT);
   await pct(lab.node, 'destroy', CT);
   loadNodeModule(moduleBefore);
-  rmSync(home, { recursive: true, force: true });
   await lab.release();
 });
 
