@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
-import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labNode, onNode, pct, startSshd, stopSshd } from './lab.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { onNode, pct, startSshd, stopSshd } from './lab.js';
 
 /**
  * Issue 7 faults on the lab, with two nodes of this file's own: a node's sshd killed mid-run (that host is
@@ -48,11 +48,7 @@ async function phoenix(playbook: string, args: string[] = []): Promise<{ code: n
 }
 
 function inventory(nodes: string[]): string {
-  const info = first.info;
-  return ['all:', '  children:', '    proxmox:', '      hosts:',
-    ...nodes.flatMap((n) => [`        ${n}:`, '          ansible_host: 127.0.0.1', `          ansible_port: ${labNode(n).port}`]),
-    '      vars:', `        ansible_user: ${info.user}`, `        ansible_ssh_private_key_file: ${info.privateKey}`,
-    `        phoenix_known_hosts_file: ${info.knownHosts}`, ''].join('\n');
+  return labInventoryText(first, nodes);
 }
 
 test.before(async () => {

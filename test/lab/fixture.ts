@@ -69,3 +69,15 @@ export function labPool(hostVars: (host: string) => HostVars | undefined): { poo
     },
   };
 }
+
+/** An inventory of lab nodes in group `proxmox` (private nodes included), with optional `all` vars. */
+export function labInventoryText(lease: LabLease, nodes: string[] = [lease.node], allVars: Record<string, unknown> = {}): string {
+  const vars = Object.entries(allVars);
+  return [
+    'all:',
+    ...(vars.length ? ['  vars:', ...vars.map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)] : []),
+    '  children:', '    proxmox:', '      hosts:',
+    ...nodes.flatMap((n) => [`        ${n}:`, ...Object.entries(labNodeVars(lease, n)).map(([k, v]) => `          ${k}: ${v}`)]),
+    '',
+  ].join('\n');
+}

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labNode, onNode } from './lab.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { onNode } from './lab.js';
 
 // Ctrl-C while a command runs on a node over SSH: phoenix sends SIGINT on the channel, exits 99 at once and no later
 // task starts. (sshd does not pass the signal to a command without a terminal: what already runs there runs to its
@@ -24,9 +24,7 @@ test.before(async () => {
     '    - name: long', '      shell: "sleep 20 && touch /root/phoenix-after-sleep"',
     '    - name: later', '      command: touch /root/phoenix-later-task', '',
   ].join('\n'));
-  writeFileSync(join(dir, 'i.yml'), ['all:', '  hosts:', `    ${lab.node}:`, '      ansible_host: 127.0.0.1',
-    `      ansible_port: ${labNode(lab.node).port}`, `      ansible_user: ${lab.info.user}`,
-    `      ansible_ssh_private_key_file: ${lab.info.privateKey}`, `      phoenix_known_hosts_file: ${lab.info.knownHosts}`, ''].join('\n'));
+  writeFileSync(join(dir, 'i.yml'), labInventoryText(lab));
 });
 
 test.after(async () => {

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
-import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labNode, onNode, pct } from './lab.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { onNode, pct } from './lab.js';
 import { labSiteVars, writeLabConfig } from './site-config.js';
 
 /**
@@ -64,15 +64,8 @@ async function runfileDownloads(): Promise<number> {
 }
 
 function writeInventory(): void {
-  const node = labNode(lab.node);
-  const vars = labSiteVars(lab.info.artifacts!, join(dir, 'phoenix_hypervisor_config.json'));
   inventory = join(dir, 'inventory.yml');
-  writeFileSync(inventory, [
-    'all:', '  vars:', ...Object.entries(vars).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`),
-    '  children:', '    proxmox:', '      hosts:', `        ${lab.node}:`, '          ansible_host: 127.0.0.1',
-    `          ansible_port: ${node.port}`, `          ansible_user: ${lab.info.user}`,
-    `          ansible_ssh_private_key_file: ${lab.info.privateKey}`, `          phoenix_known_hosts_file: ${lab.info.knownHosts}`, '',
-  ].join('\n'));
+  writeFileSync(inventory, labInventoryText(lab, [lab.node], labSiteVars(lab.info.artifacts!, join(dir, 'phoenix_hypervisor_config.json'))));
 }
 
 /** Rewrites the driver version (and URLs) in both config files, as a user upgrading would. */

@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../interpreter/cli.js';
-import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
-import { labNode } from '../../lab/lab.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason } from '../../lab/fixture.js';
 
 // reboot on a lab node of its own (the lab simulates the reboot inside the node's namespace: every process of the
 // node dies, boot_id changes, sshd comes back): the task waits for the new boot, and the next task runs over the
@@ -37,9 +36,7 @@ test.before(async () => {
   await lab.acquire({ privateNode: true });
   dir = mkdtempSync(join(tmpdir(), 'phoenix-reboot-'));
   writeFileSync(join(dir, 'p.yml'), PLAYBOOK);
-  writeFileSync(join(dir, 'i.yml'), ['all:', '  hosts:', `    ${lab.node}:`, '      ansible_host: 127.0.0.1',
-    `      ansible_port: ${labNode(lab.node).port}`, `      ansible_user: ${lab.info.user}`,
-    `      ansible_ssh_private_key_file: ${lab.info.privateKey}`, `      phoenix_known_hosts_file: ${lab.info.knownHosts}`, ''].join('\n'));
+  writeFileSync(join(dir, 'i.yml'), labInventoryText(lab));
 });
 
 test.after(async () => {
