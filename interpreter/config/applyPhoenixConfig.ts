@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
 import type { Inventory, VarsLayer } from '../inventory/types.js';
@@ -6,6 +6,7 @@ import { loadVarsLayer } from '../inventory/varsFiles.js';
 import { configInventory, configNames } from './configInventory.js';
 import { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
 import type { PhoenixConfig } from './types.js';
+import { isDirectory } from '../inventory/varsFiles.js';
 
 /** Options of {@link applyPhoenixConfig}. */
 export interface ApplyPhoenixConfigOptions extends LoadPhoenixConfigOptions {
@@ -76,13 +77,6 @@ function configReference(inventory: Inventory, options: ApplyPhoenixConfigOption
   return undefined;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** A missing file named by the inventory is an inventory error at the `phoenix_config` line (exit 4). */
 function loadConfigAt(file: string, pos: SourcePosition | undefined, errors: ErrorList, options: LoadPhoenixConfigOptions): PhoenixConfig | undefined {

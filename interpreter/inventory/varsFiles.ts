@@ -34,7 +34,8 @@ function listDir(dir: string): Set<string> | undefined {
   }
 }
 
-function isDirectory(path: string): boolean {
+/** True for an existing directory (false for a file or nothing). */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

@@ -16,6 +16,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { compareVersions } from '../../../modules/nvidia/versions.js';
 
 const run = promisify(execFile);
 
@@ -98,12 +99,3 @@ async function writeLatest(root: string, versions: string[]): Promise<void> {
   await fs.writeFile(file, `${newest} ${newest}/NVIDIA-Linux-x86_64-${newest}.run\n`);
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}

@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { ConnectionPool, HostVars } from '../../../interpreter/connection/pool.js';
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
-import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
-import { labNode, pct } from '../../lab/lab.js';
+import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
+import { pct } from '../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
 import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
 
@@ -19,7 +18,7 @@ const test = suite('apt_repo + apt in a lab container (real LXC, real apt, lab C
 const lab = new LabLease();
 const CT = '742';
 const HOST = `ct${CT}`;
-let home = '';
+let dispose = async (): Promise<void> => undefined;
 let pool: ConnectionPool;
 let base = '';
 let sourcesList = '';
@@ -32,14 +31,7 @@ const LOCK = '/tmp/phoenix-apt-lab.lock';
 
 
 function hostVars(): Record<string, HostVars> {
-  const node = labNode('pve1');
-  return {
-    pve1: {
-      ansible_host: '127.0.0.1', ansible_port: node.port, ansible_user: lab.info.user,
-      ansible_ssh_private_key_file: lab.info.privateKey, phoenix_known_hosts_file: lab.info.knownHosts,
-    },
-    [HOST]: { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT },
-  };
+  return { pve1: labNodeVars(lab, 'pve1'), [HOST]: { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT } };
 }
 
 async function run(module: string, args: Record<string, unknown>, options: { check?: boolean; vars?: Record<string, unknown> } = {}): Promise<Outcome> {
@@ -96,19 +88,15 @@ else {
     const created = await pct('pve1', 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'aptlab');
     assert.is(created.rc, 0, created.stderr);
     assert.is((await pct('pve1', 'start', CT)).rc, 0);
-    home = mkdtempSync(join(tmpdir(), 'phoenix-apt-lab-home-'));
-    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-    writeFileSync(join(home, '.ssh', 'config'), '');
-    const vars = hostVars();
-    pool = new ConnectionPool({ hostVars: (h) => vars[h] ?? {}, home, env: {}, timeouts: { connectMs: 5000 } });
+      const vars = hostVars();
+    ({ pool, dispose } = labPool((h) => vars[h]));
     await oldScripts();
   }
 
   test.after(async () => {
-    await pool?.closeAll();
+    await dispose();
     await pct('pve1', 'stop', CT);
     await pct('pve1', 'destroy', CT);
-    if (home) rmSync(home, { recursive: true, force: true });
     await lab.release();
     releaseDirLock(LOCK);
   });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { ConnectionPool, HostVars } from '../../../interpreter/connection/pool.js';
 import type { Connection } from '../../../interpreter/connection/types.js';
 import { downloadToCache } from '../../../modules/nvidia_run/download.js';
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
-import { LabLease, announceSkip, labSkipReason } from '../../lab/fixture.js';
+import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
 import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
@@ -23,20 +23,13 @@ const V = '580.159.04';
 const OTHER = '580.76.05';
 const CACHE = '/var/tmp/phoenix-nvrun-lab/cache';
 const LOG = '/var/log/nvidia-installer.log';
-let home = '';
+let dispose = async (): Promise<void> => undefined;
 let pool: ConnectionPool;
 let url = '';
 let driverBefore: string | undefined;
 
 function hostVars(): Record<string, HostVars> {
-  const node = labNode('pve1');
-  return {
-    pve1: {
-      ansible_host: '127.0.0.1', ansible_port: node.port, ansible_user: lab.info.user,
-      ansible_ssh_private_key_file: lab.info.privateKey, phoenix_known_hosts_file: lab.info.knownHosts,
-    },
-    [`ct${CT}`]: { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT },
-  };
+  return { pve1: labNodeVars(lab, 'pve1'), [`ct${CT}`]: { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT } };
 }
 
 async function context(host: string, check: boolean): Promise<ModuleContext> {
@@ -115,11 +108,8 @@ test.before(async () => {
   const created = await pct('pve1', 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'nvrun');
   assert.is(created.rc, 0, created.stderr);
   assert.is((await pct('pve1', 'start', CT)).rc, 0);
-  home = mkdtempSync(join(tmpdir(), 'phoenix-nvrun-home-'));
-  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  writeFileSync(join(home, '.ssh', 'config'), '');
   const vars = hostVars();
-  pool = new ConnectionPool({ hostVars: (h) => vars[h] ?? {}, home, env: {}, timeouts: { connectMs: 5000 } });
+  ({ pool, dispose } = labPool((h) => vars[h]));
 });
 
 test.after(async () => {
@@ -131,8 +121,7 @@ test.after(async () => {
     mkdirSync(join(labNode('pve1').procDriver, 'nvidia'), { recursive: true });
     writeFileSync(join(labNode('pve1').procDriver, 'nvidia', 'version'), driverBefore);
   }
-  await pool?.closeAll();
-  rmSync(home, { recursive: true, force: true });
+  await dispose();
   await lab.release();
   releaseDirLock(LOCK);
 });
