@@ -137,6 +137,7 @@ export function sshSettingsFor(host: string, vars: HostVars, options: Omit<PoolO
       password: str(vars.ansible_become_password ?? vars.ansible_become_pass ?? vars.ansible_sudo_pass),
       byDefault: vars.ansible_become === true || vars.ansible_become === 'true',
     },
+    persistentShell: !(vars.phoenix_ssh_persistent_shell === false || vars.phoenix_ssh_persistent_shell === 'false'),
   };
 }
 

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { shellCommand } from './quote.js';
+import { RemoteShell, SHELL_STDIN_LIMIT, type ShellChannel } from './remote-shell.js';
 import {
   CommandTimeoutError, UnreachableError, type CommandResult, type Connection, type PutOptions, type RunOptions,
 } from './types.js';
@@ -40,6 +41,11 @@ export interface SshSettings extends SshEndpoint {
     /** `ansible_become: true`: run/put/get use sudo unless told `become: false`. */
     byDefault: boolean;
   };
+  /**
+   * Run commands in long-lived remote shells (one round trip each) instead of a channel per command; default on,
+   * `phoenix_ssh_persistent_shell: false` turns it off.
+   */
+  persistentShell?: boolean;
 }
 
 /** Time limits; all in milliseconds. */
@@ -66,11 +72,7 @@ export interface SshFileOptions extends PutOptions {
 const DEFAULT_MAX_CHANNELS = 8;
 
 // Minimal shapes of the ssh2 objects used here (@types/ssh2 is not installed).
-interface Channel extends Duplex {
-  stderr: EventEmitter;
-  signal(name: string): void;
-  close(): void;
-}
+type Channel = ShellChannel;
 interface Sftp {
   writeFile(path: string, data: Buffer | string, options: { mode: number }, cb: (err?: Error) => void): void;
   readFile(path: string, cb: (err: Error | undefined, data: Buffer) => void): void;
@@ -132,6 +134,8 @@ export class SshConnection implements Connection {
   private loginUid?: Promise<number>;
   private closed = false;
   private readonly slots: Slots;
+  /** Remote shells waiting for their next command (each holds one channel). */
+  private idleShells: RemoteShell[] = [];
 
   constructor(readonly host: string, readonly settings: SshSettings,
     readonly timeouts: SshTimeouts = DEFAULT_SSH_TIMEOUTS, maxChannels = DEFAULT_MAX_CHANNELS) {
@@ -220,6 +224,7 @@ export class SshConnection implements Connection {
     this.client = undefined;
     this.jumps = [];
     this.sftpSession = undefined;
+    for (const shell of this.idleShells.splice(0)) shell.end();
     for (const c of clients) c?.end();
   }
 
@@ -275,18 +280,73 @@ export class SshConnection implements Connection {
     const client = await this.ensureClient();
     const release = await this.slots.acquire();
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.execOn(client, command, stdin, timeoutMs ?? this.timeouts.commandMs, signal);
-        } catch (error) {
-          // sshd may still count a just-closed session against MaxSessions for a moment: wait and try again.
-          if (!(error instanceof ChannelRefused) || attempt >= 20) throw error instanceof ChannelRefused ? this.lost(error) : error;
-          await sleep(10 * attempt);
-        }
+      const limit = timeoutMs ?? this.timeouts.commandMs;
+      if (this.settings.persistentShell !== false && !(stdin && stdin.length > SHELL_STDIN_LIMIT)) {
+        return await this.execInShell(client, command, stdin, limit, signal);
       }
+      // A channel of its own: make room for it under MaxSessions by ending an idle shell.
+      this.idleShells.pop()?.end();
+      return await this.withChannelRetry(() => this.execOn(client, command, stdin, limit, signal));
     } finally {
       release();
     }
+  }
+
+  /** sshd may still count a just-closed session against MaxSessions for a moment: wait and try again. */
+  private async withChannelRetry<T>(open: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await open();
+      } catch (error) {
+        if (!(error instanceof ChannelRefused) || attempt >= 20) throw error instanceof ChannelRefused ? this.lost(error) : error;
+        await sleep(10 * attempt);
+      }
+    }
+  }
+
+  /** Runs one command in an idle remote shell (started when none is idle); a timeout or Ctrl-C ends that shell. */
+  private async execInShell(client: Client, command: string, stdin: string | Buffer | undefined,
+    timeoutMs: number | undefined, signal?: AbortSignal): Promise<RawResult> {
+    const shell = this.idleShells.pop() ?? await this.withChannelRetry(() => this.startShell(client));
+    return new Promise<RawResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (settle: () => void): void => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const onAbort = (): void => finish(() => {
+        shell.kill('INT');
+        resolve({ rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') });
+      });
+      if (timeoutMs) {
+        timer = setTimeout(() => finish(() => {
+          shell.kill();
+          reject(new CommandTimeoutError(command, timeoutMs));
+        }), timeoutMs);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      shell.run(command, stdin).then((result) => finish(() => {
+        if (this.client === client && shell.usable) this.idleShells.push(shell);
+        else shell.end();
+        resolve(result);
+      }), (error: Error) => finish(() => reject(this.lost(error))));
+    });
+  }
+
+  private startShell(client: Client): Promise<RemoteShell> {
+    return new Promise<RemoteShell>((resolve, reject) => {
+      client.exec('exec /bin/sh', (err, channel) => {
+        if (err) {
+          const refused = /Channel open failure/.test(err.message) && this.client === client;
+          return reject(refused ? new ChannelRefused(err.message) : this.lost(err));
+        }
+        RemoteShell.start(channel).then(resolve, (error: Error) => reject(this.lost(error)));
+      });
+    });
   }
 
   private execOn(client: Client, command: string, stdin: string | Buffer | undefined,
@@ -299,8 +359,10 @@ export class SshConnection implements Connection {
         done = true;
         if (timer) clearTimeout(timer);
         client.removeListener('close', onLost);
+        signal?.removeEventListener('abort', onAbort);
         settle();
       };
+      let onAbort = (): void => undefined;
       const onLost = (): void => finish(() => reject(this.lost(new Error('the connection closed while a command ran'))));
       client.once('close', onLost);
       try {
@@ -320,7 +382,7 @@ export class SshConnection implements Connection {
           }
           // Ctrl-C: SIGINT to the remote command (OpenSSH honours signal requests), then close its channel, so the
           // run can end at once instead of waiting for, say, a driver installer to finish.
-          signal?.addEventListener('abort', () => finish(() => {
+          onAbort = () => finish(() => {
             try {
               channel.signal('INT');
             } catch {
@@ -328,7 +390,8 @@ export class SshConnection implements Connection {
             }
             setTimeout(() => killChannel(channel), 1000).unref();
             resolve({ rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') });
-          }), { once: true });
+          });
+          signal?.addEventListener('abort', onAbort, { once: true });
           channel.on('error', () => undefined);
           channel.end(stdin && stdin.length > 0 ? stdin : undefined);
         });
