@@ -23,6 +23,7 @@ export async function main(argv: string[], output: Output = { stdout: process.st
   const color = Boolean(output.stderr.isTTY) && !process.env.NO_COLOR;
   try {
     if (command === 'run') return await run(rest, output);
+    if (command === '__ssh-keeper') return await keeper(rest);
     if (command === 'inventory') return inventoryCommand(rest, output);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       output.stdout.write(command === 'help' && rest[0] === 'run' ? RUN_HELP : command === 'help' && rest[0] === 'inventory' ? INVENTORY_HELP : HELP);
@@ -63,6 +64,17 @@ async function run(argv: string[], output: Output): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The SSH keeper process (started by runs, never by hand): see connection/keeper/protocol.ts. */
+async function keeper([socketPath, persistMs]: string[]): Promise<number> {
+  const { runKeeper, logKeeperFailure } = await import('./connection/keeper/server.js');
+  process.on('uncaughtException', (error) => {
+    logKeeperFailure(socketPath, error);
+    process.exit(1);
+  });
+  await runKeeper(socketPath, Number(persistMs));
+  process.exit(0);
 }
 
 function reportError(error: unknown, output: Output, color: boolean): number {

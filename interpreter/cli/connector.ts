@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LocalConnection } from '../connection/local.js';
+import type { KeeperOptions } from '../connection/keeper/client.js';
 import { UnreachableError, type Connection } from '../connection/types.js';
 import type { InventoryView } from '../executor/options.js';
 
@@ -12,6 +16,30 @@ export interface ConnectorOptions {
 }
 
 /**
+ * SSH connections outlive the run in the keeper process unless `PHOENIX_SSH_PERSIST=0` (or its socket directory is
+ * not private): the next run within the persist time skips every handshake.
+ */
+async function keeperOptions(): Promise<KeeperOptions | undefined> {
+  const { keeperSocketPath, persistMsFromEnv } = await import('../connection/keeper/protocol.js');
+  const persistMs = persistMsFromEnv();
+  const socketPath = persistMs > 0 ? keeperSocketPath() : undefined;
+  const entry = phoenixEntry();
+  if (!socketPath || !entry) return undefined;
+  const { spawnKeeper } = await import('../connection/keeper/client.js');
+  return { socketPath, persistMs, start: () => spawnKeeper(entry, socketPath, persistMs) };
+}
+
+/** bin/phoenix.js of this installation (found upwards from this code, bundled or not). */
+function phoenixEntry(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'bin', 'phoenix.js');
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
  * One connection per host for the whole run, opened on first use. Local hosts are child processes; ssh and pct
  * come from the connection pool, loaded only when a run needs them (node-ssh costs start-up time).
  */
@@ -21,7 +49,10 @@ export function createConnector(inventory: InventoryView, options: ConnectorOpti
   const remote = async (host: string): Promise<Connection> => {
     if (!pool) {
       const { ConnectionPool } = await import('../connection/pool.js');
-      pool = new ConnectionPool({ hostVars: (h: string) => inventory.vars(h), policy: options.hostKeyChecking as never }) as never;
+      pool = new ConnectionPool({
+        hostVars: (h: string) => inventory.vars(h), policy: options.hostKeyChecking as never,
+        keeper: await keeperOptions(),
+      }) as never;
     }
     return pool!.get(host);
   };

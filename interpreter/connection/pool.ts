@@ -8,6 +8,7 @@ import { parseJumpHop, resolveSshConfig, type SshConfigResult } from './ssh-conf
 import type { HostKeyPolicy } from './known-hosts.js';
 import type { SshEndpoint, SshSettings, SshTimeouts } from './ssh.js';
 import type { Connection } from './types.js';
+import type { KeeperClient, KeeperOptions } from './keeper/client.js';
 
 /** Host variables as the inventory/variable layer resolved them. */
 export type HostVars = Record<string, unknown>;
@@ -25,11 +26,14 @@ export interface PoolOptions {
   env?: NodeJS.ProcessEnv;
   /** Most channels open at once per SSH connection (default 8, under OpenSSH's MaxSessions 10). */
   maxChannels?: number;
+  /** Keep SSH connections in the keeper process between runs (the CLI sets this; see keeper/protocol.ts). */
+  keeper?: KeeperOptions;
 }
 
 /** One connection per host for the whole run, created on first use; containers share their node's connection. */
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Connection>>();
+  private keeperClient?: Promise<KeeperClient | undefined>;
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -54,6 +58,8 @@ export class ConnectionPool {
     const open = all.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const order = [...open.filter((c) => c instanceof PctConnection), ...open.filter((c) => !(c instanceof PctConnection))];
     await Promise.allSettled(order.map((c) => c.close()));
+    (await this.keeperClient)?.end();
+    this.keeperClient = undefined;
   }
 
   private async create(host: string): Promise<Connection> {
@@ -66,12 +72,25 @@ export class ConnectionPool {
       const timeouts = { ...DEFAULT_SSH_TIMEOUTS, ...this.options.timeouts };
       const settings = sshSettingsFor(host, vars, this.options);
       const connectMs = seconds(vars.ansible_ssh_timeout ?? vars.ansible_timeout) ?? timeouts.connectMs;
+      const keeper = await this.keeper();
+      if (keeper) {
+        const { KeptConnection } = await import('./keeper/client.js');
+        return KeptConnection.open(keeper, host, settings, { ...timeouts, connectMs }, this.options.maxChannels);
+      }
       const connection = new SshConnection(host, settings, { ...timeouts, connectMs }, this.options.maxChannels);
       await connection.connect();
       return connection;
     }
     throw new PhoenixError('CONNECTION_UNKNOWN', `${host}: unknown ansible_connection '${kind}' ` +
       '(phoenix knows local, ssh and pct)', { host }, 1);
+  }
+
+  /** The keeper, reached (or started) once per pool; undefined when off or out of reach (connect directly). */
+  private keeper(): Promise<KeeperClient | undefined> {
+    const options = this.options.keeper;
+    if (!options) return Promise.resolve(undefined);
+    this.keeperClient ??= import('./keeper/client.js').then((m) => m.KeeperClient.open(options));
+    return this.keeperClient;
   }
 
   private async createPct(host: string, vars: HostVars): Promise<Connection> {

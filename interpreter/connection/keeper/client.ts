@@ -1,0 +1,175 @@
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import type { SshEndpoint, SshFileOptions, SshSettings, SshTimeouts } from '../ssh.js';
+import { UnreachableError, type CommandResult, type Connection, type RunOptions } from '../types.js';
+import { errorFromWire, readLines, type KeeperReply, type KeeperRequest } from './protocol.js';
+
+type RequestBody = KeeperRequest extends infer R ? R extends unknown ? Omit<R, 'id'> : never : never;
+
+/** How to reach (and if need be start) the keeper. */
+export interface KeeperOptions {
+  socketPath: string;
+  persistMs: number;
+  /** Starts a keeper process for `socketPath` (detached: it outlives this run). */
+  start: () => void;
+}
+
+/** Starts `node ENTRY __ssh-keeper SOCKET PERSIST_MS` in its own session, detached from this run's terminal. */
+export function spawnKeeper(entry: string, socketPath: string, persistMs: number): void {
+  const child = spawn(process.execPath, [entry, '__ssh-keeper', socketPath, String(persistMs)], {
+    detached: true, stdio: 'ignore', cwd: '/', env: { ...process.env, PHOENIX_SSH_PERSIST: '0' },
+  });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+/** This run's line to the keeper: requests out, replies matched back by id. */
+export class KeeperClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private broken?: Error;
+
+  private constructor(private readonly socket: Socket) {
+    socket.unref();
+    readLines(socket, (line) => this.reply(JSON.parse(line) as KeeperReply));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.broken = new Error('the SSH keeper process ended');
+      for (const waiter of this.pending.values()) waiter.reject(this.broken);
+      this.pending.clear();
+    });
+  }
+
+  /** Connects to the keeper, starting one if none answers; undefined when none can be reached (run on our own). */
+  static async open(options: KeeperOptions, waitMs = 3000): Promise<KeeperClient | undefined> {
+    let socket = await dial(options.socketPath);
+    if (!socket) {
+      options.start();
+      const deadline = Date.now() + waitMs;
+      while (!socket && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        socket = await dial(options.socketPath);
+      }
+    }
+    return socket ? new KeeperClient(socket) : undefined;
+  }
+
+  request(body: RequestBody): { id: number; done: Promise<unknown> } {
+    const id = this.nextId++;
+    const done = new Promise<unknown>((resolve, reject) => {
+      if (this.broken) return reject(this.broken);
+      this.pending.set(id, { resolve, reject });
+      this.socket.ref();
+      this.socket.write(`${JSON.stringify({ ...body, id })}\n`);
+    });
+    return { id, done };
+  }
+
+  call(body: RequestBody): Promise<unknown> {
+    return this.request(body).done;
+  }
+
+  /** Tells the keeper this run is over (it releases what the run held); the keeper goes on. */
+  end(): void {
+    this.socket.end();
+  }
+
+  private reply(message: KeeperReply): void {
+    const waiter = this.pending.get(message.id);
+    if (!waiter) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.socket.unref();
+    if (message.error) waiter.reject(errorFromWire(message.error));
+    else waiter.resolve(message.value);
+  }
+}
+
+/** The keeper runs in `/`: key and known_hosts paths given relative to this run's directory are made absolute. */
+function absolute<T extends SshEndpoint>(endpoint: T): T {
+  const copy = {
+    ...endpoint,
+    identityFiles: endpoint.identityFiles.map((f) => resolve(f)),
+    requiredKeys: endpoint.requiredKeys?.map((f) => resolve(f)),
+    knownHostsFile: resolve(endpoint.knownHostsFile),
+  };
+  return 'jumps' in copy ? { ...copy, jumps: (copy as unknown as SshSettings).jumps.map(absolute) } : copy;
+}
+
+function dial(socketPath: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
+}
+
+/**
+ * An SSH connection that lives in the keeper: the same contract as `SshConnection` (commands, files, reconnect),
+ * each call one request over the keeper's socket. A keeper that dies makes the host unreachable for this run.
+ */
+export class KeptConnection implements Connection {
+  private released = false;
+
+  private constructor(readonly host: string, private readonly keeper: KeeperClient, private readonly key: string) {}
+
+  static async open(keeper: KeeperClient, host: string, settings: SshSettings, timeouts: SshTimeouts,
+    maxChannels?: number): Promise<KeptConnection> {
+    const key = await keeper.call({ op: 'open', host, settings: absolute(settings), timeouts, maxChannels }) as string;
+    return new KeptConnection(host, keeper, key);
+  }
+
+  async connect(): Promise<void> {}
+
+  async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    if (options.signal?.aborted) return { rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' };
+    const { id, done } = this.keeper.request({
+      op: 'run', conn: this.key, command, timeoutMs: options.timeoutMs, env: options.env, become: options.become,
+      stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
+    });
+    const onAbort = (): void => void this.keeper.call({ op: 'abort', target: id }).catch(() => undefined);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.lostIfBroken(done) as CommandResult;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
+    await this.lostIfBroken(this.keeper.call({
+      op: 'put', conn: this.key, content: Buffer.from(content).toString('base64'), path: remotePath,
+      options: { ...options },
+    }));
+  }
+
+  async get(remotePath: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
+    const data = await this.lostIfBroken(this.keeper.call({ op: 'get', conn: this.key, path: remotePath,
+      become: options.become }));
+    return data === null ? null : Buffer.from(data as string, 'base64');
+  }
+
+  async reconnect(timeoutMs?: number, intervalMs?: number): Promise<void> {
+    await this.lostIfBroken(this.keeper.call({ op: 'reconnect', conn: this.key, timeoutMs, intervalMs }));
+  }
+
+  async close(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.keeper.call({ op: 'release', conn: this.key }).catch(() => undefined);
+  }
+
+  private async lostIfBroken(reply: Promise<unknown>): Promise<unknown> {
+    try {
+      return await reply;
+    } catch (error) {
+      if (error instanceof Error && error.constructor === Error && /SSH keeper process ended/.test(error.message)) {
+        throw new UnreachableError(this.host, `${this.host}: ${error.message} during the run; run again`);
+      }
+      throw error;
+    }
+  }
+}
