@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The installed binary as users run it: bin/phoenix.js loads the bundled CLI (dist/phoenix.mjs). */
+/** The installed binary as users run it: bin/phoenix.js loads the bundled CLI (dist/phoenix.cjs). */
 const bin = resolve('bin/phoenix.js');
 
 test('the bundle exists after the build and runs a playbook end to end', () => {
-  assert.ok(existsSync(resolve('dist/phoenix.mjs')), 'npm run build bundles the CLI');
+  assert.ok(existsSync(resolve('dist/phoenix.cjs')), 'npm run build bundles the CLI');
   const dir = mkdtempSync(join(tmpdir(), 'phoenix-bin-'));
   try {
     writeFileSync(join(dir, 'p.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hello\n      command: echo hi\n');

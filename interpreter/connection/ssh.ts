@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -244,7 +245,8 @@ export class SshConnection implements Connection {
 
   /** Connects through every ProxyJump hop (a forwarded channel on the previous hop is the next socket). */
   private async dial(connectMs: number): Promise<Client> {
-    const { NodeSSH } = await import('node-ssh');
+    // require, not import(): the bundled CLI is CommonJS compiled from a V8 code cache, without an ESM loader.
+    const { NodeSSH } = createRequire(import.meta.url)('node-ssh') as typeof import('node-ssh');
     const chain = [...this.settings.jumps, this.settings];
     const opened: Client[] = [];
     try {

@@ -60,6 +60,11 @@ export function checkTemplate(text: string, source: TemplateSource = {}): void {
 function compile(text: string, source: TemplateSource): Compiled {
   const cached = compiledCache.get(text);
   if (cached) return cached;
+  const plain = compilePlain(text);
+  if (plain) {
+    compiledCache.set(text, plain);
+    return plain;
+  }
   const converted = convertJinjaPaths(text);
   let ast: hbs.AST.Program;
   try {
@@ -77,6 +82,50 @@ function compile(text: string, source: TemplateSource): Compiled {
   };
   compiledCache.set(text, compiled);
   return compiled;
+}
+
+const PLAIN_MUSTACHE = /\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\[\d+\]|\['[^'\]]*'\]|\["[^"\]]*"\])*)\s*\}\}/g;
+
+/**
+ * Text with only plain `{{ path }}` mustaches (the common case: `/srv/{{ inventory_hostname }}/etc`) is rendered by
+ * joining strings, without compiling a Handlebars function (about 1 ms each on cold code). The output is what
+ * Handlebars gives with `noEscape`: the value's string form, '' for null. Anything else (helpers, blocks, `~`,
+ * escapes, a path named like a helper) goes to Handlebars.
+ */
+function compilePlain(text: string): Compiled | undefined {
+  if (text.includes('\\') || text.includes('{{{') || text.includes('}}}')) return undefined;
+  const literals: string[] = [];
+  const paths: string[][] = [];
+  let last = 0;
+  for (const match of text.matchAll(PLAIN_MUSTACHE)) {
+    const path = splitPath(match[1]);
+    if (path.length === 1 && handlebars.helpers[path[0]]) return undefined;
+    literals.push(text.slice(last, match.index));
+    paths.push(path);
+    last = match.index! + match[0].length;
+  }
+  literals.push(text.slice(last));
+  if (paths.length === 0 || literals.some((l) => l.includes('{{') || l.includes('}}'))) return undefined;
+  return {
+    paths,
+    render: (vars) => {
+      let out = literals[0];
+      for (let i = 0; i < paths.length; i++) {
+        const value = valueAt(vars, paths[i]);
+        out += (value === null || value === undefined ? '' : String(value)) + literals[i + 1];
+      }
+      return out;
+    },
+  };
+}
+
+function valueAt(vars: Record<string, unknown>, parts: string[]): unknown {
+  let current: unknown = vars;
+  for (const part of parts) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
 }
 
 /** Ansible writes `a.0`, `a[0]` and `a['b']`; Handlebars wants `a.[0]` and `a.[b]`. Only simple mustaches are touched. */
