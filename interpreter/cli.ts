@@ -4,6 +4,7 @@ import { parseRunArgs, RUN_HELP } from './cli/args.js';
 import { runCommand, type Output } from './cli/run-command.js';
 import { inventoryCommand, INVENTORY_HELP } from './cli/inventory-command.js';
 import { createHumanReporter } from './report/human.js';
+import { bufferedOutput } from './report/buffered.js';
 import { createJsonReporter } from './report/json.js';
 import { formatError } from './report/errors.js';
 import type { EventSink } from './events.js';
@@ -46,11 +47,13 @@ async function run(argv: string[], output: Output): Promise<number> {
     return 0;
   }
   const color = Boolean(output.stdout.isTTY) && !process.env.NO_COLOR;
+  const stdout = bufferedOutput(output.stdout);
   const emit: EventSink = args.json
     ? createJsonReporter(output.stdout)
-    : createHumanReporter(output.stdout, { verbosity: args.verbosity, diff: args.diff, color });
+    : createHumanReporter(stdout, { verbosity: args.verbosity, diff: args.diff, color });
   const controller = new AbortController();
   const onSignal = (): void => {
+    stdout.flush();
     if (controller.signal.aborted) process.exit(99);
     controller.abort();
     emit({ type: 'interrupted' });
@@ -61,6 +64,7 @@ async function run(argv: string[], output: Output): Promise<number> {
     const code = await runCommand(args, emit, output, controller.signal);
     return controller.signal.aborted ? 99 : code;
   } finally {
+    stdout.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

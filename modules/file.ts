@@ -33,7 +33,7 @@ function prevState(info: PathInfo | null): PrevState {
   if (!info) return 'absent';
   if (info.kind === 'link') return 'link';
   if (info.kind === 'directory') return 'directory';
-  return info.nlink > 1 ? 'hard' : 'file';
+  return (info.nlink ?? 1) > 1 ? 'hard' : 'file';
 }
 
 interface Target {
@@ -50,11 +50,17 @@ async function target(ctx: ModuleContext, args: FileArgs, state: FileState | und
   if (state === 'link' && args.src !== undefined) {
     // The usual case: src resolves against the link's directory. (A directory at path is rare: planLink probes again.)
     const srcPath = posix.resolve(posix.dirname(path), args.src);
-    const [dest, src] = await probePaths(ctx.conn, [{ path }, { path: srcPath, options: { follow: true } }]);
+    const [dest, src] = ctx.conn.statPath
+      ? await Promise.all([
+        probePath(ctx.conn, path, { basic: 'except-files' }).catch((e: unknown) => (e instanceof ModuleFailure ? e : Promise.reject(e))),
+        probePath(ctx.conn, srcPath, { follow: true, basic: true }).catch((e: unknown) => (e instanceof ModuleFailure ? e : Promise.reject(e))),
+      ])
+      : await probePaths(ctx.conn, [{ path }, { path: srcPath, options: { follow: true } }]);
     if (dest instanceof ModuleFailure) throw dest;
     return { path, info: dest, prev: prevState(dest), ...(src instanceof ModuleFailure ? {} : { linkSrc: { path: srcPath, info: src } }) };
   }
-  let info = await probePath(ctx.conn, path);
+  // A regular file's link count tells 'file' from 'hard': only directories and absent paths are taken over SFTP.
+  let info = await probePath(ctx.conn, path, { basic: 'except-files' });
   if (args.follow !== false && info?.kind === 'link' && (state === 'file' || state === 'directory' || state === 'touch')) {
     path = info.linkSource!;
     info = await probePath(ctx.conn, path);

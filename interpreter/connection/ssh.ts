@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { shellCommand } from './quote.js';
 import { RemoteShell, SHELL_STDIN_LIMIT, type ShellChannel } from './remote-shell.js';
 import {
-  CommandTimeoutError, UnreachableError, type CommandResult, type Connection, type PutOptions, type RunOptions,
+  CommandTimeoutError, UnreachableError, type CommandResult, type Connection, type FileStat, type IdNames, type PutOptions, type RunOptions,
 } from './types.js';
 import {
   addKnownHost, checkHostKey, HostKeyError, hostKeyError, knownHostName, loadKnownHosts, preferredHostKeyAlgorithms,
@@ -77,7 +77,16 @@ type Channel = ShellChannel;
 interface Sftp {
   writeFile(path: string, data: Buffer | string, options: { mode: number }, cb: (err?: Error) => void): void;
   readFile(path: string, cb: (err: Error | undefined, data: Buffer) => void): void;
+  open(path: string, flags: string, cb: (err: Error | undefined, handle: Buffer) => void): void;
+  fstat(handle: Buffer, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
+  read(handle: Buffer, buffer: Buffer, offset: number, length: number, position: number,
+    cb: (err: Error | undefined, bytesRead: number) => void): void;
+  close(handle: Buffer, cb: (err?: Error) => void): void;
   chmod(path: string, mode: number, cb: (err?: Error) => void): void;
+  stat(path: string, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
+  readlink(path: string, cb: (err: Error | undefined, target: string) => void): void;
+  realpath(path: string, cb: (err: Error | undefined, resolved: string) => void): void;
+  lstat(path: string, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
   ext_openssh_rename(from: string, to: string, cb: (err?: Error) => void): void;
   unlink(path: string, cb: (err?: Error) => void): void;
   end(): void;
@@ -89,6 +98,14 @@ interface Client extends EventEmitter {
     cb: (err: Error | undefined, stream: Duplex) => void): void;
   end(): void;
   setNoDelay(noDelay: boolean): void;
+}
+interface SftpAttrs {
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  atime: number;
+  mtime: number;
 }
 interface RawResult {
   rc: number;
@@ -133,6 +150,7 @@ export class SshConnection implements Connection {
   private sudoPassword?: Promise<boolean>;
   /** The login's uid, asked once (a uid-0 account named otherwise, like the lab's `pveroot`, needs no sudo). */
   private loginUid?: Promise<number>;
+  private names?: Promise<IdNames | undefined>;
   private closed = false;
   private readonly slots: Slots;
   /** Remote shells waiting for their next command (each holds one channel). */
@@ -183,8 +201,7 @@ export class SshConnection implements Connection {
     }
     const sftp = await this.sftp();
     try {
-      return await new Promise<Buffer>((resolve, reject) =>
-        sftp.readFile(remotePath, (err, data) => (err ? reject(err) : resolve(data))));
+      return await readOverSftp(sftp, remotePath);
     } catch (error) {
       if ((error as { code?: unknown }).code === 2) return null;
       throw this.fileError('read', remotePath, error);
@@ -194,6 +211,41 @@ export class SshConnection implements Connection {
   async close(): Promise<void> {
     this.closed = true;
     this.drop();
+  }
+
+  /**
+   * lstat (or stat) over SFTP: one round trip, no process on the host (a symlink: one more for its target and
+   * resolved path). Not for paths that need sudo.
+   */
+  async statPath(path: string, options: { follow?: boolean; become?: boolean } = {}): Promise<FileStat | null | undefined> {
+    if (await this.needsSudo(options.become)) return undefined;
+    const sftp = await this.sftp();
+    const attrs = await new Promise<SftpAttrs | null | undefined>((resolve) => {
+      const done = (err: Error | undefined, a: SftpAttrs): void => {
+        // SSH_FX_NO_SUCH_FILE for lstat is "absent"; stat of a dangling link also says so: let a command tell.
+        if (err) resolve((err as { code?: unknown }).code === 2 && !options.follow ? null : undefined);
+        else resolve(a);
+      };
+      if (options.follow) sftp.stat(path, done);
+      else sftp.lstat(path, done);
+    });
+    if (!attrs) return attrs;
+    const stat: FileStat = { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, size: attrs.size, atime: attrs.atime, mtime: attrs.mtime };
+    if ((attrs.mode & 0o170000) !== 0o120000) return stat;
+    const [linkTarget, linkSource] = await Promise.all([
+      new Promise<string | undefined>((resolve) => sftp.readlink(path, (err, t) => resolve(err ? undefined : t))),
+      new Promise<string | undefined>((resolve) => sftp.realpath(path, (err, r) => resolve(err ? undefined : r))),
+    ]);
+    return linkTarget === undefined || linkSource === undefined ? undefined : { ...stat, linkTarget, linkSource };
+  }
+
+  /** The host's /etc/passwd and /etc/group names, read over SFTP once per connection (again with `refresh`). */
+  idNames(refresh = false): Promise<IdNames | undefined> {
+    if (refresh) this.names = undefined;
+    this.names ??= Promise.all([this.get('/etc/passwd', { become: false }), this.get('/etc/group', { become: false })])
+      .then(([passwd, group]) => (passwd && group ? { users: idTable(passwd), groups: idTable(group) } : undefined),
+        () => undefined);
+    return this.names;
   }
 
   /**
@@ -472,6 +524,47 @@ export class SshConnection implements Connection {
     if (!this.client) return this.lost(error as Error);
     return new Error(`${this.host}: cannot ${verb} ${path}: ${(error as Error).message}`);
   }
+}
+
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * Reads a whole file in two round trips for a small one: open, then its size and the first chunk side by side
+ * (ssh2's readFile waits for each of open, fstat, read and close). The close is not waited for.
+ */
+async function readOverSftp(sftp: Sftp, path: string): Promise<Buffer> {
+  const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(path, 'r', (err, h) => (err ? reject(err) : resolve(h))));
+  const chunks: Buffer[] = [];
+  let position = 0;
+  const readChunk = (): Promise<number> => new Promise((resolve, reject) => {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    sftp.read(handle, buffer, 0, READ_CHUNK, position, (err, bytesRead) => {
+      if (err) return (err as { code?: unknown }).code === 1 ? resolve(0) : reject(err); // SSH_FX_EOF
+      chunks.push(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+      resolve(bytesRead);
+    });
+  });
+  try {
+    const [attrs, first] = await Promise.all([
+      new Promise<SftpAttrs>((resolve, reject) => sftp.fstat(handle, (err, a) => (err ? reject(err) : resolve(a)))),
+      readChunk(),
+    ]);
+    if (!(first > 0 && position === attrs.size)) while ((await readChunk()) > 0);
+    return Buffer.concat(chunks);
+  } finally {
+    sftp.close(handle, () => undefined);
+  }
+}
+
+/** `name:x:id:...` lines (passwd, group) to id → name; the first name of an id wins, as getpwuid's does. */
+function idTable(text: Buffer): Record<string, string> {
+  const table: Record<string, string> = {};
+  for (const line of text.toString('utf8').split('\n')) {
+    const [name, , id] = line.split(':');
+    if (name && id && /^\d+$/.test(id) && !(id in table)) table[id] = name;
+  }
+  return table;
 }
 
 /** Gathers a channel's output; `done(undefined)` when it closed without exit status or signal (link lost). */

@@ -28,6 +28,27 @@ export interface PutOptions {
   group?: string;
 }
 
+/** What SFTP's stat tells about a path (no link count, inode or ctime: SFTP v3 has none). */
+export interface FileStat {
+  /** st_mode with the file type bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Whole seconds. */
+  atime: number;
+  mtime: number;
+  /** A symlink's `readlink` and its fully resolved path (lstat of a link only). */
+  linkTarget?: string;
+  linkSource?: string;
+}
+
+/** uid and gid to names, from the host's /etc/passwd and /etc/group. */
+export interface IdNames {
+  users: Record<string, string>;
+  groups: Record<string, string>;
+}
+
 /**
  * The tiny transport every module uses. `command` is one shell command line built with `shellCommand`/`quote`.
  * Only transport failures throw ({@link UnreachableError}); exit codes come back in the result.
@@ -41,6 +62,14 @@ export interface Connection {
   /** Reads a whole remote file; resolves to null when it does not exist. */
   get(remotePath: string): Promise<Buffer | null>;
   close(): Promise<void>;
+  /**
+   * Optional, for transports with a file protocol (SSH's SFTP): stats a path without starting a process on the
+   * host. null: no such path; undefined: the file protocol cannot answer this one (sudo needed, permission, error),
+   * so run a command instead.
+   */
+  statPath?(path: string, options: { follow?: boolean; become?: boolean }): Promise<FileStat | null | undefined>;
+  /** Optional, with {@link statPath}: the host's uid/gid names (undefined when they cannot be read). */
+  idNames?(): Promise<IdNames | undefined>;
 }
 
 /** The host could not be reached or the transport broke: the host is `unreachable`, the others go on. */

@@ -10,7 +10,7 @@ import type { RunServices } from './options.js';
  * Adds become and the task's environment to every command of a connection, so modules need not know, and shows
  * each command at -vvv (`<host> EXEC ...`), as ansible-playbook does.
  */
-export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>, trace?: (command: string) => void,
+export function connectionFor(conn: Connection, become: boolean, env: Record<string, string>, trace?: (command: string, via?: string) => void,
   signal?: AbortSignal): Connection {
   if (!become && Object.keys(env).length === 0 && !trace && !signal) return conn;
   return {
@@ -22,6 +22,13 @@ export function connectionFor(conn: Connection, become: boolean, env: Record<str
     put: (content: string | Buffer, path: string, options?: PutOptions) => conn.put(content, path, options),
     get: (path: string) => conn.get(path),
     close: () => conn.close(),
+    ...(conn.statPath ? {
+      statPath: (path: string, options: { follow?: boolean; become?: boolean }) => {
+        trace?.(`${options.follow ? 'stat' : 'lstat'} ${path}`, 'SFTP');
+        return conn.statPath!(path, { ...options, become: options.become ?? become });
+      },
+    } : {}),
+    ...(conn.idNames ? { idNames: () => conn.idNames!() } : {}),
     // The reboot module re-establishes the host's one connection through the wrapper.
     ...('reconnect' in conn ? { reconnect: (ms: number) => (conn as { reconnect(ms: number): Promise<void> }).reconnect(ms) } : {}),
   };

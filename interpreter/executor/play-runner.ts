@@ -367,7 +367,20 @@ export class PlaybookRunner {
     });
   }
 
+  /** Magic variables of a host, kept while the play, its batch and its failed hosts stay the same. */
+  private readonly magicCache = new Map<string, { play: Play; batch: string[]; key: string; value: Record<string, unknown> }>();
+
   private magic(host: string): Record<string, unknown> {
+    const playHosts = this.active(this.playHosts);
+    const key = playHosts.join('\0');
+    const cached = this.magicCache.get(host);
+    if (cached?.play === this.play && cached.batch === this.playHosts && cached.key === key) return cached.value;
+    const value = this.buildMagic(host, playHosts);
+    this.magicCache.set(host, { play: this.play, batch: this.playHosts, key, value });
+    return value;
+  }
+
+  private buildMagic(host: string, playHosts: string[]): Record<string, unknown> {
     const hostvars = new Proxy({}, {
       get: (_t, name) => (typeof name === 'string' ? { ...this.services.inventory.vars(name), ...this.hosts.get(name)?.facts } : undefined),
       has: (_t, name) => typeof name === 'string' && this.services.inventory.select(name).length > 0,
@@ -380,7 +393,7 @@ export class PlaybookRunner {
       playbook_dir: this.playbook.dir,
       ansible_check_mode: this.options.check,
       ansible_diff_mode: this.options.diff,
-      ansible_play_hosts: this.active(this.playHosts),
+      ansible_play_hosts: playHosts,
       ansible_play_batch: this.playHosts,
       ansible_play_name: this.play.name,
       ansible_run_tags: this.options.onlyTags.length ? this.options.onlyTags : ['all'],

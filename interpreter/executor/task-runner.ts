@@ -249,7 +249,7 @@ async function openConnection(target: string, task: TaskNode, env: TaskEnv, scop
   const become = task.become ?? Boolean(scope.ansible_become);
   // Commands are shown at -vvv; never for no_log tasks, whose arguments may be secrets.
   const trace = env.options.verbosity >= 3 && !task.noLog
-    ? (command: string) => env.services.emit({ type: 'verbose', level: 3, host: target, message: `EXEC ${command}` })
+    ? (command: string, via = 'EXEC') => env.services.emit({ type: 'verbose', level: 3, host: target, message: `${via} ${command}` })
     : undefined;
   return connectionFor(conn, become, {}, trace, env.services.signal);
 }

@@ -53,9 +53,9 @@ interface Dest {
 
 /** Describes `path` without following it; for a symlink, also its target. */
 async function probeDest(ctx: ModuleContext, path: string): Promise<{ info: PathInfo | null; link: boolean }> {
-  const info = await probePath(ctx.conn, path, { checksum: 'sha1' });
+  const info = await probePath(ctx.conn, path, { checksum: 'sha1', basic: true });
   if (info?.kind !== 'link') return { info, link: false };
-  return { info: await probePath(ctx.conn, path, { follow: true, checksum: 'sha1' }), link: true };
+  return { info: await probePath(ctx.conn, path, { follow: true, checksum: 'sha1', basic: true }), link: true };
 }
 
 /** Where the file goes: inside `dest` when it is (or links to) a directory or ends with `/`. */
@@ -66,7 +66,7 @@ async function resolveDest(ctx: ModuleContext, req: ContentRequest): Promise<Des
   if (!req.srcName) throw new ModuleFailure('can not use content with a dir as dest');
   const dir = req.dest.replace(/\/+$/, '') || '/';
   const dest = posix.join(dir, req.srcName);
-  const dirInfo = trailing ? await probePath(ctx.conn, dir, { follow: true }) : probed.info;
+  const dirInfo = trailing ? await probePath(ctx.conn, dir, { follow: true, basic: true }) : probed.info;
   if (dirInfo && dirInfo.kind !== 'directory') throw new ModuleFailure(`Destination ${dir} is not a directory`);
   const inner = dirInfo ? await probeDest(ctx, dest) : { info: null, link: false };
   return { dest, ...inner, makeDir: dirInfo ? undefined : dir };
@@ -82,7 +82,7 @@ async function contentDiff(ctx: ModuleContext, dest: string, info: PathInfo | nu
 
 async function checkParent(ctx: ModuleContext, dest: string): Promise<void> {
   const parent = posix.dirname(dest);
-  const info = await probePath(ctx.conn, parent, { follow: true });
+  const info = await probePath(ctx.conn, parent, { follow: true, basic: true });
   if (!info || info.kind !== 'directory') throw new ModuleFailure(`Destination directory ${parent} does not exist`);
 }
 

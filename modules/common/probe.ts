@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
 import { ModuleFailure } from '../types.js';
@@ -16,19 +17,23 @@ export interface PathInfo {
   gid: number;
   owner: string;
   group: string;
-  inode: number;
-  nlink: number;
-  dev: number;
+  /** Seconds; whole seconds when {@link sftp}. */
   atime: number;
   mtime: number;
-  ctime: number;
-  blocks: number;
-  blockSize: number;
+  /** These come from the probe command only; a probe answered over SFTP ({@link sftp}) leaves them out. */
+  inode?: number;
+  nlink?: number;
+  dev?: number;
+  ctime?: number;
+  blocks?: number;
+  blockSize?: number;
   /** st_rdev as Python encodes it (device_type of character/block devices). */
-  rdev: number;
-  readable: boolean;
-  writeable: boolean;
-  executable: boolean;
+  rdev?: number;
+  readable?: boolean;
+  writeable?: boolean;
+  executable?: boolean;
+  /** Answered by SFTP stat (and read, for the checksum) instead of the probe command: see ProbeOptions.basic. */
+  sftp?: boolean;
   /** Hex digest of the content (regular files, when asked). */
   checksum?: string;
   /** `file --mime-type --mime-encoding` output, when asked: `text/plain; charset=us-ascii`. */
@@ -50,7 +55,18 @@ export interface ProbeOptions {
   mime?: boolean;
   /** Ask `lsattr -vd` for the version and attribute flags (stat's get_attributes). */
   attributes?: boolean;
+  /**
+   * The caller needs only the kind, mode, size, ids, owner and group names, times and checksum: the probe may be
+   * answered over SFTP (stat, and a read for the checksum of a file up to 1 MiB) without starting any process on
+   * the host, a fraction of a command's cost. `'except-files'`: a regular file goes to the probe command (its link
+   * count matters to the caller). Devices, sudo, unknown ids and anything SFTP cannot answer go to the probe
+   * command too.
+   */
+  basic?: boolean | 'except-files';
 }
+
+/** Files up to this size are read over SFTP for their checksum; larger ones are hashed on the host. */
+const SFTP_CHECKSUM_LIMIT = 1024 * 1024;
 
 const KINDS: Record<number, PathKind> = {
   0o100000: 'file',
@@ -135,8 +151,41 @@ export function parseProbe(path: string, stdout: string): PathInfo | null {
   return info;
 }
 
-/** Describes a remote path in one command; null when it does not exist. Throws ModuleFailure when stat fails. */
+/** The answer of {@link ProbeOptions.basic} over SFTP; undefined when the probe command must answer instead. */
+async function probeOverSftp(conn: Connection, path: string, options: ProbeOptions): Promise<PathInfo | null | undefined> {
+  if (!options.basic || !conn.statPath || !conn.idNames || options.mime || options.attributes) return undefined;
+  const namesRead = conn.idNames(); // in parallel with the stat (read once per run)
+  namesRead.catch(() => undefined);
+  const stat = await conn.statPath(path, { follow: options.follow });
+  if (stat === null || stat === undefined) return stat;
+  const kind = KINDS[stat.mode & 0o170000];
+  if (kind !== 'directory' && kind !== 'link' && !(kind === 'file' && options.basic === true)) return undefined;
+  const names = await namesRead;
+  const owner = names?.users[stat.uid];
+  const group = names?.groups[stat.gid];
+  if (owner === undefined || group === undefined) return undefined;
+  const info: PathInfo = {
+    path, kind, mode: stat.mode & 0o7777, size: stat.size, uid: stat.uid, gid: stat.gid, owner, group,
+    atime: stat.atime, mtime: stat.mtime, sftp: true,
+    ...(kind === 'link' ? { linkTarget: stat.linkTarget, linkSource: stat.linkSource } : {}),
+  };
+  if (options.checksum && kind === 'file') {
+    if (!CHECKSUMS.has(options.checksum)) throw new ModuleFailure(`unsupported checksum algorithm: ${options.checksum}`);
+    if (stat.size > SFTP_CHECKSUM_LIMIT) return undefined;
+    const content = await conn.get(path).catch(() => null);
+    if (!content || content.length !== stat.size) return undefined;
+    info.checksum = createHash(options.checksum).update(content).digest('hex');
+  }
+  return info;
+}
+
+/**
+ * Describes a remote path in one command (or over SFTP, see {@link ProbeOptions.basic}); null when it does not
+ * exist. Throws ModuleFailure when stat fails.
+ */
 export async function probePath(conn: Connection, path: string, options: ProbeOptions = {}): Promise<PathInfo | null> {
+  const quick = await probeOverSftp(conn, path, options);
+  if (quick !== undefined) return quick;
   const result = await conn.run(probeCommand(path, options));
   if (result.rc !== 0) {
     throw new ModuleFailure(`cannot stat ${path}: ${result.stderr.trim() || `exit code ${result.rc}`}`);

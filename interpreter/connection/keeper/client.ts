@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import type { SshEndpoint, SshFileOptions, SshSettings, SshTimeouts } from '../ssh.js';
-import { UnreachableError, type CommandResult, type Connection, type RunOptions } from '../types.js';
+import {
+  UnreachableError, type CommandResult, type Connection, type FileStat, type IdNames, type RunOptions,
+} from '../types.js';
 import { errorFromWire, readLines, type KeeperReply, type KeeperRequest } from './protocol.js';
 
 type RequestBody = KeeperRequest extends infer R ? R extends unknown ? Omit<R, 'id'> : never : never;
@@ -67,7 +69,10 @@ export class KeeperClient {
   }
 
   call(body: RequestBody): Promise<unknown> {
-    return this.request(body).done;
+    const t0 = performance.now();
+    const d = this.request(body).done;
+    if (process.env.PF_TRACE) d.then(() => appendFileSync(process.env.PF_TRACE!, `${t0.toFixed(1)} ${performance.now().toFixed(1)} ${body.op} ${(body as any).path ?? ''}\n`), () => undefined);
+    return d;
   }
 
   /** Tells the keeper this run is over (it releases what the run held); the keeper goes on. */
@@ -113,19 +118,23 @@ function dial(socketPath: string): Promise<Socket | undefined> {
  */
 export class KeptConnection implements Connection {
   private released = false;
+  private names?: Promise<IdNames | undefined>;
 
   private constructor(readonly host: string, private readonly keeper: KeeperClient, private readonly key: string) {}
 
   static async open(keeper: KeeperClient, host: string, settings: SshSettings, timeouts: SshTimeouts,
     maxChannels?: number): Promise<KeptConnection> {
     const key = await keeper.call({ op: 'open', host, settings: absolute(settings), timeouts, maxChannels }) as string;
-    return new KeptConnection(host, keeper, key);
+    const conn = new KeptConnection(host, keeper, key);
+    conn.idNames().catch(() => undefined); // the first SFTP probe needs them: read them while the run gets there
+    return conn;
   }
 
   async connect(): Promise<void> {}
 
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     if (options.signal?.aborted) return { rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' };
+    const t0 = performance.now();
     const { id, done } = this.keeper.request({
       op: 'run', conn: this.key, command, timeoutMs: options.timeoutMs, env: options.env, become: options.become,
       stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
@@ -133,7 +142,9 @@ export class KeptConnection implements Connection {
     const onAbort = (): void => void this.keeper.call({ op: 'abort', target: id }).catch(() => undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.lostIfBroken(done) as CommandResult;
+      const r = await this.lostIfBroken(done) as CommandResult;
+      if (process.env.PF_TRACE) appendFileSync(process.env.PF_TRACE, `${t0.toFixed(1)} ${performance.now().toFixed(1)} run ${this.host} ${command.slice(0, 40).replace(/\n/g, ' ')}\n`);
+      return r;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
@@ -150,6 +161,17 @@ export class KeptConnection implements Connection {
     const data = await this.lostIfBroken(this.keeper.call({ op: 'get', conn: this.key, path: remotePath,
       become: options.become }));
     return data === null ? null : Buffer.from(data as string, 'base64');
+  }
+
+  async statPath(path: string, options: { follow?: boolean; become?: boolean } = {}): Promise<FileStat | null | undefined> {
+    const answer = await this.lostIfBroken(this.keeper.call({ op: 'stat', conn: this.key, path, ...options }));
+    return answer === 'unavailable' ? undefined : answer as FileStat | null;
+  }
+
+  idNames(): Promise<IdNames | undefined> {
+    this.names ??= this.lostIfBroken(this.keeper.call({ op: 'names', conn: this.key }))
+      .then((names) => (names as IdNames | null) ?? undefined);
+    return this.names;
   }
 
   async reconnect(timeoutMs?: number, intervalMs?: number): Promise<void> {
@@ -173,3 +195,5 @@ export class KeptConnection implements Connection {
     }
   }
 }
+
+import { appendFileSync } from 'node:fs';

@@ -22,6 +22,8 @@ export type KeeperRequest =
     env?: Record<string, string>; become?: boolean }
   | { id: number; op: 'put'; conn: string; content: string; path: string; options: Record<string, unknown> }
   | { id: number; op: 'get'; conn: string; path: string; become?: boolean }
+  | { id: number; op: 'stat'; conn: string; path: string; follow?: boolean; become?: boolean }
+  | { id: number; op: 'names'; conn: string }
   | { id: number; op: 'reconnect'; conn: string; timeoutMs?: number; intervalMs?: number }
   | { id: number; op: 'release'; conn: string }
   | { id: number; op: 'abort'; target: number };

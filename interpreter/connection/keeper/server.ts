@@ -101,6 +101,14 @@ async function perform(request: KeeperRequest, session: Session, kept: Map<strin
       const data = await conn.get(request.path, { become: request.become });
       return data === null ? null : data.toString('base64');
     }
+    case 'stat': {
+      // JSON has no undefined: "cannot answer" travels as a word, null (no such path) as itself.
+      const stat = await conn.statPath(request.path, { follow: request.follow, become: request.become });
+      return stat === undefined ? 'unavailable' : stat;
+    }
+    case 'names':
+      // Read again for every run: users added since an earlier run must not be missed.
+      return (await conn.idNames(true)) ?? null;
     case 'reconnect':
       await conn.reconnect(request.timeoutMs, request.intervalMs);
       return null;
