@@ -26,13 +26,14 @@ export function sftpLog(sshd: TestSshd): string {
 
 /**
  * sshd reads the first value of a keyword: raise the limits in place for 100 simultaneous logins. The SFTP server
- * logs to stderr (`-e`) through a wrapper into a file, so file reads over SFTP are counted like commands.
+ * logs to stderr (`-e`, VERBOSE: every open, stat, lstat, readlink) through a wrapper into a file, so file
+ * operations over SFTP are counted like commands.
  */
 function raiseLimits(sshd: TestSshd): void {
   const wrapper = join(sshd.dir, 'sftp-server.sh');
   writeFileSync(sftpLog(sshd), '', { mode: 0o666 });
   chmodSync(sftpLog(sshd), 0o666);
-  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/lib/openssh/sftp-server -e -l INFO 2>>${sftpLog(sshd)}\n`, { mode: 0o755 });
+  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/lib/openssh/sftp-server -e -l VERBOSE 2>>${sftpLog(sshd)}\n`, { mode: 0o755 });
   const file = join(sshd.dir, 'sshd_config');
   const config = readFileSync(file, 'utf8').replace(/^MaxStartups .*$/m, 'MaxStartups 400:30:800')
     .replace(/^Subsystem sftp .*$/m, `Subsystem sftp ${wrapper}`);

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalConnection } from '../connection/local.js';
 import type { KeeperOptions } from '../connection/keeper/client.js';
+import { countingConnection, newCounts, writeCounts } from '../connection/op-count.js';
 import { UnreachableError, type Connection } from '../connection/types.js';
 import type { InventoryView } from '../executor/options.js';
 
@@ -45,6 +46,8 @@ function phoenixEntry(): string | undefined {
  */
 export function createConnector(inventory: InventoryView, options: ConnectorOptions): Connector {
   const open = new Map<string, Promise<Connection>>();
+  const opLog = process.env.PHOENIX_OP_LOG;
+  const counts = newCounts();
   let pool: { get(host: string): Promise<Connection>; closeAll(): Promise<void> } | undefined;
   const remote = async (host: string): Promise<Connection> => {
     if (!pool) {
@@ -63,6 +66,7 @@ export function createConnector(inventory: InventoryView, options: ConnectorOpti
         const vars = inventory.vars(host);
         const kind = String(vars.ansible_connection ?? 'ssh');
         conn = kind === 'local' ? Promise.resolve(new LocalConnection(host)) : remote(host);
+        if (opLog) conn = conn.then((c) => countingConnection(c, counts));
         conn.catch(() => undefined);
         open.set(host, conn);
       }
@@ -74,6 +78,7 @@ export function createConnector(inventory: InventoryView, options: ConnectorOpti
     async closeAll() {
       await Promise.allSettled([...open.values()].map(async (c) => (await c).close()));
       await pool?.closeAll();
+      writeCounts(opLog, counts);
     },
   };
 }

@@ -220,18 +220,21 @@ export class SshConnection implements Connection {
   async statPath(path: string, options: { follow?: boolean; become?: boolean } = {}): Promise<FileStat | null | undefined> {
     if (await this.needsSudo(options.become)) return undefined;
     const sftp = await this.sftp();
-    const attrs = await new Promise<SftpAttrs | null | undefined>((resolve) => {
+    const statOf = (follow: boolean): Promise<SftpAttrs | null | undefined> => new Promise((resolve) => {
       const done = (err: Error | undefined, a: SftpAttrs): void => {
         // SSH_FX_NO_SUCH_FILE for lstat is "absent"; stat of a dangling link also says so: let a command tell.
-        if (err) resolve((err as { code?: unknown }).code === 2 && !options.follow ? null : undefined);
+        if (err) resolve((err as { code?: unknown }).code === 2 && !follow ? null : undefined);
         else resolve(a);
       };
-      if (options.follow) sftp.stat(path, done);
+      if (follow) sftp.stat(path, done);
       else sftp.lstat(path, done);
     });
-    if (!attrs) return attrs;
+    // With follow, the link itself is asked about too (side by side): the probe command reports a link's target.
+    const [own, followed] = await Promise.all([statOf(false), options.follow ? statOf(true) : undefined]);
+    const attrs = options.follow ? (own === null ? null : followed) : own;
+    if (!attrs || !own) return attrs;
     const stat: FileStat = { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, size: attrs.size, atime: attrs.atime, mtime: attrs.mtime };
-    if ((attrs.mode & 0o170000) !== 0o120000) return stat;
+    if ((own.mode & 0o170000) !== 0o120000) return stat;
     const [linkTarget, linkSource] = await Promise.all([
       new Promise<string | undefined>((resolve) => sftp.readlink(path, (err, t) => resolve(err ? undefined : t))),
       new Promise<string | undefined>((resolve) => sftp.realpath(path, (err, r) => resolve(err ? undefined : r))),

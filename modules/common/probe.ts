@@ -167,7 +167,7 @@ async function probeOverSftp(conn: Connection, path: string, options: ProbeOptio
   const info: PathInfo = {
     path, kind, mode: stat.mode & 0o7777, size: stat.size, uid: stat.uid, gid: stat.gid, owner, group,
     atime: stat.atime, mtime: stat.mtime, sftp: true,
-    ...(kind === 'link' ? { linkTarget: stat.linkTarget, linkSource: stat.linkSource } : {}),
+    ...(stat.linkTarget !== undefined ? { linkTarget: stat.linkTarget, linkSource: stat.linkSource } : {}),
   };
   if (options.checksum && kind === 'file') {
     if (!CHECKSUMS.has(options.checksum)) throw new ModuleFailure(`unsupported checksum algorithm: ${options.checksum}`);
