@@ -31,6 +31,7 @@ export class KeeperClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private broken?: Error;
+  private corked = false;
 
   private constructor(private readonly socket: Socket) {
     socket.unref();
@@ -63,6 +64,15 @@ export class KeeperClient {
       if (this.broken) return reject(this.broken);
       this.pending.set(id, { resolve, reject });
       this.socket.ref();
+      // Requests made in one tick (one per host of a task) leave in one write.
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       this.socket.write(`${JSON.stringify({ ...body, id })}\n`);
     });
     return { id, done };
