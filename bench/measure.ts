@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,11 @@ export interface Timed {
   cpuS: number;
   /** Peak resident set size of the largest process, in KiB (`%M`). */
   maxRssKb: number;
+  /**
+   * CPU seconds the SSH keeper processes (phoenix's kept connections, see interpreter/connection/keeper/) spent
+   * during the command: SSH work a run hands to them, not counted by GNU time.
+   */
+  keeperCpuS: number;
   stdout: string;
   stderr: string;
 }
@@ -24,6 +29,7 @@ export interface TimedOptions {
 export function timed(command: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
   const dir = mkdtempSync(join(tmpdir(), 'phoenix-bench-time-'));
   const timeFile = join(dir, 'time');
+  const keeperBefore = keeperCpuTicks();
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, command, ...args], {
@@ -39,12 +45,37 @@ export function timed(command: string, args: string[], options: TimedOptions = {
       const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
       rmSync(dir, { recursive: true, force: true });
       const [user, sys, rss] = last.split(' ').map(Number);
+      const keeperAfter = keeperCpuTicks();
+      let keeperTicks = 0;
+      for (const [pid, ticks] of keeperAfter) keeperTicks += ticks - (keeperBefore.get(pid) ?? 0);
       resolve({
-        code: code ?? 1, wallMs, cpuS: (user || 0) + (sys || 0), maxRssKb: rss || 0,
+        code: code ?? 1, wallMs, cpuS: (user || 0) + (sys || 0), maxRssKb: rss || 0, keeperCpuS: keeperTicks / 100,
         stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
       });
     });
   });
+}
+
+/** utime + stime (clock ticks, 100 per second) of every running SSH keeper, by pid. */
+function keeperCpuTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  let listing = '';
+  try {
+    listing = execFileSync('ps', ['-C', 'node', '-o', 'pid=,args='], { encoding: 'utf8' });
+  } catch {
+    return ticks; // no node process at all
+  }
+  for (const line of listing.split('\n')) {
+    if (!line.includes('__ssh-keeper')) continue;
+    const pid = Number(line.trim().split(/\s+/)[0]);
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return ticks;
 }
 
 export function median(values: number[]): number {

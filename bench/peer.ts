@@ -120,7 +120,9 @@ export async function peer(targets: Targets, options: PeerOptions): Promise<Row[
         ansible: ms(a), phoenix: ms(p), ratio: `${(a / p).toFixed(1)}x`,
         goal: goal ? `>= ${goal}x` : undefined, met: goal ? a / p >= goal : undefined,
         detail: `medians of ${results.ansible.length} / ${results.phoenix.length}; per task-host ansible ` +
-          `${ms(a / (hosts * WORKLOAD_TASKS))}, phoenix ${ms(p / (hosts * WORKLOAD_TASKS))}; ` +
+          `${ms(a / (hosts * WORKLOAD_TASKS))}, phoenix ${ms(p / (hosts * WORKLOAD_TASKS))}; phoenix CPU ` +
+          `${ms(median(results.phoenix.map((x) => x[phase].run.cpuS * 1000)))} + SSH keeper ` +
+          `${ms(median(results.phoenix.map((x) => x[phase].run.keeperCpuS * 1000)))}; ` +
           `ansible ${perTask(last('ansible'), hosts)}; phoenix ${perTask(last('phoenix'), hosts)}`,
       });
     }

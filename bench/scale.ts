@@ -24,6 +24,7 @@ export async function scale(targets: Targets, options: ScaleOptions): Promise<Ro
     for (const phase of ['first', 'rerun'] as const) {
       const wall = median(pairs.map((p) => p[phase].run.wallMs));
       const cpu = median(pairs.map((p) => p[phase].run.cpuS * 1000));
+      const keeperCpu = median(pairs.map((p) => p[phase].run.keeperCpuS * 1000));
       const rss = Math.max(...pairs.map((p) => p[phase].run.maxRssKb)) / 1024;
       const traffic = pairs[pairs.length - 1][phase].traffic;
       const noop = phase === 'rerun';
@@ -43,7 +44,7 @@ export async function scale(targets: Targets, options: ScaleOptions): Promise<Ro
           : '1 conn/host, RSS < 200 MB',
         met: fast && lean && oneConn && oneCmd,
         detail: `median of ${pairs.length}; ${ms(wall / WORKLOAD_TASKS)} per task (all hosts); phoenix CPU ` +
-          `${ms(cpu)}; peak RSS ${Math.round(rss)} MB (SSH keeper ${keeperRssMb()} MB); ${perTask(traffic, hosts)}` +
+          `${ms(cpu)} + SSH keeper ${ms(keeperCpu)}; peak RSS ${Math.round(rss)} MB (SSH keeper ${keeperRssMb()} MB); ${perTask(traffic, hosts)}` +
           (missed.length ? `; missed: ${missed.join(', ')}` : ''),
       });
     }

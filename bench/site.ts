@@ -20,10 +20,12 @@ function siteRun(extra: string[]): Promise<Timed> {
 
 function describe(run: Timed): string {
   const recap = parseRecap(run.stdout);
-  const share = run.cpuS * 1000 / run.wallMs;
+  const cpu = run.cpuS + run.keeperCpuS;
+  const share = cpu * 1000 / run.wallMs;
   return `exit ${run.code}; ${recap.hosts} hosts, changed=${recap.changed} failed=${recap.failed} ` +
-    `unreachable=${recap.unreachable}; phoenix CPU ${ms(run.cpuS * 1000)} = ${(share * 100).toFixed(0)}% of wall ` +
-    `(rest: waiting on remote commands); peak RSS ${Math.round(run.maxRssKb / 1024)} MB`;
+    `unreachable=${recap.unreachable}; phoenix CPU ${ms(cpu * 1000)} (run ${ms(run.cpuS * 1000)} + SSH keeper ` +
+    `${ms(run.keeperCpuS * 1000)}) = ${(share * 100).toFixed(0)}% of wall (rest: waiting on remote commands); ` +
+    `peak RSS ${Math.round(run.maxRssKb / 1024)} MB`;
 }
 
 /**

@@ -99,14 +99,7 @@ interface Client extends EventEmitter {
   end(): void;
   setNoDelay(noDelay: boolean): void;
 }
-interface SftpAttrs {
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  atime: number;
-  mtime: number;
-}
+type SftpAttrs = Omit<FileStat, 'linkTarget' | 'linkSource'>;
 interface RawResult {
   rc: number;
   stdout: Buffer;
@@ -366,26 +359,14 @@ export class SshConnection implements Connection {
     timeoutMs: number | undefined, signal?: AbortSignal): Promise<RawResult> {
     const shell = this.idleShells.pop() ?? await this.withChannelRetry(() => this.startShell(client));
     return new Promise<RawResult>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let done = false;
-      const finish = (settle: () => void): void => {
-        if (done) return;
-        done = true;
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      const onAbort = (): void => finish(() => {
+      const { finish, arm } = commandOutcome(signal);
+      arm(timeoutMs, () => {
+        shell.kill();
+        reject(new CommandTimeoutError(command, timeoutMs!));
+      }, () => {
         shell.kill('INT');
-        resolve({ rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') });
+        resolve(interrupted());
       });
-      if (timeoutMs) {
-        timer = setTimeout(() => finish(() => {
-          shell.kill();
-          reject(new CommandTimeoutError(command, timeoutMs));
-        }), timeoutMs);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
       shell.run(command, stdin).then((result) => finish(() => {
         if (this.client === client && shell.usable) this.idleShells.push(shell);
         else shell.end();
@@ -409,18 +390,8 @@ export class SshConnection implements Connection {
   private execOn(client: Client, command: string, stdin: string | Buffer | undefined,
     timeoutMs: number | undefined, signal?: AbortSignal): Promise<RawResult> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let done = false;
-      const finish = (settle: () => void): void => {
-        if (done) return;
-        done = true;
-        if (timer) clearTimeout(timer);
-        client.removeListener('close', onLost);
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      let onAbort = (): void => undefined;
       const onLost = (): void => finish(() => reject(this.lost(new Error('the connection closed while a command ran'))));
+      const { finish, arm } = commandOutcome(signal, () => client.removeListener('close', onLost));
       client.once('close', onLost);
       try {
         client.exec(command, (err, channel) => {
@@ -431,24 +402,20 @@ export class SshConnection implements Connection {
           collect(channel, (result) => finish(() => (result
             ? resolve(result)
             : reject(this.lost(new Error('the channel closed without an exit status (connection dropped?)'))))));
-          if (timeoutMs) {
-            timer = setTimeout(() => finish(() => {
-              killChannel(channel);
-              reject(new CommandTimeoutError(command, timeoutMs));
-            }), timeoutMs);
-          }
           // Ctrl-C: SIGINT to the remote command (OpenSSH honours signal requests), then close its channel, so the
           // run can end at once instead of waiting for, say, a driver installer to finish.
-          onAbort = () => finish(() => {
+          arm(timeoutMs, () => {
+            killChannel(channel);
+            reject(new CommandTimeoutError(command, timeoutMs!));
+          }, () => {
             try {
               channel.signal('INT');
             } catch {
               // no signal support: closing the channel below still ends our side
             }
             setTimeout(() => killChannel(channel), 1000).unref();
-            resolve({ rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') });
+            resolve(interrupted());
           });
-          signal?.addEventListener('abort', onAbort, { once: true });
           channel.on('error', () => undefined);
           channel.end(stdin && stdin.length > 0 ? stdin : undefined);
         });
@@ -568,6 +535,37 @@ function idTable(text: Buffer): Record<string, string> {
     if (name && id && /^\d+$/.test(id) && !(id in table)) table[id] = name;
   }
   return table;
+}
+
+/**
+ * Settles a command's promise once, whichever comes first: its result, its time limit or the run's Ctrl-C. `arm`
+ * starts the time limit and listens for the signal once the command is under way; `finish` clears both.
+ */
+function commandOutcome(signal: AbortSignal | undefined, cleanup?: () => void): {
+  finish: (settle: () => void) => void;
+  arm: (timeoutMs: number | undefined, onTimeout: () => void, onInterrupt: () => void) => void;
+} {
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = (): void => undefined;
+  const finish = (settle: () => void): void => {
+    if (done) return;
+    done = true;
+    if (timer) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    cleanup?.();
+    settle();
+  };
+  const arm = (timeoutMs: number | undefined, onTimeout: () => void, onInterrupt: () => void): void => {
+    if (timeoutMs) timer = setTimeout(() => finish(onTimeout), timeoutMs);
+    onAbort = () => finish(onInterrupt);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  };
+  return { finish, arm };
+}
+
+function interrupted(): RawResult {
+  return { rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') };
 }
 
 /** Gathers a channel's output; `done(undefined)` when it closed without exit status or signal (link lost). */
