@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { ErrorListError, PhoenixError } from './errors.js';
 import { parseRunArgs, RUN_HELP } from './cli/args.js';
@@ -52,6 +53,8 @@ async function run(argv: string[], output: Output): Promise<number> {
     ? createJsonReporter(output.stdout)
     : createHumanReporter(stdout, { verbosity: args.verbosity, diff: args.diff, color });
   const controller = new AbortController();
+  // Every command in flight listens for Ctrl-C: with forks 100 that is 100 listeners, not a leak.
+  setMaxListeners(0, controller.signal);
   const onSignal = (): void => {
     stdout.flush();
     if (controller.signal.aborted) process.exit(99);
