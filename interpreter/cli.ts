@@ -80,8 +80,21 @@ async function keeper([socketPath, persistMs]: string[]): Promise<number> {
     logKeeperFailure(socketPath, error);
     process.exit(1);
   });
-  await runKeeper(socketPath, Number(persistMs));
+  await runKeeper(socketPath, Number(persistMs), await warmList());
   process.exit(0);
+}
+
+/** The connections the starting run made (JSON on stdin), for the keeper to open at once. */
+async function warmList(): Promise<import('./connection/keeper/protocol.js').WarmConnection[]> {
+  if (process.stdin.isTTY) return [];
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const list: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]');
+    return Array.isArray(list) ? list : [];
+  } catch {
+    return [];
+  }
 }
 
 function reportError(error: unknown, output: Output, color: boolean): number {

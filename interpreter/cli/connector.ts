@@ -27,7 +27,7 @@ async function keeperOptions(): Promise<KeeperOptions | undefined> {
   const entry = phoenixEntry();
   if (!socketPath || !entry) return undefined;
   const { spawnKeeper } = await import('../connection/keeper/client.js');
-  return { socketPath, persistMs, start: () => spawnKeeper(entry, socketPath, persistMs) };
+  return { socketPath, persistMs, start: (warm) => spawnKeeper(entry, socketPath, persistMs, warm) };
 }
 
 /** bin/phoenix.js of this installation (found upwards from this code, bundled or not). */
@@ -48,16 +48,18 @@ export function createConnector(inventory: InventoryView, options: ConnectorOpti
   const open = new Map<string, Promise<Connection>>();
   const opLog = process.env.PHOENIX_OP_LOG;
   const counts = newCounts();
-  let pool: { get(host: string): Promise<Connection>; closeAll(): Promise<void> } | undefined;
+  type Pool = { get(host: string): Promise<Connection>; closeAll(): Promise<void> };
+  // One pool for the run, created once even when the first hosts ask for it at the same moment.
+  let pool: Promise<Pool> | undefined;
   const remote = async (host: string): Promise<Connection> => {
-    if (!pool) {
+    pool ??= (async () => {
       const { ConnectionPool } = await import('../connection/pool.js');
-      pool = new ConnectionPool({
+      return new ConnectionPool({
         hostVars: (h: string) => inventory.vars(h), policy: options.hostKeyChecking as never,
         keeper: await keeperOptions(),
-      }) as never;
-    }
-    return pool!.get(host);
+      });
+    })();
+    return (await pool).get(host);
   };
   return {
     connect(host) {
@@ -77,7 +79,7 @@ export function createConnector(inventory: InventoryView, options: ConnectorOpti
     },
     async closeAll() {
       await Promise.allSettled([...open.values()].map(async (c) => (await c).close()));
-      await pool?.closeAll();
+      await (await pool)?.closeAll();
       writeCounts(opLog, counts);
     },
   };

@@ -9,6 +9,7 @@ import type { HostKeyPolicy } from './known-hosts.js';
 import type { SshEndpoint, SshSettings, SshTimeouts } from './ssh.js';
 import type { Connection } from './types.js';
 import type { KeeperClient, KeeperOptions } from './keeper/client.js';
+import type { WarmConnection } from './keeper/protocol.js';
 
 /** Host variables as the inventory/variable layer resolved them. */
 export type HostVars = Record<string, unknown>;
@@ -34,6 +35,8 @@ export interface PoolOptions {
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Connection>>();
   private keeperClient?: Promise<KeeperClient | undefined>;
+  /** SSH connections this run made itself (no keeper answered): a keeper started at the end opens them again. */
+  private readonly direct: WarmConnection[] = [];
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -60,6 +63,7 @@ export class ConnectionPool {
     await Promise.allSettled(order.map((c) => c.close()));
     (await this.keeperClient)?.end();
     this.keeperClient = undefined;
+    if (this.options.keeper && this.direct.length > 0) this.options.keeper.start(this.direct.splice(0));
   }
 
   private async create(host: string): Promise<Connection> {
@@ -79,6 +83,7 @@ export class ConnectionPool {
       }
       const connection = new SshConnection(host, settings, { ...timeouts, connectMs }, this.options.maxChannels);
       await connection.connect();
+      if (this.options.keeper) this.direct.push({ host, settings, timeouts: { ...timeouts, connectMs }, maxChannels: this.options.maxChannels });
       return connection;
     }
     throw new PhoenixError('CONNECTION_UNKNOWN', `${host}: unknown ansible_connection '${kind}' ` +

@@ -5,7 +5,7 @@ import type { SshEndpoint, SshFileOptions, SshSettings, SshTimeouts } from '../s
 import {
   UnreachableError, type CommandResult, type Connection, type FileStat, type IdNames, type RunOptions,
 } from '../types.js';
-import { errorFromWire, readLines, type KeeperReply, type KeeperRequest } from './protocol.js';
+import { errorFromWire, readLines, type KeeperReply, type KeeperRequest, type WarmConnection } from './protocol.js';
 
 type RequestBody = KeeperRequest extends infer R ? R extends unknown ? Omit<R, 'id'> : never : never;
 
@@ -13,19 +13,25 @@ type RequestBody = KeeperRequest extends infer R ? R extends unknown ? Omit<R, '
 export interface KeeperOptions {
   socketPath: string;
   persistMs: number;
-  /** Starts a keeper process for `socketPath` (detached: it outlives this run). */
-  start: () => void;
+  /** Starts a keeper process for `socketPath` (detached: it outlives this run) that opens `warm` right away. */
+  start: (warm: WarmConnection[]) => void;
 }
 
-/** Starts `node ENTRY __ssh-keeper SOCKET PERSIST_MS` in its own session, detached from this run's terminal. */
-export function spawnKeeper(entry: string, socketPath: string, persistMs: number): void {
+/**
+ * Starts `node ENTRY __ssh-keeper SOCKET PERSIST_MS` in its own session, detached from this run's terminal; the
+ * connections to open come on its stdin (they may hold passwords: never on a command line or in a file).
+ */
+export function spawnKeeper(entry: string, socketPath: string, persistMs: number, warm: WarmConnection[] = []): void {
   // A small young generation: the keeper holds many connections for a long time, and RSS matters more than the
   // few extra scavenges (100 connections: ~110 -> see bench/RESULTS.md).
   const child = spawn(process.execPath, ['--max-semi-space-size=1', entry, '__ssh-keeper', socketPath, String(persistMs)], {
-    detached: true, stdio: 'ignore', cwd: '/', env: { ...process.env, PHOENIX_SSH_PERSIST: '0' },
+    detached: true, stdio: ['pipe', 'ignore', 'ignore'], cwd: '/', env: { ...process.env, PHOENIX_SSH_PERSIST: '0' },
   });
   child.on('error', () => undefined);
+  child.stdin!.on('error', () => undefined);
+  child.stdin!.end(JSON.stringify(warm.map((w) => ({ ...w, settings: absolute(w.settings as SshSettings) }))));
   child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
 }
 
 /** This run's line to the keeper: requests out, replies matched back by id. */
@@ -46,17 +52,12 @@ export class KeeperClient {
     });
   }
 
-  /** Connects to the keeper, starting one if none answers; undefined when none can be reached (run on our own). */
-  static async open(options: KeeperOptions, waitMs = 3000): Promise<KeeperClient | undefined> {
-    let socket = await dial(options.socketPath);
-    if (!socket) {
-      options.start();
-      const deadline = Date.now() + waitMs;
-      while (!socket && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        socket = await dial(options.socketPath);
-      }
-    }
+  /**
+   * Connects to the keeper; undefined when none answers. Then this run connects on its own (waiting for a new keeper
+   * to load and log in costs more than connecting directly) and starts one when it ends (see ConnectionPool).
+   */
+  static async open(options: KeeperOptions): Promise<KeeperClient | undefined> {
+    const socket = await dial(options.socketPath);
     return socket ? new KeeperClient(socket) : undefined;
   }
 
@@ -103,7 +104,7 @@ export class KeeperClient {
 }
 
 /** The keeper runs in `/`: key and known_hosts paths given relative to this run's directory are made absolute. */
-function absolute<T extends SshEndpoint>(endpoint: T): T {
+export function absolute<T extends SshEndpoint>(endpoint: T): T {
   const copy = {
     ...endpoint,
     identityFiles: endpoint.identityFiles.map((f) => resolve(f)),

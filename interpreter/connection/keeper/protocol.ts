@@ -10,11 +10,20 @@ import { CommandTimeoutError, UnreachableError } from '../types.js';
 /**
  * The SSH keeper: a background phoenix process that holds SSH connections open between runs (what OpenSSH's
  * ControlPersist does for ansible), so a run reuses a logged-in connection instead of a new handshake per host.
+ * A run that finds no keeper connects on its own and starts one for the runs after it.
  * Runs talk to it over a Unix socket in a directory only their user can enter, one JSON object per line.
  */
 
 /** How long the keeper keeps connections when no run uses them (ansible's ControlPersist=60s). */
 export const DEFAULT_PERSIST_MS = 60_000;
+
+/** A connection a run made on its own, for a keeper it starts to open at once (so the next run finds it). */
+export interface WarmConnection {
+  host: string;
+  settings: unknown;
+  timeouts: unknown;
+  maxChannels?: number;
+}
 
 export type KeeperRequest =
   | { id: number; op: 'open'; host: string; settings: unknown; timeouts: unknown; maxChannels?: number }

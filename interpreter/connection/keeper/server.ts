@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { SshConnection, type SshSettings, type SshTimeouts } from '../ssh.js';
-import { errorToWire, readLines, type KeeperReply, type KeeperRequest } from './protocol.js';
+import { errorToWire, readLines, type KeeperReply, type KeeperRequest, type WarmConnection } from './protocol.js';
 
 /** One kept connection: shared by every run that opens the same host with the same settings. */
 interface Kept {
+  key: string;
   conn: SshConnection;
   ready: Promise<void>;
   users: number;
@@ -23,7 +24,7 @@ interface Session {
  * has used it for `persistMs`, closing its connections. A second keeper started for the same socket (two runs
  * raced to start one) finds it answered and leaves.
  */
-export async function runKeeper(socketPath: string, persistMs: number): Promise<void> {
+export async function runKeeper(socketPath: string, persistMs: number, warm: WarmConnection[] = []): Promise<void> {
   const kept = new Map<string, Kept>();
   let clients = 0;
   let lastActivity = Date.now();
@@ -44,6 +45,8 @@ export async function runKeeper(socketPath: string, persistMs: number): Promise<
     });
   });
   if (!(await listen(server, socketPath))) return;
+  // The run that started us connected on its own: open its connections now, for the run after it.
+  for (const w of warm) ensureKept(kept, w).ready.catch(() => undefined);
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const now = Date.now();
@@ -118,23 +121,27 @@ async function perform(request: KeeperRequest, session: Session, kept: Map<strin
   }
 }
 
+/** The kept connection for these settings, dialled if there is none (failed dials are forgotten). */
+function ensureKept(kept: Map<string, Kept>, w: WarmConnection): Kept {
+  const key = createHash('sha256')
+    .update(JSON.stringify([w.host, w.settings, w.timeouts, w.maxChannels ?? null]))
+    .digest('hex');
+  const existing = kept.get(key);
+  if (existing) return existing;
+  const conn = new SshConnection(w.host, w.settings as SshSettings, w.timeouts as SshTimeouts, w.maxChannels);
+  const created: Kept = { key, conn, ready: conn.connect(), users: 0, lastUsed: Date.now() };
+  kept.set(key, created);
+  created.ready.catch(() => {
+    if (kept.get(key) === created) kept.delete(key);
+  });
+  return created;
+}
+
 /** Finds or dials the connection for these settings; concurrent opens of one share one handshake. */
 async function open(request: Extract<KeeperRequest, { op: 'open' }>, session: Session,
   kept: Map<string, Kept>): Promise<string> {
-  const key = createHash('sha256')
-    .update(JSON.stringify([request.host, request.settings, request.timeouts, request.maxChannels ?? null]))
-    .digest('hex');
-  let entry = kept.get(key);
-  if (!entry) {
-    const conn = new SshConnection(request.host, request.settings as SshSettings, request.timeouts as SshTimeouts,
-      request.maxChannels);
-    const created: Kept = { conn, ready: conn.connect(), users: 0, lastUsed: Date.now() };
-    entry = created;
-    kept.set(key, created);
-    created.ready.catch(() => {
-      if (kept.get(key) === created) kept.delete(key);
-    });
-  }
+  const entry = ensureKept(kept, request);
+  const { key } = entry;
   entry.users++;
   session.opened.set(key, (session.opened.get(key) ?? 0) + 1);
   try {

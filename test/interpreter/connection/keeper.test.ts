@@ -135,7 +135,7 @@ test('the socket directory must be private to the user; PHOENIX_SSH_PERSIST sets
   assert.is(persistMsFromEnv({ PHOENIX_SSH_PERSIST: '0' }), 0);
 });
 
-test('the CLI: the second run logs in nowhere, the keeper ends after PHOENIX_SSH_PERSIST idle seconds', async () => {
+test('the CLI: a run without a keeper connects itself and starts one; the next runs log in nowhere; it ends when idle', async () => {
   const runtime = mkdtempSync(join(scratch, 'cli-'));
   mkdirSync(join(runtime, 'work'));
   const vars = sshVars(sshd, TEST_USER);
@@ -143,20 +143,24 @@ test('the CLI: the second run logs in nowhere, the keeper ends after PHOENIX_SSH
     .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`).join('')}      phoenix_known_hosts_file: ${join(home, '.ssh', 'known_hosts')}\n`);
   writeFileSync(join(runtime, 'work', 'play.yml'), '- hosts: all\n  tasks:\n    - command: echo hi\n      changed_when: false\n');
   const env = { ...process.env, XDG_RUNTIME_DIR: runtime, PHOENIX_SSH_PERSIST: '2', HOME: home };
-  const before = accepted();
-  for (let i = 0; i < 2; i++) {
+  const dir = join(runtime, `phoenix-${process.getuid!()}`);
+  const sockets = (): number => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sock')).length : 0);
+  const run = (): void => {
     const result = spawnSync(process.execPath, [bin, 'run', 'play.yml', '-i', 'inventory.yml'],
       { cwd: join(runtime, 'work'), env, encoding: 'utf8' });
     assert.is(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /h1\s+: ok=1/);
-  }
+  };
+  const before = accepted();
+  run(); // no keeper yet: this run logs in itself and starts one
   assert.is(accepted() - before, 1);
-  const dir = join(runtime, `phoenix-${process.getuid!()}`);
-  assert.is(readdirSync(dir).filter((f) => f.endsWith('.sock')).length, 1);
-  for (let i = 0; i < 60 && readdirSync(dir).some((f) => f.endsWith('.sock')); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.is(readdirSync(dir).filter((f) => f.endsWith('.sock')).length, 0, 'the keeper ended after 2 s idle');
+  for (let i = 0; i < 50 && sockets() === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.is(sockets(), 1, 'the first run started a keeper');
+  run(); // the keeper logs in once, and keeps the connection
+  run(); // nothing new
+  assert.is(accepted() - before, 2);
+  for (let i = 0; i < 60 && sockets() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.is(sockets(), 0, 'the keeper ended after 2 s idle');
 });
 
 test.run();
