@@ -10,6 +10,14 @@ const { createRequire } = require('node:module');
 const { join } = require('node:path');
 const vm = require('node:vm');
 
+// `phoenix inventory --graph | head`: a reader that goes away is not an error of ours. Stop writing, go on (a run
+// still finishes what it started and exits with its own code).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'phoenix.cjs');
 const compiled = join(dist, '.tsbuildinfo');

@@ -26,4 +26,18 @@ test('the bundle exists after the build and runs a playbook end to end', () => {
   }
 });
 
+test('a reader that goes away (| head) ends the output quietly: no EPIPE crash, exit 0', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-bin-'));
+  try {
+    // More than a pipe's 64 KiB, so phoenix is still writing when head has gone.
+    const hosts = Array.from({ length: 3000 }, (_, i) => `    host-${i}.example.com:\n      ansible_connection: local\n`).join('');
+    writeFileSync(join(dir, 'i.yml'), `all:\n  hosts:\n${hosts}`);
+    const run = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" inventory --list -i "${join(dir, 'i.yml')}" | head -c 10 >/dev/null`], { encoding: 'utf8' });
+    assert.is(run.stderr, '');
+    assert.is(run.status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
