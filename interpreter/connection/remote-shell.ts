@@ -82,11 +82,17 @@ export class RemoteShell {
   /** Starts the shell on `channel` (an exec of `exec /bin/sh`) and waits until it answers. */
   static async start(channel: ShellChannel): Promise<RemoteShell> {
     const shell = new RemoteShell(channel);
-    // Whatever the login shell printed before (a noisy rc file) is swallowed by this first exchange.
-    const hello = await shell.run('true');
-    if (hello.rc !== 0) throw new ShellLostError(`the remote shell did not start (rc ${hello.rc})`);
+    // Whatever the login shell printed before (a noisy rc file) is swallowed by this first exchange. `$$` is the
+    // shell's pid; sshd made it a session and process group leader, so it is the group of every command it runs.
+    const hello = await shell.run('echo $$');
+    const pid = /(\d+)\s*$/.exec(hello.stdout.toString())?.[1];
+    if (hello.rc !== 0 || !pid) throw new ShellLostError(`the remote shell did not start (rc ${hello.rc})`);
+    shell.processGroup = Number(pid);
     return shell;
   }
+
+  /** The remote process group of this shell and its commands (for Ctrl-C from another channel). */
+  processGroup = 0;
 
   get usable(): boolean {
     return this.alive && !this.pending;

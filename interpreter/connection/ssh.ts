@@ -148,6 +148,8 @@ export class SshConnection implements Connection {
   private readonly slots: Slots;
   /** Remote shells waiting for their next command (each holds one channel). */
   private idleShells: RemoteShell[] = [];
+  /** Ctrl-C signals on their way to remote process groups (see interruptGroup). */
+  private readonly interrupts: Promise<void>[] = [];
 
   constructor(readonly host: string, readonly settings: SshSettings,
     readonly timeouts: SshTimeouts = DEFAULT_SSH_TIMEOUTS, maxChannels = DEFAULT_MAX_CHANNELS) {
@@ -203,6 +205,7 @@ export class SshConnection implements Connection {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.interrupts.length > 0) await Promise.race([Promise.all(this.interrupts), sleep(2000)]);
     this.drop();
   }
 
@@ -364,6 +367,7 @@ export class SshConnection implements Connection {
         shell.kill();
         reject(new CommandTimeoutError(command, timeoutMs!));
       }, () => {
+        this.interruptGroup(client, shell.processGroup);
         shell.kill('INT');
         resolve(interrupted());
       });
@@ -373,6 +377,33 @@ export class SshConnection implements Connection {
         resolve(result);
       }), (error: Error) => finish(() => reject(this.lost(error))));
     });
+  }
+
+  /**
+   * Ctrl-C for a command in a remote shell. The signal request on the shell's channel is not enough: when the run
+   * then ends and the connection closes, sshd leaves a command without a terminal running. So SIGINT also goes to
+   * the shell's whole process group from a channel of its own (sudo passes it on to what it runs), SIGKILL a second
+   * later; `close` waits (at most 2 s) until that command has started.
+   */
+  private interruptGroup(client: Client, group: number): void {
+    if (!(group > 1)) return;
+    // No `--`: dash's kill builtin refuses it; `-N` after the signal is a process group in dash, bash and procps.
+    const kill = `${shellCommand('kill', '-INT', `-${group}`)} 2>/dev/null; sleep 1; ` +
+      `${shellCommand('kill', '-KILL', `-${group}`)} 2>/dev/null; exit 0`;
+    this.interrupts.push(new Promise<void>((resolve) => {
+      try {
+        client.exec(kill, (err, channel) => {
+          if (!err) {
+            channel.on('error', () => undefined);
+            channel.stderr.on('data', () => undefined);
+            channel.resume();
+          }
+          resolve();
+        });
+      } catch {
+        resolve();
+      }
+    }));
   }
 
   private startShell(client: Client): Promise<RemoteShell> {
