@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { ErrorListError, PhoenixError } from './errors.js';
 import { parseRunArgs, RUN_HELP } from './cli/args.js';
 import { runCommand, type Output } from './cli/run-command.js';
@@ -80,6 +80,13 @@ async function keeper([socketPath, persistMs]: string[]): Promise<number> {
     logKeeperFailure(socketPath, error);
     process.exit(1);
   });
+  // `pkill -f __ssh-keeper`: end now, and take the socket file along (its connections close with the process).
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      rmSync(socketPath, { force: true });
+      process.exit(0);
+    });
+  }
   await runKeeper(socketPath, Number(persistMs), await warmList());
   process.exit(0);
 }

@@ -106,6 +106,18 @@ test('a keeper that dies mid-run makes the host unreachable with a message, neve
   await pool.closeAll();
 });
 
+test('a keeper ended with SIGTERM (pkill -f __ssh-keeper) removes its socket file', async () => {
+  const socket = join(scratch, 'term.sock');
+  const keeper = spawn(process.execPath, [bin, '__ssh-keeper', socket, '60000'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  keeper.stdin!.end('[]');
+  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(existsSync(socket));
+  const exited = new Promise<number | null>((r) => keeper.once('exit', (code) => r(code)));
+  keeper.kill('SIGTERM');
+  assert.is(await exited, 0);
+  assert.is(existsSync(socket), false);
+});
+
 test('a stale socket file is replaced; a live keeper is left alone by a second one', async () => {
   const socket = join(scratch, 'd.sock');
   // A keeper killed with -9 leaves its socket file behind, with nobody listening.
