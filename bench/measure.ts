@@ -56,18 +56,24 @@ export function timed(command: string, args: string[], options: TimedOptions = {
   });
 }
 
+/** The running SSH keeper processes (pid, resident KiB), from `ps`. */
+export function keeperProcesses(): Array<{ pid: number; rssKb: number }> {
+  let listing = '';
+  try {
+    listing = execFileSync('ps', ['-C', 'node', '-o', 'pid=,rss=,args='], { encoding: 'utf8' });
+  } catch {
+    return []; // no node process at all
+  }
+  return listing.split('\n').filter((line) => line.includes('__ssh-keeper')).map((line) => {
+    const [pid, rss] = line.trim().split(/\s+/).map(Number);
+    return { pid, rssKb: rss };
+  });
+}
+
 /** utime + stime (clock ticks, 100 per second) of every running SSH keeper, by pid. */
 function keeperCpuTicks(): Map<number, number> {
   const ticks = new Map<number, number>();
-  let listing = '';
-  try {
-    listing = execFileSync('ps', ['-C', 'node', '-o', 'pid=,args='], { encoding: 'utf8' });
-  } catch {
-    return ticks; // no node process at all
-  }
-  for (const line of listing.split('\n')) {
-    if (!line.includes('__ssh-keeper')) continue;
-    const pid = Number(line.trim().split(/\s+/)[0]);
+  for (const { pid } of keeperProcesses()) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
       ticks.set(pid, Number(fields[11]) + Number(fields[12]));

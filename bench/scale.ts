@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { median, ms } from './measure.js';
+import { keeperProcesses, median, ms } from './measure.js';
 import { firstAndRerun, perTask, WORKLOAD_TASKS, type Measured } from './peer.js';
 import type { Row } from './table.js';
 import type { Targets } from './targets.js';
@@ -54,11 +53,5 @@ export async function scale(targets: Targets, options: ScaleOptions): Promise<Ro
 
 /** Resident memory of the SSH keeper processes (they hold the connections between runs), in MB. */
 function keeperRssMb(): string {
-  try {
-    const out = execFileSync('ps', ['-C', 'node', '-o', 'rss=,args='], { encoding: 'utf8' });
-    const kb = out.split('\n').filter((l) => l.includes('__ssh-keeper')).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0);
-    return String(Math.round(kb / 1024));
-  } catch {
-    return '?';
-  }
+  return String(Math.round(keeperProcesses().reduce((sum, k) => sum + k.rssKb, 0) / 1024));
 }

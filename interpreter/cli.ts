@@ -9,6 +9,7 @@ import { bufferedOutput } from './report/buffered.js';
 import { createJsonReporter } from './report/json.js';
 import { formatError } from './report/errors.js';
 import type { EventSink } from './events.js';
+import type { WarmConnection } from './connection/keeper/protocol.js';
 
 const HELP = `usage: phoenix <command> [options]
 
@@ -92,7 +93,7 @@ async function keeper([socketPath, persistMs]: string[]): Promise<number> {
 }
 
 /** The connections the starting run made (JSON on stdin), for the keeper to open at once. */
-async function warmList(): Promise<import('./connection/keeper/protocol.js').WarmConnection[]> {
+async function warmList(): Promise<WarmConnection[]> {
   if (process.stdin.isTTY) return [];
   const chunks: Buffer[] = [];
   try {

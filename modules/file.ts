@@ -50,12 +50,9 @@ async function target(ctx: ModuleContext, args: FileArgs, state: FileState | und
   if (state === 'link' && args.src !== undefined) {
     // The usual case: src resolves against the link's directory. (A directory at path is rare: planLink probes again.)
     const srcPath = posix.resolve(posix.dirname(path), args.src);
-    const [dest, src] = ctx.conn.statPath
-      ? await Promise.all([
-        probePath(ctx.conn, path, { basic: 'except-files' }).catch((e: unknown) => (e instanceof ModuleFailure ? e : Promise.reject(e))),
-        probePath(ctx.conn, srcPath, { follow: true, basic: true }).catch((e: unknown) => (e instanceof ModuleFailure ? e : Promise.reject(e))),
-      ])
-      : await probePaths(ctx.conn, [{ path }, { path: srcPath, options: { follow: true } }]);
+    const [dest, src] = await probePaths(ctx.conn, [
+      { path, options: { basic: 'except-files' } }, { path: srcPath, options: { follow: true, basic: true } },
+    ]);
     if (dest instanceof ModuleFailure) throw dest;
     return { path, info: dest, prev: prevState(dest), ...(src instanceof ModuleFailure ? {} : { linkSrc: { path: srcPath, info: src } }) };
   }

@@ -54,16 +54,8 @@ async function readText(ctx: ModuleContext, path: string): Promise<string | null
  */
 async function readWithInfo(ctx: ModuleContext, path: string): Promise<{ before: string | null; probed?: PathInfo | null }> {
   try {
-    if (ctx.conn.statPath) {
-      // Over SFTP: stat and read side by side, no process on the host.
-      const [info, data] = await Promise.all([probePath(ctx.conn, path, { follow: true, basic: true }), ctx.conn.get(path)]);
-      if ((info === null && data === null) || (info?.kind === 'file' && data !== null)) {
-        return { before: data === null ? null : data.toString('utf8'), probed: info };
-      }
-    } else {
-      const { info, text } = await probeAndRead(ctx.conn, path);
-      if (info === null || info.kind === 'file') return { before: text, probed: info };
-    }
+    const { info, text } = await probeAndRead(ctx.conn, path);
+    if (info === null || info.kind === 'file') return { before: text, probed: info };
   } catch {
     // fall through to the two-step path
   }

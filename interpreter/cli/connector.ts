@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { LocalConnection } from '../connection/local.js';
 import type { KeeperOptions } from '../connection/keeper/client.js';
 import { countingConnection, newCounts, writeCounts } from '../connection/op-count.js';
@@ -24,20 +23,11 @@ async function keeperOptions(): Promise<KeeperOptions | undefined> {
   const { keeperSocketPath, persistMsFromEnv } = await import('../connection/keeper/protocol.js');
   const persistMs = persistMsFromEnv();
   const socketPath = persistMs > 0 ? keeperSocketPath() : undefined;
-  const entry = phoenixEntry();
+  const root = packageRoot(import.meta.url);
+  const entry = root ? join(root, 'bin', 'phoenix.js') : undefined;
   if (!socketPath || !entry) return undefined;
   const { spawnKeeper } = await import('../connection/keeper/client.js');
   return { socketPath, persistMs, start: (warm) => spawnKeeper(entry, socketPath, persistMs, warm) };
-}
-
-/** bin/phoenix.js of this installation (found upwards from this code, bundled or not). */
-function phoenixEntry(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const candidate = join(dir, 'bin', 'phoenix.js');
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /**

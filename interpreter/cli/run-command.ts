@@ -25,7 +25,6 @@ export interface Output {
  * Returns the exit code.
  */
 export async function runCommand(args: RunArgs, emit: EventSink, output: Output, signal?: AbortSignal): Promise<number> {
-  if (process.env.PF_TRACE) require_fs().appendFileSync(process.env.PF_TRACE, `T start ${performance.now().toFixed(1)}\n`);
   const errors = new ErrorList();
   const extraVars = parseExtraVars(args.extraVars, errors);
   const playbookPath = resolve(args.playbook);
@@ -34,9 +33,7 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
   }
   const sources = args.inventory.length > 0 ? args.inventory : [defaultInventory()];
   const inventory = openInventory(sources, [dirname(playbookPath)], errors, join(dirname(playbookPath), 'features'));
-  if (process.env.PF_TRACE) require_fs().appendFileSync(process.env.PF_TRACE, `T inv ${performance.now().toFixed(1)}\n`);
   const playbook = loadPlaybook(playbookPath, errors);
-  if (process.env.PF_TRACE) require_fs().appendFileSync(process.env.PF_TRACE, `T pb ${performance.now().toFixed(1)}\n`);
   if (errors.empty) checkPlayPatterns(playbook, inventory, errors);
   errors.throwIfAny();
   const limit = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;
@@ -68,9 +65,7 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
     if (signal?.aborted) return 99;
     return outcome.exitCode;
   } finally {
-    if (process.env.PF_TRACE) require_fs().appendFileSync(process.env.PF_TRACE, `T ran ${performance.now().toFixed(1)}\n`);
     await connector.closeAll();
-    if (process.env.PF_TRACE) require_fs().appendFileSync(process.env.PF_TRACE, `T closed ${performance.now().toFixed(1)}\n`);
   }
 }
 
@@ -96,6 +91,3 @@ function defaultInventory(): string {
 }
 
 export { ErrorListError };
-
-import { appendFileSync } from 'node:fs';
-function require_fs() { return { appendFileSync }; }

@@ -75,22 +75,23 @@ export class ConnectionPool {
       const { SshConnection, DEFAULT_SSH_TIMEOUTS } = await import('./ssh.js');
       const timeouts = { ...DEFAULT_SSH_TIMEOUTS, ...this.options.timeouts };
       const settings = sshSettingsFor(host, vars, this.options);
-      const connectMs = seconds(vars.ansible_ssh_timeout ?? vars.ansible_timeout) ?? timeouts.connectMs;
+      const limits = { ...timeouts, connectMs: seconds(vars.ansible_ssh_timeout ?? vars.ansible_timeout) ?? timeouts.connectMs };
+      const { maxChannels } = this.options;
       const keeper = await this.keeper();
       if (keeper) {
         const { KeptConnection } = await import('./keeper/client.js');
-        return KeptConnection.open(keeper, host, settings, { ...timeouts, connectMs }, this.options.maxChannels);
+        return KeptConnection.open(keeper, host, settings, limits, maxChannels);
       }
-      const connection = new SshConnection(host, settings, { ...timeouts, connectMs }, this.options.maxChannels);
+      const connection = new SshConnection(host, settings, limits, maxChannels);
       await connection.connect();
-      if (this.options.keeper) this.direct.push({ host, settings, timeouts: { ...timeouts, connectMs }, maxChannels: this.options.maxChannels });
+      if (this.options.keeper) this.direct.push({ host, settings, timeouts: limits, maxChannels });
       return connection;
     }
     throw new PhoenixError('CONNECTION_UNKNOWN', `${host}: unknown ansible_connection '${kind}' ` +
       '(phoenix knows local, ssh and pct)', { host }, 1);
   }
 
-  /** The keeper, reached (or started) once per pool; undefined when off or out of reach (connect directly). */
+  /** The keeper, reached once per pool; undefined when off or none answers (connect directly, start one at the end). */
   private keeper(): Promise<KeeperClient | undefined> {
     const options = this.options.keeper;
     if (!options) return Promise.resolve(undefined);

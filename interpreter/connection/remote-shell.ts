@@ -34,13 +34,16 @@ class PendingCommand {
   private errTail = '';
   private rc?: number;
   private errDone = false;
+  private readonly outEnd: RegExp;
 
-  constructor(readonly mark: string, private readonly done: (result: ShellResult) => void) {}
+  constructor(readonly mark: string, private readonly done: (result: ShellResult) => void) {
+    this.outEnd = new RegExp(`${mark}(\\d+)\\n$`);
+  }
 
   stdout(chunk: Buffer): void {
     this.out.push(chunk);
     this.outTail = (this.outTail + chunk.toString('latin1')).slice(-(this.mark.length + 8));
-    const match = new RegExp(`${this.mark}(\\d+)\\n$`).exec(this.outTail);
+    const match = this.outEnd.exec(this.outTail);
     if (match) this.rc = Number(match[1]);
     this.settle();
   }
@@ -56,8 +59,8 @@ class PendingCommand {
     if (this.rc === undefined || !this.errDone) return;
     const stdout = Buffer.concat(this.out);
     const stderr = Buffer.concat(this.err);
-    const outEnd = stdout.length - (this.mark.length + String(this.rc).length + 1);
-    this.done({ rc: this.rc, stdout: stdout.subarray(0, outEnd), stderr: stderr.subarray(0, stderr.length - this.mark.length - 1) });
+    const outLength = stdout.length - (this.mark.length + String(this.rc).length + 1);
+    this.done({ rc: this.rc, stdout: stdout.subarray(0, outLength), stderr: stderr.subarray(0, stderr.length - this.mark.length - 1) });
   }
 }
 

@@ -76,7 +76,6 @@ const DEFAULT_MAX_CHANNELS = 8;
 type Channel = ShellChannel;
 interface Sftp {
   writeFile(path: string, data: Buffer | string, options: { mode: number }, cb: (err?: Error) => void): void;
-  readFile(path: string, cb: (err: Error | undefined, data: Buffer) => void): void;
   open(path: string, flags: string, cb: (err: Error | undefined, handle: Buffer) => void): void;
   fstat(handle: Buffer, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
   read(handle: Buffer, buffer: Buffer, offset: number, length: number, position: number,
@@ -149,7 +148,7 @@ export class SshConnection implements Connection {
   /** Remote shells waiting for their next command (each holds one channel). */
   private idleShells: RemoteShell[] = [];
   /** Ctrl-C signals on their way to remote process groups (see interruptGroup). */
-  private readonly interrupts: Promise<void>[] = [];
+  private readonly interrupts = new Set<Promise<void>>();
 
   constructor(readonly host: string, readonly settings: SshSettings,
     readonly timeouts: SshTimeouts = DEFAULT_SSH_TIMEOUTS, maxChannels = DEFAULT_MAX_CHANNELS) {
@@ -205,7 +204,7 @@ export class SshConnection implements Connection {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.interrupts.length > 0) await Promise.race([Promise.all(this.interrupts), sleep(2000)]);
+    if (this.interrupts.size > 0) await Promise.race([Promise.all(this.interrupts), sleep(2000)]);
     this.drop();
   }
 
@@ -390,7 +389,7 @@ export class SshConnection implements Connection {
     // No `--`: dash's kill builtin refuses it; `-N` after the signal is a process group in dash, bash and procps.
     const kill = `${shellCommand('kill', '-INT', `-${group}`)} 2>/dev/null; sleep 1; ` +
       `${shellCommand('kill', '-KILL', `-${group}`)} 2>/dev/null; exit 0`;
-    this.interrupts.push(new Promise<void>((resolve) => {
+    const sent: Promise<void> = new Promise<void>((resolve) => {
       try {
         client.exec(kill, (err, channel) => {
           if (!err) {
@@ -403,15 +402,16 @@ export class SshConnection implements Connection {
       } catch {
         resolve();
       }
-    }));
+    });
+    this.interrupts.add(sent);
+    void sent.then(() => this.interrupts.delete(sent));
   }
 
   private startShell(client: Client): Promise<RemoteShell> {
     return new Promise<RemoteShell>((resolve, reject) => {
       client.exec('exec /bin/sh', (err, channel) => {
         if (err) {
-          const refused = /Channel open failure/.test(err.message) && this.client === client;
-          return reject(refused ? new ChannelRefused(err.message) : this.lost(err));
+          return reject(this.channelError(client, err));
         }
         RemoteShell.start(channel).then(resolve, (error: Error) => reject(this.lost(error)));
       });
@@ -427,8 +427,7 @@ export class SshConnection implements Connection {
       try {
         client.exec(command, (err, channel) => {
           if (err) {
-            const refused = /Channel open failure/.test(err.message) && this.client === client;
-            return finish(() => reject(refused ? new ChannelRefused(err.message) : this.lost(err)));
+            return finish(() => reject(this.channelError(client, err)));
           }
           collect(channel, (result) => finish(() => (result
             ? resolve(result)
@@ -454,6 +453,12 @@ export class SshConnection implements Connection {
         finish(() => reject(this.lost(error as Error)));
       }
     });
+  }
+
+  /** A channel that would not open: the server's MaxSessions (try again soon) or a lost connection. */
+  private channelError(client: Client, err: Error): Error {
+    const refused = /Channel open failure/.test(err.message) && this.client === client;
+    return refused ? new ChannelRefused(err.message) : this.lost(err);
   }
 
   private lost(error: Error): UnreachableError {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { packageRoot } from '../package-root.js';
 import type AjvModule from 'ajv';
 import type { ValidateFunction } from 'ajv';
 
@@ -17,15 +18,8 @@ const require = createRequire(import.meta.url);
  * per schema content. Compiling a schema costs 20-45 ms of start-up and a playbook needs several (play, block, task
  * keywords, each module): a cache hit is a plain `require` of generated code, and ajv itself is never loaded.
  */
-const CACHE_DIR = join(packageRoot(fileURLToPath(new URL('.', import.meta.url))), 'dist', '.schema-cache');
-
-/** phoenix's own directory, found from this file whether it runs from dist/interpreter/schema or the dist bundle. */
-function packageRoot(start: string): string {
-  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'phoenix.js'))) return dir;
-  }
-  return join(start, '..', '..');
-}
+const CACHE_DIR = join(packageRoot(import.meta.url) ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+  'dist', '.schema-cache');
 
 let ajv: InstanceType<typeof AjvModule.default> | undefined;
 let cacheTag: string | undefined;
@@ -93,13 +87,15 @@ function rebuildPack(): void {
   }
 }
 
-function writeAtomically(file: string, data: string | Buffer): void {
+/** temp file + rename; false when it cannot be written (a read-only install goes without). */
+function writeAtomically(file: string, data: string | Buffer): boolean {
   try {
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, data);
     renameSync(temp, file);
+    return true;
   } catch {
-    // a read-only install goes without
+    return false;
   }
 }
 
@@ -123,12 +119,8 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
 function store(file: string, validate: ValidateFunction): boolean {
   try {
     const standalone = (require('ajv/dist/standalone') as { default: (a: unknown, v: unknown) => string }).default;
-    const code = standalone(compiler(), validate);
     mkdirSync(CACHE_DIR, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, code);
-    renameSync(temp, file);
-    return true;
+    return writeAtomically(file, standalone(compiler(), validate));
   } catch {
     return false;
   }

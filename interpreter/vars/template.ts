@@ -8,7 +8,8 @@ export interface TemplateSource {
   what?: string;
 }
 
-type Compiled = { render: (vars: Record<string, unknown>) => string; paths: string[][] };
+/** A compiled template: `paths` are checked to be defined before `render` (which may rely on it). */
+type Compiled = { render: (vars: Record<string, unknown>, source: TemplateSource) => string; paths: string[][] };
 
 const handlebars = Handlebars.create();
 const compiledCache = new Map<string, Compiled>();
@@ -31,7 +32,7 @@ export function renderString(text: string, vars: Record<string, unknown>, source
   if (single) return lookupPath(vars, splitPath(single[1]), text, source);
   const compiled = compile(text, source);
   for (const path of compiled.paths) lookupPath(vars, path, text, source);
-  return compiled.render(vars);
+  return compiled.render(vars, source);
 }
 
 /** Renders every string inside a value (objects and lists recursively); other values are returned as they are. */
@@ -106,26 +107,18 @@ function compilePlain(text: string): Compiled | undefined {
   }
   literals.push(text.slice(last));
   if (paths.length === 0 || literals.some((l) => l.includes('{{') || l.includes('}}'))) return undefined;
+  // The paths are looked up while rendering (an undefined one is the same error): no second lookup beforehand.
   return {
-    paths,
-    render: (vars) => {
+    paths: [],
+    render: (vars, source) => {
       let out = literals[0];
       for (let i = 0; i < paths.length; i++) {
-        const value = valueAt(vars, paths[i]);
+        const value = lookupPath(vars, paths[i], text, source);
         out += (value === null || value === undefined ? '' : String(value)) + literals[i + 1];
       }
       return out;
     },
   };
-}
-
-function valueAt(vars: Record<string, unknown>, parts: string[]): unknown {
-  let current: unknown = vars;
-  for (const part of parts) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
 }
 
 /** Ansible writes `a.0`, `a[0]` and `a['b']`; Handlebars wants `a.[0]` and `a.[b]`. Only simple mustaches are touched. */

@@ -84,9 +84,13 @@ const CHECKSUMS = new Set(['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'
  * The one shell command that describes a path: existence, stat fields, access flags, checksum and link target.
  * One round trip per no-op task is the point: planning a file module costs one command.
  */
+function checkAlgorithm(algo: string | false | undefined): void {
+  if (algo && !CHECKSUMS.has(algo)) throw new ModuleFailure(`unsupported checksum algorithm: ${algo}`);
+}
+
 export function probeCommand(path: string, options: ProbeOptions = {}): string {
   const algo = options.checksum;
-  if (algo && !CHECKSUMS.has(algo)) throw new ModuleFailure(`unsupported checksum algorithm: ${algo}`);
+  checkAlgorithm(algo);
   const stat = options.follow ? 'stat -L' : 'stat';
   const digest = algo
     ? shellCommand(raw('if test -f'), path, raw(`; then ${algo}sum <`), path, raw('|| echo -; else echo -; fi'))
@@ -170,7 +174,7 @@ async function probeOverSftp(conn: Connection, path: string, options: ProbeOptio
     ...(stat.linkTarget !== undefined ? { linkTarget: stat.linkTarget, linkSource: stat.linkSource } : {}),
   };
   if (options.checksum && kind === 'file') {
-    if (!CHECKSUMS.has(options.checksum)) throw new ModuleFailure(`unsupported checksum algorithm: ${options.checksum}`);
+    checkAlgorithm(options.checksum);
     if (stat.size > SFTP_CHECKSUM_LIMIT) return undefined;
     const content = await conn.get(path).catch(() => null);
     if (!content || content.length !== stat.size) return undefined;
@@ -202,6 +206,11 @@ const PROBE_END = 'phoenix-probe-end';
  */
 export async function probePaths(conn: Connection, requests: Array<{ path: string; options?: ProbeOptions }>):
   Promise<Array<PathInfo | null | ModuleFailure>> {
+  if (conn.statPath && requests.every((r) => r.options?.basic)) {
+    // Over SFTP the requests go side by side (each falls back to its own command when SFTP cannot answer it).
+    return Promise.all(requests.map((r) => probePath(conn, r.path, r.options)
+      .catch((e: unknown) => (e instanceof ModuleFailure ? e : Promise.reject(e)))));
+  }
   const script = requests.map((r) => `(\n${probeCommand(r.path, r.options)}\n)\nprintf '\\0${PROBE_END} %s\\0' $?`).join('\n');
   const result = await conn.run(script);
   const parts = result.stdout.split(new RegExp(`\\0${PROBE_END} (\\d+)\\0`));
@@ -216,10 +225,20 @@ export async function probePaths(conn: Connection, requests: Array<{ path: strin
 }
 
 /**
- * A text file's content and its {@link probePath} (following links) in one command, for modules that edit a file
- * and also manage its attributes. `text` is null when the path does not exist.
+ * A text file's content and its {@link probePath} (following links) in one command (or over SFTP), for modules
+ * that edit a file and also manage its attributes. `text` is null when the path does not exist.
  */
 export async function probeAndRead(conn: Connection, path: string): Promise<{ info: PathInfo | null; text: string | null }> {
+  if (conn.statPath) {
+    // Over SFTP: stat and read side by side, no process on the host. Anything but a plain answer (a directory, an
+    // unreadable file) goes to the command below, which says exactly what it is.
+    const [info, data] = await Promise.all([
+      probePath(conn, path, { follow: true, basic: true }), conn.get(path).catch(() => undefined),
+    ]);
+    if ((info === null && data === null) || (info?.kind === 'file' && data)) {
+      return { info, text: data ? data.toString('utf8') : null };
+    }
+  }
   const read = shellCommand(raw('if test -f'), path, raw('; then cat --'), path, raw('|| exit 4; fi'));
   const script = `(\n${probeCommand(path, { follow: true })}\n)\nprintf '\\0${PROBE_END} %s\\0' $?\n${read}`;
   const result = await conn.run(script);

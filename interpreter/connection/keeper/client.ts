@@ -34,11 +34,14 @@ export function spawnKeeper(entry: string, socketPath: string, persistMs: number
   (child.stdin as unknown as { unref?: () => void }).unref?.();
 }
 
+/** The keeper's socket closed: what was in flight (or asked later) cannot be answered. */
+class KeeperGoneError extends Error {}
+
 /** This run's line to the keeper: requests out, replies matched back by id. */
 export class KeeperClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private broken?: Error;
+  private broken?: KeeperGoneError;
   private corked = false;
 
   private constructor(private readonly socket: Socket) {
@@ -46,7 +49,7 @@ export class KeeperClient {
     readLines(socket, (line) => this.reply(JSON.parse(line) as KeeperReply));
     socket.on('error', () => undefined);
     socket.on('close', () => {
-      this.broken = new Error('the SSH keeper process ended');
+      this.broken = new KeeperGoneError('the SSH keeper process ended');
       for (const waiter of this.pending.values()) waiter.reject(this.broken);
       this.pending.clear();
     });
@@ -82,10 +85,7 @@ export class KeeperClient {
   }
 
   call(body: RequestBody): Promise<unknown> {
-    const t0 = performance.now();
-    const d = this.request(body).done;
-    if (process.env.PF_TRACE) d.then(() => appendFileSync(process.env.PF_TRACE!, `${t0.toFixed(1)} ${performance.now().toFixed(1)} ${body.op} ${(body as any).path ?? ''}\n`), () => undefined);
-    return d;
+    return this.request(body).done;
   }
 
   /** Tells the keeper this run is over (it releases what the run held); the keeper goes on. */
@@ -147,7 +147,6 @@ export class KeptConnection implements Connection {
 
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     if (options.signal?.aborted) return { rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' };
-    const t0 = performance.now();
     const { id, done } = this.keeper.request({
       op: 'run', conn: this.key, command, timeoutMs: options.timeoutMs, env: options.env, become: options.become,
       stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
@@ -155,9 +154,7 @@ export class KeptConnection implements Connection {
     const onAbort = (): void => void this.keeper.call({ op: 'abort', target: id }).catch(() => undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const r = await this.lostIfBroken(done) as CommandResult;
-      if (process.env.PF_TRACE) appendFileSync(process.env.PF_TRACE, `${t0.toFixed(1)} ${performance.now().toFixed(1)} run ${this.host} ${command.slice(0, 40).replace(/\n/g, ' ')}\n`);
-      return r;
+      return await this.lostIfBroken(done) as CommandResult;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
@@ -201,12 +198,10 @@ export class KeptConnection implements Connection {
     try {
       return await reply;
     } catch (error) {
-      if (error instanceof Error && error.constructor === Error && /SSH keeper process ended/.test(error.message)) {
+      if (error instanceof KeeperGoneError) {
         throw new UnreachableError(this.host, `${this.host}: ${error.message} during the run; run again`);
       }
       throw error;
     }
   }
 }
-
-import { appendFileSync } from 'node:fs';
