@@ -1,7 +1,7 @@
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { APT_ENV, aptErrors, aptUpdate, LOCK_WAIT } from './apt/apt-update.js';
 import { isDriverPackage } from './apt/driver-packages.js';
-import { parseAptPolicy, parseDpkgQuery, parseSimulation, type DpkgState, type PolicyState, type SimulatedInstall } from './apt/dpkg.js';
+import { parseAptPolicy, parseDpkgQuery, parseDpkgStatusFile, parseSimulation, type DpkgState, type PolicyState, type SimulatedInstall } from './apt/dpkg.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 export interface AptArgs {
@@ -212,6 +212,15 @@ export const apt: Module<AptArgs, AptState> = {
   async plan(ctx, args) {
     if (args.name === undefined && !args.update_cache) throw new ModuleFailure('apt needs name, or update_cache: true');
     return planApt(ctx, args);
+  },
+  async planFromTemplate(ctx, args, template) {
+    const status = await template.read('/var/lib/dpkg/status');
+    if (status === null || args.state === 'latest') return undefined;
+    const facts: AptFacts = { dpkg: parseDpkgStatusFile(status.toString('utf8')), policy: new Map(), runMarkers: [], cacheAge: null };
+    const { install, remove, fine } = todo(args, wanted(args), facts);
+    const changes: Change[] = needsUpdate(args, facts, install.length > 0) ? [{ summary: 'update the apt cache (apt-get update)' }] : [];
+    changes.push(...install.map((w) => ({ summary: `install ${w.spec}` })), ...remove.map((w) => ({ summary: `remove ${w.name}` })));
+    return { changes, reason: `${fine.join(', ')} (in ${template.ostemplate})` };
   },
   async apply(ctx, args, plan) {
     return { data: await applyApt(ctx, args, plan.state!) };

@@ -9,6 +9,7 @@ import {
   mainKey, otherDeviceSources, ownedLines, rawPassthroughLines, replaceOwnedLines, sameLines, type OwnedLine,
 } from './nvidia/raw-passthrough.js';
 import { compareVersions } from './nvidia/versions.js';
+import { plannedContainer } from './pct/planned.js';
 import { ModuleFailure, type Module, type ModuleContext, type Plan } from './types.js';
 
 export interface LxcConfArgs {
@@ -98,7 +99,7 @@ function describeGpus(gpus: number[], majors: NvidiaMajors, caps: boolean): stri
 
 async function planRaw(ctx: ModuleContext, args: LxcConfArgs, gpus: number[]): Promise<Plan<State>> {
   const path = posix.join(args.conf_dir ?? '/etc/pve/lxc', `${args.vmid}.conf`);
-  const content = await ctx.conn.get(path);
+  const content = await confContent(ctx, args, path);
   if (content === null) throw new ModuleFailure(`${path} does not exist: no container ${args.vmid} on this node`);
   const encoding: BufferEncoding = Buffer.from(content.toString('utf8'), 'utf8').equals(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
@@ -119,7 +120,28 @@ async function planRaw(ctx: ModuleContext, args: LxcConfArgs, gpus: number[]): P
     return { changes: [], reason, data: { restart_required: false, conf: path } };
   }
   const after = replaceOwnedLines(text, owned, wanted);
+  ctx.planned?.set('lxc-conf', `${ctx.conn.host}:${path}`, after);
   return rawChangePlan(ctx, args, { path, text, after, owned, wanted, encoding, beforeSha1: sha1(content) });
+}
+
+/**
+ * The config as this task will find it: in check mode, as an earlier task of this run planned it (this module's
+ * own edit, or a container created in this run: a clone starts with its parent's config, a new container with
+ * none of our lines); else the file on the node.
+ */
+async function confContent(ctx: ModuleContext, args: LxcConfArgs, path: string): Promise<Buffer | null> {
+  return plannedConf(ctx, posix.dirname(path), args.vmid);
+}
+
+/** {@link confContent} of container `vmid` (a clone's is its parent's, up the chain). */
+async function plannedConf(ctx: ModuleContext, dir: string, vmid: number, depth = 0): Promise<Buffer | null> {
+  const path = posix.join(dir, `${vmid}.conf`);
+  const planned = ctx.planned?.get<string>('lxc-conf', `${ctx.conn.host}:${path}`);
+  if (planned !== undefined) return Buffer.from(planned, 'utf8');
+  const content = await ctx.conn.get(path);
+  const created = content === null && depth < 32 ? plannedContainer(ctx, ctx.conn.host, vmid)?.createdFrom : undefined;
+  if (!created) return content;
+  return 'ostemplate' in created ? Buffer.alloc(0) : plannedConf(ctx, dir, created.cloneOf, depth + 1);
 }
 
 /** A planned raw edit: the file as read (text, digest of its bytes) and as it should be. */

@@ -2,6 +2,7 @@ import { shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection } from '../interpreter/connection/types.js';
 import { runChecked } from './common/run-checked.js';
 import { probeContainer, type ContainerFacts } from './pct/probe.js';
+import { containerFacts, factsAfter, rememberPlanned, type PlannedContainer } from './pct/planned.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 /** Arguments of `pct` (brief section 6). Runs on the Proxmox node (delegate_to the container's node). */
@@ -49,9 +50,11 @@ export const pct: Module<PctArgs, Step[]> = {
   },
 
   async plan(ctx, args): Promise<Plan<Step[]>> {
-    const facts = await probeContainer(ctx.conn, args.vmid);
+    const facts = await containerFacts(ctx, args.vmid);
     const steps = planSteps(args, facts);
-    const data = { vmid: args.vmid, exists: facts.exists, running: facts.running, snapshots: facts.snapshots };
+    const after = factsAfter(args, facts);
+    if (ctx.check) rememberPlanned(ctx, args.vmid, after);
+    const data = { vmid: args.vmid, exists: facts.exists, running: facts.running, snapshots: facts.snapshots, ...plannedData(args, facts, after) };
     if (steps.length === 0) return { changes: [], reason: okReason(args, facts), data };
     return { changes: steps.map((s): Change => ({ summary: s.summary })), state: steps, data };
   },
@@ -66,6 +69,17 @@ export const pct: Module<PctArgs, Step[]> = {
     return { data: { vmid: args.vmid, exists: after.exists, running: after.running, snapshots: after.snapshots } };
   },
 };
+
+/**
+ * What check mode tells the executor about the container: how this run creates it (so tasks inside a clone are
+ * predicted from its parent's snapshot) and whether the snapshot asked for is taken now or was there already.
+ */
+function plannedData(args: PctArgs, facts: PlannedContainer, after: PlannedContainer): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (!facts.exists && after.createdFrom) data.created_from = after.createdFrom;
+  if (args.snapshot) data.snapshot = { name: args.snapshot, taken_now: !facts.snapshots.includes(args.snapshot) };
+  return data;
+}
 
 /** The commands that take the container from what it is to what the arguments ask, in order. */
 export function planSteps(args: PctArgs, facts: ContainerFacts): Step[] {

@@ -1,5 +1,6 @@
 import type { Connection } from '../interpreter/connection/types.js';
 import type { FileDiff } from '../interpreter/result.js';
+import type { PlannedState } from '../interpreter/executor/planned-state.js';
 
 /** What a module may use while planning or applying on one host. */
 export interface ModuleContext {
@@ -29,6 +30,21 @@ export interface ModuleContext {
    * a file written with it and no mode asked for is created 0600 instead of 0644. Absent: never.
    */
   holdsSecret?(content: string | Buffer): boolean;
+  /**
+   * Check mode only: what earlier tasks of this run planned and did not do (a container created, a config edited,
+   * a driver installed), so a module predicts what the real run finds instead of reading the unchanged host.
+   */
+  readonly planned?: PlannedState;
+}
+
+/** Check mode: a container this run creates from an OS template, whose files can be read from the template. */
+export interface OsTemplateView {
+  /** The container's node. */
+  readonly node: Connection;
+  /** The ostemplate argument of the create (`local:vztmpl/...` or a path). */
+  readonly ostemplate: string;
+  /** A file of the template's root filesystem, or null when the template has none (or cannot be read). */
+  read(path: string): Promise<Buffer | null>;
 }
 
 /** One thing a module would change. */
@@ -56,6 +72,11 @@ export interface Plan<State = unknown> {
   skipInCheck?: string;
   /** Fail the task at planning time with this message (assert, fail, verify). */
   fail?: string;
+  /**
+   * Nothing can be decided now: the task is reported skipped with this message (check mode, a verify whose host
+   * this run changes first).
+   */
+  skip?: string;
 }
 
 export interface ApplyResult {
@@ -83,6 +104,12 @@ export interface Module<Args = any, State = any> {
   readonly controllerOnly?: boolean;
   /** Ansible's `always_run`-like behaviour: the module runs normally in check mode (stat, set_fact). */
   plan(ctx: ModuleContext, args: Args): Promise<Plan<State>>;
+  /**
+   * Check mode, in a container this run creates from an OS template (nothing to read inside it yet): plans
+   * against the template's files instead; undefined when the template cannot tell. Modules without it are
+   * predicted to change (a stock template has none of what phoenix configures).
+   */
+  planFromTemplate?(ctx: ModuleContext, args: Args, template: OsTemplateView): Promise<Plan<State> | undefined>;
   apply(ctx: ModuleContext, args: Args, plan: Plan<State>): Promise<ApplyResult>;
 }
 

@@ -5,6 +5,7 @@ import {
 import type { GpuInfo } from './nvidia/smi.js';
 import type { KernelModuleVersion } from './nvidia/versions.js';
 import { ModuleFailure, type Module, type ModuleContext } from './types.js';
+import type { PlannedDriver } from './nvidia_run/host.js';
 
 type Check = 'driver' | 'toolkit' | 'devices';
 
@@ -152,6 +153,18 @@ function reasonOf(found: Findings): string {
 }
 
 /**
+ * Check mode: what this run changes before verify reads the host (tasks predicted changed on it, a driver install
+ * on its node), so that what verify finds now is not what the real run will find.
+ */
+function plannedFirst(ctx: ModuleContext): string | undefined {
+  const node = typeof ctx.vars.proxmox_node === 'string' ? ctx.vars.proxmox_node : ctx.host;
+  const driver = ctx.planned?.get<PlannedDriver>('driver', node);
+  if (driver) return `the real run installs driver ${driver.version} on ${node} first`;
+  const changes = ctx.planned?.changesOn(ctx.host) ?? 0;
+  return changes > 0 ? `the real run changes ${ctx.host} in ${changes} earlier task(s) first` : undefined;
+}
+
+/**
  * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container.
  * Never changed; fails with every problem found, and registers what it saw either way.
  */
@@ -180,6 +193,8 @@ export const verify: Module<VerifyArgs> = {
     if (checks.has('toolkit')) await checkToolkit(ctx, args, toolkitRequired, found, problems);
     const data = { ...found } as Record<string, unknown>;
     const facts = factsOf(ctx, found);
+    const pending = problems.length ? plannedFirst(ctx) : undefined;
+    if (pending) return { changes: [], data: { ...data, problems }, skip: `${pending}; verify then (now: ${problems.join('; ')})` };
     if (problems.length) return { changes: [], data: { ...data, problems }, facts, fail: problems.join('; ') };
     return { changes: [], reason: reasonOf(found), data, facts };
   },

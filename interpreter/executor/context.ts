@@ -5,6 +5,7 @@ import type { ModuleContext } from '../../modules/types.js';
 import { evaluate, parseExpression, scopeFromObject } from '../expr/index.js';
 import { renderTemplate } from '../vars/template.js';
 import type { RunServices } from './options.js';
+import type { PlannedState } from './planned-state.js';
 
 /**
  * Adds become and the task's environment to every command of a connection, so modules need not know, and shows
@@ -46,6 +47,8 @@ export interface ContextInput {
   services: RunServices;
   /** The task is no_log: everything it writes is treated as secret. */
   noLog?: boolean;
+  /** Check mode's memory of the run. */
+  planned?: PlannedState;
 }
 
 /** The ModuleContext of one task on one host. */
@@ -67,6 +70,7 @@ export function moduleContext(input: ContextInput): ModuleContext {
     evaluate: (expression) => evaluate(parseExpression(expression), scopeFromObject(scope)),
     log: (message) => services.emit({ type: 'verbose', level: 2, host, message }),
     progress: (message, done, total) => services.emit({ type: 'progress', host, message, done, total }),
+    planned: input.planned,
     holdsSecret: (content) => {
       if (input.noLog) return true;
       const text = content.toString();

@@ -3,7 +3,8 @@ import { PhoenixError } from '../errors.js';
 import { materialize } from '../vars/scope.js';
 import { buildScope } from '../vars/scope.js';
 import type { BlockNode, IncludeNode, MetaNode, Node, Play, Playbook, TaskNode } from '../playbook/types.js';
-import { conditionsHold, runTask, taskInfo, type TaskEnv } from './task-runner.js';
+import { conditionsHold, runTask, taskInfo, type PendingContainer, type TaskEnv } from './task-runner.js';
+import { PlannedState } from './planned-state.js';
 import { loadTasksAtRuntime } from '../playbook/load.js';
 import { tagsSelected } from './tags.js';
 import { mapLimit } from './map-limit.js';
@@ -14,7 +15,7 @@ import type { RunOptions, RunServices } from './options.js';
 interface HostState {
   facts: Record<string, unknown>;
   /** Check mode: why tasks inside this container cannot be planned (a task predicted creating or starting it). */
-  pending?: string;
+  pending?: PendingContainer;
   /** Failed (or unreachable) hosts take no further part in this run, as in Ansible. */
   failed: boolean;
   unreachable: boolean;
@@ -46,8 +47,12 @@ export class PlaybookRunner {
   /** Tasks files of templated include_tasks names, parsed once per run. */
   private readonly runtimeIncludes = new Map<string, Node[]>();
 
+  /** Check mode's memory of what earlier tasks planned (see planned-state.ts). */
+  private readonly planned?: PlannedState;
+
   constructor(private readonly playbook: Playbook, private readonly options: RunOptions, private readonly services: RunServices) {
     this.started = !options.startAtTask;
+    if (options.check) this.planned = new PlannedState();
   }
 
   async run(): Promise<PlaybookOutcome> {
@@ -301,13 +306,33 @@ export class PlaybookRunner {
     this.notePending(task, host, result);
   }
 
-  /** Check mode: a pct task that would create or start this host's container makes the tasks inside it unplannable. */
+  /**
+   * Check mode: a pct task that would create or start this host's container makes the tasks inside it unplannable
+   * (they are predicted from where it comes from); a snapshot of it records what its clones will start with.
+   */
   private notePending(task: TaskNode, host: string, result: HostResult): void {
-    if (!this.options.check || task.module !== 'pct' || result.status !== 'changed') return;
+    if (!this.options.check || task.module !== 'pct') return;
     const vars = this.services.inventory.vars(host);
     if (vars.ansible_connection !== 'pct' || result.data.vmid !== vars.proxmox_vmid) return;
-    if (result.data.exists === false) this.state(host).pending = `CT ${vars.proxmox_vmid} does not exist yet`;
-    else if (result.data.running === false) this.state(host).pending ??= `CT ${vars.proxmox_vmid} is not running yet`;
+    const snapshot = result.data.snapshot as { name: string; taken_now: boolean } | undefined;
+    if (snapshot && (result.status === 'ok' || result.status === 'changed')) this.planned?.recordSnapshot(host, snapshot.name, snapshot.taken_now);
+    if (result.status !== 'changed') return;
+    const vmid = Number(vars.proxmox_vmid);
+    if (result.data.exists === false) this.state(host).pending = this.createdPending(host, vmid, vars, result.data.created_from);
+    else if (result.data.running === false) this.state(host).pending ??= { reason: `CT ${vmid} is not running yet`, vmid };
+  }
+
+  /** What a container created in this run starts as: a clone of an inventory host's snapshot, or an OS template. */
+  private createdPending(host: string, vmid: number, vars: Record<string, unknown>, from: unknown): PendingContainer {
+    const pending: PendingContainer = { reason: `CT ${vmid} does not exist yet`, vmid };
+    const created = (from ?? {}) as { cloneOf?: number; snapname?: string; ostemplate?: string };
+    const node = String(vars.proxmox_node ?? '');
+    if (created.ostemplate !== undefined && node) pending.template = { node, ostemplate: created.ostemplate };
+    if (created.cloneOf !== undefined) {
+      const parent = this.services.inventory.select('all').find((h) => h !== host && sameContainer(this.services.inventory.vars(h), node, created.cloneOf!));
+      if (parent) pending.cloneOf = { host: parent, vmid: created.cloneOf, ...(created.snapname ? { snapname: created.snapname } : {}) };
+    }
+    return pending;
   }
 
   private checkMaxFail(): void {
@@ -351,6 +376,7 @@ export class PlaybookRunner {
       scope: (host, nodeVars, loop) => this.scope(host, nodeVars, flow.extraVars, loop),
       setFacts: (host, facts) => Object.assign(this.state(host).facts, facts),
       pendingContainer: (host) => this.state(host).pending,
+      planned: this.planned,
     };
   }
 
@@ -413,7 +439,12 @@ export class PlaybookRunner {
 }
 
 /** Splits hosts into serial batches (numbers or percentages; the last size repeats). */
-export function batches(hosts: string[], serial?: Array<number | string>): string[][] {
+export /** The inventory host of container `vmid` on `node`. */
+function sameContainer(vars: Record<string, unknown>, node: string, vmid: number): boolean {
+  return vars.ansible_connection === 'pct' && Number(vars.proxmox_vmid) === vmid && String(vars.proxmox_node ?? '') === node;
+}
+
+function batches(hosts: string[], serial?: Array<number | string>): string[][] {
   if (!serial || serial.length === 0) return [hosts];
   const out: string[][] = [];
   let index = 0;

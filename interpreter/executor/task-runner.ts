@@ -8,7 +8,9 @@ import { renderString, renderValue, isTemplated } from '../vars/template.js';
 import { materialize } from '../vars/scope.js';
 import { validateWithSchema } from '../schema/validate.js';
 import { findModule } from '../../modules/registry.js';
-import { ModuleFailure, type Module, type Plan } from '../../modules/types.js';
+import { ModuleFailure, type Module, type ModuleContext, type Plan } from '../../modules/types.js';
+import { outcomeKey, type PlannedState } from './planned-state.js';
+import { predictInPending, READ_ONLY_MODULES } from './predict-pending.js';
 import type { Condition, TaskNode } from '../playbook/types.js';
 import { connectionFor, moduleContext } from './context.js';
 import type { RunOptions, RunServices } from './options.js';
@@ -24,9 +26,22 @@ export interface TaskEnv {
   setFacts(host: string, facts: Record<string, unknown>): void;
   /**
    * In check mode: an earlier task of this run predicted creating or starting this container, so tasks inside it
-   * cannot be planned yet (there is nothing to read) and are reported as what the real run will do.
+   * cannot be planned against it yet (there is nothing to read): see {@link predictInPending}.
    */
-  pendingContainer(host: string): string | undefined;
+  pendingContainer(host: string): PendingContainer | undefined;
+  /** Check mode's memory of the run (absent in a real run). */
+  planned?: PlannedState;
+}
+
+/** A container the check run would create or start before the task (see {@link TaskEnv.pendingContainer}). */
+export interface PendingContainer {
+  /** `CT 903 does not exist yet`. */
+  reason: string;
+  vmid: number;
+  /** Created in this run as a clone of this inventory host's snapshot. */
+  cloneOf?: { host: string; vmid: number; snapname?: string };
+  /** Created in this run from this OS template on the node. */
+  template?: { node: string; ostemplate: string };
 }
 
 export interface TaskOutcome {
@@ -58,17 +73,18 @@ export async function runTask(task: TaskNode, host: string, env: TaskEnv, extraV
   return { result: task.noLog ? censor(result) : result, facts };
 }
 
-/** Check mode on a container that this run would first create or start: see {@link TaskEnv.pendingContainer}. */
+/**
+ * Check mode, a task that failed on a container this run would first create or start (delegated tasks that still
+ * read it): what the real run will do instead of the failure.
+ */
 function predictPending(task: TaskNode, host: string, env: TaskEnv, result: HostResult): HostResult {
   if (!(task.checkMode ?? env.options.check) || (result.status !== 'failed' && result.status !== 'unreachable')) return result;
   const pending = env.pendingContainer(host);
   if (!pending) return result;
-  if (READ_ONLY_MODULES.has(task.module)) return skippedResult(`${pending}: nothing to check yet (check mode)`);
-  return changedResult(`${pending}: cannot be planned inside it yet; the real run will run this task`);
+  if (READ_ONLY_MODULES.has(task.module)) return skippedResult(`${pending.reason}: nothing to check yet (check mode)`);
+  return changedResult(`${pending.reason}: cannot be planned inside it yet; the real run will run this task`);
 }
 
-/** Modules that never change anything: in check mode on a container not there yet they are skipped, not changed. */
-const READ_ONLY_MODULES = new Set(['verify', 'stat', 'debug', 'assert', 'wait_for']);
 
 async function runLoop(task: TaskNode, host: string, env: TaskEnv, nodeVars: Record<string, unknown>, facts: Record<string, unknown>): Promise<HostResult> {
   const scope = env.scope(host, nodeVars);
@@ -188,13 +204,54 @@ async function planAndApply(
   const module = findModule(task.module)!;
   const args = renderArgs(task, module, scope);
   const check = task.checkMode ?? env.options.check;
+  const pending = check && !delegatedTo && !module.controllerOnly ? env.pendingContainer(host) : undefined;
+  const result = pending
+    ? await predictInPending({
+      task, module, args, host, env, pending,
+      planOn: (target) => planOnHost(task, module, args, { host, target, env, scope, facts: {}, check: true }),
+      templateContext: (node) => templateContext(host, node, env, scope, task),
+    })
+    : await planOnHost(task, module, args, { host, target: delegatedTo ?? host, env, scope, facts, check });
+  if (check) env.planned?.recordOutcome(host, outcomeKey(task.pos, args), result.status);
+  return result;
+}
+
+interface HostRun {
+  host: string;
+  /** Where the task runs: the host, its delegate, or (check mode) a clone's parent. */
+  target: string;
+  env: TaskEnv;
+  scope: Record<string, unknown>;
+  facts: Record<string, unknown>;
+  check: boolean;
+}
+
+async function planOnHost(task: TaskNode, module: Module, args: Record<string, unknown>, run: HostRun): Promise<HostResult> {
+  const { host, env, scope, facts, check } = run;
   const diff = task.diff ?? env.options.diff;
-  const conn = module.controllerOnly ? null : await openConnection(delegatedTo ?? host, task, env, scope);
+  const conn = module.controllerOnly ? null : await openConnection(run.target, task, env, scope);
   const ctx = moduleContext({
     host, conn, check, diff, scope, env: renderEnvironment(task, scope), services: env.services,
-    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog),
+    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog), planned: env.planned,
   });
   const plan: Plan = await module.plan(ctx, args);
+  return outcomeOf(task, module, args, ctx, plan, facts, diff);
+}
+
+/** A check-mode context whose connection is the container's node, for planning against an OS template there. */
+async function templateContext(host: string, node: string, env: TaskEnv, scope: Record<string, unknown>, task: TaskNode): Promise<ModuleContext> {
+  const conn = await openConnection(node, task, env, scope);
+  return moduleContext({
+    host, conn, check: true, diff: task.diff ?? env.options.diff, scope, env: renderEnvironment(task, scope), services: env.services,
+    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog), planned: env.planned,
+  });
+}
+
+async function outcomeOf(
+  task: TaskNode, module: Module, args: Record<string, unknown>, ctx: ModuleContext, plan: Plan, facts: Record<string, unknown>, diff: boolean,
+): Promise<HostResult> {
+  const check = ctx.check;
+  if (plan.skip !== undefined) return skippedResult(plan.skip, { ...plan.data });
   if (plan.fail !== undefined) return failedResult(plan.fail, { ...plan.data });
   Object.assign(facts, plan.facts);
   if (plan.changes.length === 0) return okResult(plan.reason, { ...plan.data, ...(plan.facts ? { ansible_facts: plan.facts } : {}) });

@@ -26,6 +26,15 @@ export function parseDpkgQuery(stdout: string): Map<string, DpkgState> {
   return out;
 }
 
+/** Parses dpkg's database (`/var/lib/dpkg/status`: stanzas of `Package:`, `Status:`, `Version:`) like dpkg-query's lines. */
+export function parseDpkgStatusFile(text: string): Map<string, DpkgState> {
+  const lines = text.split(/\n\s*\n/).map((stanza) => {
+    const field = (name: string) => new RegExp(`^${name}: *(.*)$`, 'm').exec(stanza)?.[1]?.trim() ?? '';
+    return `${field('Package')}\t${field('Status')}\t${field('Version')}`;
+  });
+  return parseDpkgQuery(lines.filter((l) => !l.startsWith('\t')).join('\n'));
+}
+
 /** Installed and candidate versions from `apt-cache policy`; `(none)` is null. */
 export interface PolicyState {
   installed: string | null;

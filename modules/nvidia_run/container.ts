@@ -7,6 +7,7 @@ import { assertIntact, paths, planCache, sha256Of, type CacheEntry, type Stamp }
 import { detectDriver, loadedModule } from './detect.js';
 import { installerCommand, installerFlags } from './flags.js';
 import { aptInstall, runInstaller } from './install.js';
+import type { PlannedDriver } from './host.js';
 
 /** What container-mode planning found, for apply. */
 export interface ContainerState {
@@ -23,9 +24,12 @@ export interface ContainerState {
 
 const HOST_PLAY = 'run nvidia_run with mode: host on it first';
 
-/** The node's loaded kernel module must be the configured version, or the container would be mismatched. */
-async function nodeModule(node: Connection, nodeName: string, version: string): Promise<string> {
-  const loaded = (await loadedModule(node))?.version;
+/**
+ * The node's loaded kernel module must be the configured version, or the container would be mismatched. In check
+ * mode, a driver the node's own task planned to install counts as loaded.
+ */
+async function nodeModule(node: Connection, nodeName: string, version: string, planned?: PlannedDriver): Promise<string> {
+  const loaded = planned?.version ?? (await loadedModule(node))?.version;
   if (!loaded) throw new ModuleFailure(`node ${nodeName} has no NVIDIA kernel module loaded; ${HOST_PLAY} (and reboot it if it says so)`);
   if (loaded !== version) {
     throw new ModuleFailure(`node ${nodeName} has kernel module ${loaded} loaded but version ${version} is configured: the ` +
@@ -55,15 +59,18 @@ async function alreadyPushed(conn: Connection, path: string, stamp: Stamp): Prom
 export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Promise<Plan<ContainerState>> {
   const { vmid, nodeName, node } = await containerNode(ctx, 'nvidia_run (mode: container)');
   const entry = cacheEntry(args);
-  const loaded = await nodeModule(node, nodeName, args.version);
+  const planned = ctx.planned?.get<PlannedDriver>('driver', nodeName);
+  const loaded = await nodeModule(node, nodeName, args.version, planned);
   const before = await detectDriver(ctx.conn);
   const data = { installed_version: before.userSpace ?? null, kernel_module_version: loaded, version: args.version };
   if (before.userSpace === args.version) {
     return { changes: [], reason: `user space ${args.version} already installed (matches the kernel module of node ${nodeName})`, data };
   }
-  const stamp = await cachedOnNode(node, nodeName, entry);
   const pushed = `/tmp/${entry.file}`;
-  const push = !(await alreadyPushed(ctx.conn, pushed, stamp));
+  // Check mode, the node's task downloads the file in this run: there is nothing to hash yet, so it is pushed.
+  const plannedFile = planned?.downloaded === paths(entry).file;
+  const stamp = plannedFile ? { size: -1, sha256: '', mtime: '' } : await cachedOnNode(node, nodeName, entry);
+  const push = plannedFile || !(await alreadyPushed(ctx.conn, pushed, stamp));
   const install = installerCommand(pushed, installerFlags('container', args));
   const changes: Change[] = [];
   if (push) changes.push({ summary: `push ${paths(entry).file} from node ${nodeName} to container ${vmid}:${pushed}` });

@@ -9,6 +9,13 @@ import { installerCommand, installerFlags } from './flags.js';
 import { BLACKLIST_CONTENT, BLACKLIST_FILE, missingBuildDeps, probePrereqs } from './host-prereqs.js';
 import { aptInstall, runInstaller } from './install.js';
 
+/** What check mode remembers of a node's planned install (see rememberPlannedDriver). */
+export interface PlannedDriver {
+  version: string;
+  /** The cache file the node's task downloads in this run (not there to hash yet). */
+  downloaded?: string;
+}
+
 /** What host-mode planning found, for apply. */
 export interface HostState {
   mode: 'host';
@@ -62,12 +69,24 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
   }
   if (command) changes.push({ summary: installSummary(args.version, before, command, prereqs.nouveauLoaded) });
   const done = installed ? installedReason(args.version, before) : undefined;
+  const downloads = cache.kind === 'absent' || cache.kind === 'corrupt';
+  if (command || downloads) rememberPlannedDriver(ctx, args.version, downloads ? paths(entry).file : undefined);
   return {
     changes,
     reason: done?.reason,
     state: { mode: 'host', entry, cache, deps, blacklist, nouveauLoaded: prereqs.nouveauLoaded, install: command, before },
     data: hostData(args, before, done ? done.reboot : predictReboot(args.version, before), command),
   };
+}
+
+/**
+ * Check mode: the node will have this driver loaded and this file in its cache after the real run, for the
+ * containers' user space planned later in the run (the lab's stand-in and an idle GPU load the new module at
+ * install; a node whose old module is in use says reboot_required).
+ */
+function rememberPlannedDriver(ctx: ModuleContext, version: string, downloaded?: string): void {
+  const planned: PlannedDriver = { version, ...(downloaded ? { downloaded } : {}) };
+  ctx.planned?.set('driver', ctx.conn.host, planned);
 }
 
 /** The blacklist file's content when it must be (re)written, null when absent; undefined when it is right. */

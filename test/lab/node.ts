@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync,
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { exec, must, type Exec } from './exec.js';
-import { CACHE_DIR, NODE_MARKER, NODE_SCRIPTS, PROC_DEVICES_FIXTURE, ROOTFS_DIR, STATE_ROOT } from './paths.js';
+import { CACHE_DIR, NODE_MARKER, NODE_SCRIPTS, PROC_DEVICES_FIXTURE, REPO_ROOT, ROOTFS_DIR, STATE_ROOT } from './paths.js';
 
 /** The account phoenix logs in as: uid 0 with /bin/sh, so no root dotfiles run per command (see README). */
 export const NODE_USER = 'pveroot';
@@ -141,12 +141,23 @@ export async function configureNode(node: LabNode, userPublicKey: string, sshd: 
     `ROOTFS_CACHE=${ROOTFS_DIR}`,
     `STORAGE_DIR=${join(node.stateDir, 'storage')}`,
     `STATE_DIR=${node.stateDir}`,
+    `OS_TEMPLATES='${osTemplates().join(' ')}'`,
     '',
   ].join('\n'));
   const r = await nodeExec(node, ['sh', '-s', '--', node.stateDir, node.name, NODE_USER],
     readFileSync(join(NODE_SCRIPTS, 'configure-node.sh'), 'utf8'));
   if (r.rc !== 0) throw new Error(`lab: configuring node ${node.name} failed: ${r.stderr.trim()}`);
   return changed;
+}
+
+/**
+ * The OS templates the example configuration names (absolute paths). The lab's `pct create` always lays the cached
+ * rootfs; each template file holds what phoenix reads from a template in check mode (its package database).
+ */
+function osTemplates(): string[] {
+  const lxc = JSON.parse(readFileSync(join(REPO_ROOT, 'inventory', 'phoenix_lxc_configs.json'), 'utf8')) as { lxc_configs: Record<string, { template?: string }> };
+  const paths = Object.values(lxc.lxc_configs).map((c) => c.template).filter((t): t is string => !!t && /^\/[A-Za-z0-9._/-]+$/.test(t));
+  return [...new Set(paths)];
 }
 
 function sshdConfig(node: LabNode, options: SshdOptions): string {

@@ -19,6 +19,14 @@ if ! getent passwd "$ACCOUNT" >/dev/null; then
   useradd -o -u 0 -g 0 -M -d /root -s /bin/sh -c "phoenix lab root alias" "$ACCOUNT"
 fi
 usermod -p '*' "$ACCOUNT"
+# OS templates: the lab's pct create ignores the template and lays the cached rootfs; each template file holds that
+# rootfs's package database and os-release, which is what phoenix reads from a template in check mode.
+. /etc/phoenix-lab/node.env
+for t in ${OS_TEMPLATES:-}; do
+  [ -s "$t" ] && continue
+  mkdir -p "$(dirname "$t")"
+  tar -C "$ROOTFS_CACHE" --zstd -cf "$t.tmp" ./var/lib/dpkg/status ./etc/os-release && mv -f "$t.tmp" "$t"
+done
 grep -q " $NAME\$" /etc/hosts || printf '127.0.1.1 %s\n' "$NAME" >>/etc/hosts
 [ -f "$S/shared/ssh_host_ed25519_key" ] ||
   ssh-keygen -q -t ed25519 -N '' -C "phoenix-lab-$NAME" -f "$S/shared/ssh_host_ed25519_key"
