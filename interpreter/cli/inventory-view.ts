@@ -17,11 +17,12 @@ export interface LoadedInventoryView extends InventoryView {
 
 /**
  * Loads the inventory and, when it points at the users' JSON configuration, validates that and adds the
- * containers as hosts: every problem of both is collected in `errors` before any connection.
+ * containers as hosts: every problem of both is collected in `errors` before any connection. Feature task files are
+ * not looked at here: `phoenix run` checks them when a play includes features.
  */
-export function openInventory(sources: string[], varsDirs: string[], errors: ErrorList, featuresDir?: string): LoadedInventoryView {
+export function openInventory(sources: string[], varsDirs: string[], errors: ErrorList): LoadedInventoryView {
   const inventory = loadInventory(sources, { varsDirs, ignore: ['phoenix_*.json'] }, errors);
-  const config = errors.empty ? applyPhoenixConfig(inventory, errors, { featuresDir }) : undefined;
+  const config = errors.empty ? applyPhoenixConfig(inventory, errors) : undefined;
   return viewOf(inventory, config);
 }
 
