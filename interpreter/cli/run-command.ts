@@ -9,7 +9,7 @@ import { parseExtraVars } from './extra-vars.js';
 import { renderListing } from './listing.js';
 import type { RunArgs } from './args.js';
 import { openInventory, type LoadedInventoryView } from './inventory-view.js';
-import { checkAppliedFeatures } from '../config/index.js';
+import { checkAppliedFeatures, FEATURES_DIR_VAR } from '../config/index.js';
 import type { Playbook } from '../playbook/types.js';
 import { isTemplated } from '../vars/template.js';
 import { createConnector } from './connector.js';
@@ -33,7 +33,10 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
     throw new PhoenixError('E_PLAYBOOK_MISSING', `the playbook ${args.playbook} could not be found`, { hint: 'check the path' }, 1);
   }
   const sources = args.inventory.length > 0 ? args.inventory : [defaultInventory()];
-  const inventory = openInventory(sources, [dirname(playbookPath)], errors);
+  const extraFeaturesDir = Object.hasOwn(extraVars, FEATURES_DIR_VAR) ? { value: extraVars[FEATURES_DIR_VAR] } : undefined;
+  const inventory = openInventory(sources, [dirname(playbookPath)], errors, { extraFeaturesDir });
+  // Plays see the directory the check uses: an extra var wins over every other variable.
+  if (extraFeaturesDir && inventory.config) extraVars[FEATURES_DIR_VAR] = inventory.config.features.dir;
   // Features belong to the configuration, not to the playbook's folder: the inventory decided where they are.
   const playbook = loadPlaybook(playbookPath, errors, { featuresDir: inventory.config?.features.dir });
   const usedAt = playbook.featureIncludes?.[0];

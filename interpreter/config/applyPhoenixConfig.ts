@@ -21,6 +21,8 @@ export interface ApplyPhoenixConfigOptions extends Omit<LoadPhoenixConfigOptions
    * `phoenix run` does it only when a play includes features, with {@link checkAppliedFeatures}.
    */
   checkFeatures?: boolean;
+  /** `phoenix_features_dir` given as an extra var (`-e`), relative to the current directory: it wins over the inventory. */
+  extraFeaturesDir?: { value: unknown };
 }
 
 /** What {@link applyPhoenixConfig} loaded and where it put the containers. */
@@ -68,7 +70,7 @@ export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, opti
   try {
     const node = configInventory(config, inventory, { node: nodeRef === undefined ? undefined : String(nodeRef.value) });
     extraLayers.forEach((extra, i) => mergeLayer(inventory.varsLayers[i], extra));
-    const features = resolveFeaturesDir(inventory, ref.from, errors);
+    const features = resolveFeaturesDir(inventory, ref.from, errors, options.extraFeaturesDir);
     if (features && options.checkFeatures) checkFeatureFiles(config.sources.lxc, features, errors);
     if (!features || errors.errors.length > before) return undefined;
     return { config, node, features };

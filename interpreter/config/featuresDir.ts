@@ -22,9 +22,10 @@ export interface FeaturesDir {
   dir: string;
   /**
    * `inventory`: the inventory's `phoenix_features_dir`; `project`: the nearest `playbooks/features/` at or above the
-   * inventory; `phoenix`: phoenix's own `playbooks/features/` (none above the inventory); `explicit`: given by the caller.
+   * inventory; `phoenix`: phoenix's own `playbooks/features/` (none above the inventory); `extra-vars`: `-e
+   * phoenix_features_dir=...` (relative to the current directory); `explicit`: given by the caller.
    */
-  source: 'inventory' | 'project' | 'phoenix' | 'explicit';
+  source: 'extra-vars' | 'inventory' | 'project' | 'phoenix' | 'explicit';
   /** Where `phoenix_features_dir` is set (source `inventory`). */
   pos?: SourcePosition;
   /** The directory the project search started from (sources `project` and `phoenix`). */
@@ -35,6 +36,8 @@ export interface FeaturesDir {
  * The one place that decides where feature task files live, for the config check and for the plays alike
  * (it sets `phoenix_features_dir`, as an absolute path, for every host). First found:
  *
+ * 0. `phoenix_features_dir` given with `-e` (`extra`), relative to the current directory: extra vars win over
+ *    everything, so the plays would use it anyway;
  * 1. `phoenix_features_dir` in the inventory's `all` vars (inline or `group_vars/all`), relative to the file that sets it;
  * 2. the project's `playbooks/features/`: the nearest directory at or above `from` (the inventory that points at the
  *    configuration) that has one, as git finds `.git`;
@@ -42,11 +45,20 @@ export interface FeaturesDir {
  *
  * Returns undefined (and reports E_CONFIG_FEATURES_DIR) when the variable is not a path.
  */
-export function resolveFeaturesDir(inventory: Inventory, from: string, errors: ErrorList): FeaturesDir | undefined {
+export function resolveFeaturesDir(inventory: Inventory, from: string, errors: ErrorList, extra?: { value: unknown }): FeaturesDir | undefined {
   const named = allVar(inventory, FEATURES_DIR_VAR);
+  const isPath = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
   let features: FeaturesDir;
-  if (named) {
-    if (typeof named.value !== 'string' || named.value.trim() === '') {
+  if (extra) {
+    if (!isPath(extra.value)) {
+      errors.add(new PhoenixError('E_CONFIG_FEATURES_DIR', `-e ${FEATURES_DIR_VAR} must be the path of the directory of the feature task files`, {
+        hint: `e.g. -e ${FEATURES_DIR_VAR}=./my-features (relative to the current directory)`,
+      }, 5));
+      return undefined;
+    }
+    features = { dir: resolve(extra.value), source: 'extra-vars' };
+  } else if (named) {
+    if (!isPath(named.value)) {
       errors.add(new PhoenixError('E_CONFIG_FEATURES_DIR', `${FEATURES_DIR_VAR} must be the path of the directory of the feature task files`, {
         pos: named.pos,
         hint: `e.g. ${FEATURES_DIR_VAR}: ../playbooks/features (relative to the inventory file that sets it)`,
@@ -54,12 +66,13 @@ export function resolveFeaturesDir(inventory: Inventory, from: string, errors: E
       return undefined;
     }
     features = { dir: resolve(named.pos ? dirname(named.pos.file) : process.cwd(), named.value), source: 'inventory', pos: named.pos };
-    named.holder[FEATURES_DIR_VAR] = features.dir;
   } else {
     features = projectFeaturesDir(from);
-    const all = inventory.groups.get('all');
-    if (all) all.vars[FEATURES_DIR_VAR] = features.dir;
   }
+  // The inventory's own setting is rewritten in place (a group_vars/all value would win over all's inline vars).
+  if (named) named.holder[FEATURES_DIR_VAR] = features.dir;
+  const all = inventory.groups.get('all');
+  if (all && !named) all.vars[FEATURES_DIR_VAR] = features.dir;
   for (const error of misplaced(inventory)) errors.add(error);
   return features;
 }
@@ -96,6 +109,8 @@ function misplaced(inventory: Inventory): PhoenixError[] {
 /** Where the features were looked for, in words, for error messages. */
 export function describeFeaturesDir(features: FeaturesDir): string {
   switch (features.source) {
+    case 'extra-vars':
+      return `${features.dir} (-e ${FEATURES_DIR_VAR})`;
     case 'inventory':
       return `${features.dir} (${FEATURES_DIR_VAR}${features.pos ? `, set at ${features.pos.file}:${features.pos.line}` : ''})`;
     case 'project':
@@ -118,13 +133,14 @@ export const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
  */
 export function checkFeatureFiles(l: JsonSource, features: FeaturesDir, errors: ErrorList, usedAt?: SourcePosition): void {
   const used = usedAt ? `; the playbook includes features at ${usedAt.file}:${usedAt.line}` : '';
-  const elsewhere = features.source === 'inventory'
+  const elsewhere = features.source === 'inventory' || features.source === 'extra-vars'
     ? `or point ${FEATURES_DIR_VAR} at another directory`
     : `or set ${FEATURES_DIR_VAR} in the inventory's all vars (relative to the file that sets it) to use another directory`;
-  if (features.source === 'inventory' && !isDirectory(features.dir)) {
+  if ((features.source === 'inventory' || features.source === 'extra-vars') && !isDirectory(features.dir)) {
+    const relative = features.source === 'inventory' ? 'the inventory file that sets it' : 'the current directory';
     errors.add(new PhoenixError('E_CONFIG_FEATURES_DIR', `${FEATURES_DIR_VAR}: ${features.dir} is not a directory`, {
       pos: features.pos,
-      hint: `the path is relative to the inventory file that sets it${used}`,
+      hint: `the path is relative to ${relative}${used}`,
     }));
     return;
   }

@@ -119,6 +119,19 @@ test('a used feature without its task file stops the run before connecting: file
   assert.equal([other.code, other.err], [0, ''], 'the same inventory with a playbook that includes no features');
 });
 
+test('-e phoenix_features_dir (relative to the current directory) wins, for the check and the plays alike', async () => {
+  cpSync(FIXTURE_FEATURES, join(dir, 'other'), { recursive: true });
+  writeFileSync(join(dir, 'features.yml'), WITH_FEATURES);
+  const inventory = localProject('    phoenix_features_dir: ../no-such-dir\n');
+  const run = await phoenix('features.yml', '-i', inventory, '--limit', 'ct900', '-e', 'phoenix_features_dir=other');
+  assert.equal([run.code, run.err], [0, '']);
+  assert.match(run.out, /ct900\s+: ok=2 /);
+  const missing = await phoenix('features.yml', '-i', inventory, '-e', 'phoenix_features_dir=no-such-dir', '--syntax-check');
+  assert.is(missing.code, 4);
+  assert.match(missing.err, `[E_CONFIG_FEATURES_DIR] phoenix_features_dir: ${join(dir, 'no-such-dir')} is not a directory`);
+  assert.match(missing.err, 'relative to the current directory');
+});
+
 test('site.yml against a config inventory outside the project: phoenix\'s own features; a broken feature file is found at load', async () => {
   const site = join(PHOENIX, 'playbooks', 'site.yml');
   const inventory = localProject();
