@@ -26,6 +26,22 @@ test('the bundle exists after the build and runs a playbook end to end', () => {
   }
 });
 
+test('from any directory: a one-task playbook and site.yml against the example config inventory (no feature lookup next to the playbook)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-bin-'));
+  try {
+    writeFileSync(join(dir, 'check.yml'), '- hosts: proxmox\n  gather_facts: false\n  tasks:\n    - name: hello\n      command: echo hi\n');
+    const inventory = resolve('inventory');
+    for (const args of [['check.yml', '--syntax-check'], ['check.yml', '--list-hosts'], [resolve('playbooks/site.yml'), '--list-hosts']]) {
+      const run = spawnSync(process.execPath, [bin, 'run', ...args, '-i', inventory], { encoding: 'utf8', cwd: dir });
+      assert.is(run.stderr, '', args.join(' '));
+      assert.is(run.status, 0, args.join(' '));
+      if (args[1] === '--list-hosts') assert.match(run.stdout, /pve1/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a reader that goes away (| head) ends the output quietly: no EPIPE crash, exit 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'phoenix-bin-'));
   try {

@@ -4,7 +4,6 @@ import { openInventory } from './inventory-view.js';
 import { renderInventoryGraph, renderInventoryHost, renderInventoryList } from '../inventory/render.js';
 import type { Output } from './run-command.js';
 import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { renderCloneTree } from '../config/index.js';
 
 export const INVENTORY_HELP = `usage: phoenix inventory [-i PATH] (--list | --graph [GROUP] | --host NAME)
@@ -37,8 +36,7 @@ export function inventoryCommand(argv: string[], output: Output): number {
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new PhoenixError('E_USAGE', 'choose one of --list, --graph or --host', { hint: INVENTORY_HELP.trim() }, 5);
   const errors = new ErrorList();
-  const features = resolve('playbooks/features');
-  const view = openInventory(values.inventory ?? [resolve('inventory')], [], errors, existsSync(features) ? features : undefined);
+  const view = openInventory(values.inventory ?? [resolve('inventory')], [], errors);
   errors.throwIfAny();
   if (values.list) output.stdout.write(`${renderInventoryList(view.inventory)}\n`);
   else if (values.graph) {

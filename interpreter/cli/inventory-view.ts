@@ -3,7 +3,7 @@ import { loadInventory } from '../inventory/loadInventory.js';
 import { hostVars, magicVars } from '../inventory/hostVars.js';
 import { selectHosts } from '../inventory/patterns.js';
 import type { Inventory } from '../inventory/types.js';
-import { applyPhoenixConfig, type AppliedPhoenixConfig } from '../config/index.js';
+import { applyPhoenixConfig, type AppliedPhoenixConfig, type ApplyPhoenixConfigOptions } from '../config/index.js';
 import type { InventoryView } from '../executor/options.js';
 
 /** The executor's view of a loaded inventory; variables are computed once per host and kept for the run. */
@@ -17,11 +17,12 @@ export interface LoadedInventoryView extends InventoryView {
 
 /**
  * Loads the inventory and, when it points at the users' JSON configuration, validates that and adds the
- * containers as hosts: every problem of both is collected in `errors` before any connection.
+ * containers as hosts: every problem of both is collected in `errors` before any connection. Feature task files are
+ * not looked at here: `phoenix run` checks them when a play includes features.
  */
-export function openInventory(sources: string[], varsDirs: string[], errors: ErrorList, featuresDir?: string): LoadedInventoryView {
+export function openInventory(sources: string[], varsDirs: string[], errors: ErrorList, options: Pick<ApplyPhoenixConfigOptions, 'extraFeaturesDir'> = {}): LoadedInventoryView {
   const inventory = loadInventory(sources, { varsDirs, ignore: ['phoenix_*.json'] }, errors);
-  const config = errors.empty ? applyPhoenixConfig(inventory, errors, { featuresDir }) : undefined;
+  const config = errors.empty ? applyPhoenixConfig(inventory, errors, options) : undefined;
   return viewOf(inventory, config);
 }
 

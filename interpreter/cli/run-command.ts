@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve, dirname, join } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { ErrorList, ErrorListError, PhoenixError } from '../errors.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { PlaybookRunner } from '../executor/play-runner.js';
@@ -9,6 +9,7 @@ import { parseExtraVars } from './extra-vars.js';
 import { renderListing } from './listing.js';
 import type { RunArgs } from './args.js';
 import { openInventory, type LoadedInventoryView } from './inventory-view.js';
+import { checkAppliedFeatures, FEATURES_DIR_VAR } from '../config/index.js';
 import type { Playbook } from '../playbook/types.js';
 import { isTemplated } from '../vars/template.js';
 import { createConnector } from './connector.js';
@@ -32,8 +33,14 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
     throw new PhoenixError('E_PLAYBOOK_MISSING', `the playbook ${args.playbook} could not be found`, { hint: 'check the path' }, 1);
   }
   const sources = args.inventory.length > 0 ? args.inventory : [defaultInventory()];
-  const inventory = openInventory(sources, [dirname(playbookPath)], errors, join(dirname(playbookPath), 'features'));
-  const playbook = loadPlaybook(playbookPath, errors);
+  const extraFeaturesDir = Object.hasOwn(extraVars, FEATURES_DIR_VAR) ? { value: extraVars[FEATURES_DIR_VAR] } : undefined;
+  const inventory = openInventory(sources, [dirname(playbookPath)], errors, { extraFeaturesDir });
+  // Plays see the directory the check uses: an extra var wins over every other variable.
+  if (extraFeaturesDir && inventory.config) extraVars[FEATURES_DIR_VAR] = inventory.config.features.dir;
+  // Features belong to the configuration, not to the playbook's folder: the inventory decided where they are.
+  const playbook = loadPlaybook(playbookPath, errors, { featuresDir: inventory.config?.features.dir });
+  const usedAt = playbook.featureIncludes?.[0];
+  if (inventory.config && usedAt) checkAppliedFeatures(inventory.config, errors, usedAt);
   if (errors.empty) checkPlayPatterns(playbook, inventory, errors);
   errors.throwIfAny();
   const limit = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;

@@ -7,19 +7,30 @@ import { configInventory, configNames } from './configInventory.js';
 import { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
 import type { PhoenixConfig } from './types.js';
 import { isDirectory } from '../inventory/varsFiles.js';
+import { allVar } from './allVar.js';
+import { checkFeatureFiles, resolveFeaturesDir, type FeaturesDir } from './featuresDir.js';
 
 /** Options of {@link applyPhoenixConfig}. */
-export interface ApplyPhoenixConfigOptions extends LoadPhoenixConfigOptions {
+export interface ApplyPhoenixConfigOptions extends Omit<LoadPhoenixConfigOptions, 'featuresDir'> {
   /** The hypervisor configuration file (relative to the current directory), instead of the inventory's `phoenix_config`. */
   config?: string;
   /** The containers' Proxmox node, instead of the inventory's `phoenix_node` or the only host of group `proxmox`. */
   node?: string;
+  /**
+   * Also check now that every listed feature has its task file in the features directory (see resolveFeaturesDir).
+   * `phoenix run` does it only when a play includes features, with {@link checkAppliedFeatures}.
+   */
+  checkFeatures?: boolean;
+  /** `phoenix_features_dir` given as an extra var (`-e`), relative to the current directory: it wins over the inventory. */
+  extraFeaturesDir?: { value: unknown };
 }
 
 /** What {@link applyPhoenixConfig} loaded and where it put the containers. */
 export interface AppliedPhoenixConfig {
   config: PhoenixConfig;
   node: string;
+  /** Where the feature task files are (`phoenix_features_dir` of every host). */
+  features: FeaturesDir;
 }
 
 /** The variable of `all` that points an inventory at the hypervisor configuration file. */
@@ -36,8 +47,10 @@ export const DEFAULT_CONFIG_NAME = 'phoenix_hypervisor_config.json';
  * Loads the JSON configuration of an inventory and adds its containers (see configInventory). The file is, first
  * found: `options.config`; the `phoenix_config` variable of `all` (inline or in `group_vars/all`, relative to the file
  * that sets it: `all: vars: phoenix_config: ../config/phoenix_hypervisor_config.json`); `phoenix_hypervisor_config.json`
- * in an inventory directory source or beside an inventory file. Returns undefined when there is none or when
- * anything is wrong; every problem goes to `errors`.
+ * in an inventory directory source or beside an inventory file. Also decides where the feature task files are
+ * (resolveFeaturesDir: `phoenix_features_dir`, else the project's `playbooks/features/`, else phoenix's own) and sets
+ * `phoenix_features_dir` to it; the files themselves are checked only with `checkFeatures` or checkAppliedFeatures.
+ * Returns undefined when there is no configuration or when anything is wrong; every problem goes to `errors`.
  */
 export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, options: ApplyPhoenixConfigOptions = {}): AppliedPhoenixConfig | undefined {
   const ref = configReference(inventory, options);
@@ -53,11 +66,14 @@ export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, opti
   const extraLayers = varsLayersFor(inventory, config, errors);
   for (const conflict of ownedVarConflicts(inventory, extraLayers)) errors.add(conflict);
   if (errors.errors.length > before) return undefined;
-  const nodeRef = options.node !== undefined ? { value: options.node as unknown } : allVar(inventory, NODE_VAR);
+  const nodeRef: { value: unknown; pos?: SourcePosition } | undefined = options.node !== undefined ? { value: options.node } : allVar(inventory, NODE_VAR);
   try {
     const node = configInventory(config, inventory, { node: nodeRef === undefined ? undefined : String(nodeRef.value) });
     extraLayers.forEach((extra, i) => mergeLayer(inventory.varsLayers[i], extra));
-    return { config, node };
+    const features = resolveFeaturesDir(inventory, ref.from, errors, options.extraFeaturesDir);
+    if (features && options.checkFeatures) checkFeatureFiles(config.sources.lxc, features, errors);
+    if (!features || errors.errors.length > before) return undefined;
+    return { config, node, features };
   } catch (error) {
     if (!(error instanceof PhoenixError)) throw error;
     error.pos ??= nodeRef?.pos ?? ref.pos;
@@ -66,15 +82,28 @@ export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, opti
   }
 }
 
-function configReference(inventory: Inventory, options: ApplyPhoenixConfigOptions): { value: unknown; pos?: SourcePosition } | undefined {
-  if (options.config !== undefined) return { value: resolve(options.config) };
+/**
+ * The configuration file's reference; `from` is where the inventory that points at it lives (the project's features
+ * directory is looked for from there).
+ */
+function configReference(inventory: Inventory, options: ApplyPhoenixConfigOptions): { value: unknown; pos?: SourcePosition; from: string } | undefined {
+  const dirOf = (source: string) => (isDirectory(source) ? source : dirname(source));
+  if (options.config !== undefined) return { value: resolve(options.config), from: inventory.sources[0] ? dirOf(inventory.sources[0]) : process.cwd() };
   const named = allVar(inventory, CONFIG_VAR);
-  if (named) return named;
+  if (named) return { value: named.value, pos: named.pos, from: named.pos ? dirname(named.pos.file) : process.cwd() };
   for (const source of inventory.sources) {
-    const dir = isDirectory(source) ? source : dirname(source);
-    if (existsSync(join(dir, DEFAULT_CONFIG_NAME))) return { value: join(dir, DEFAULT_CONFIG_NAME) };
+    const dir = dirOf(source);
+    if (existsSync(join(dir, DEFAULT_CONFIG_NAME))) return { value: join(dir, DEFAULT_CONFIG_NAME), from: dir };
   }
   return undefined;
+}
+
+/**
+ * The feature task files of every container, checked against the features directory before connecting: `phoenix run`
+ * calls it when a play includes features (`usedAt`: the first such include).
+ */
+export function checkAppliedFeatures(applied: AppliedPhoenixConfig, errors: ErrorList, usedAt?: SourcePosition): void {
+  checkFeatureFiles(applied.config.sources.lxc, applied.features, errors, usedAt);
 }
 
 
@@ -90,19 +119,6 @@ function loadConfigAt(file: string, pos: SourcePosition | undefined, errors: Err
     }
   }
   return config;
-}
-
-/** A variable of `all` as Ansible would resolve it: inline vars < group_vars/all beside the inventory < beside the playbook. */
-function allVar(inventory: Inventory, name: string): { value: unknown; pos?: SourcePosition } | undefined {
-  let found: { value: unknown; pos?: SourcePosition } | undefined;
-  const all = inventory.groups.get('all');
-  if (all && Object.hasOwn(all.vars, name)) found = { value: all.vars[name], pos: all.varPositions[name] };
-  const layers = [...inventory.varsLayers.filter((l) => l.origin === 'inventory'), ...inventory.varsLayers.filter((l) => l.origin === 'playbook')];
-  for (const layer of layers) {
-    const vars = layer.groupVars.get('all');
-    if (vars && Object.hasOwn(vars.vars, name)) found = { value: vars.vars[name], pos: vars.positions[name] };
-  }
-  return found;
 }
 
 /**

@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ErrorList } from '../errors.js';
 import { analyseCloneGraph } from './cloneGraph.js';
 import { configError } from './configError.js';
+import { FEATURE_NAME } from './featuresDir.js';
 import { jsonPath } from './jsonPath.js';
 import type { JsonSource } from './jsonSource.js';
 import { KNOWN_KEYS, checkKeyTypos } from './schema.js';
@@ -10,15 +9,12 @@ import type { ContainerConfig, PhoenixContainer } from './types.js';
 
 /** What the container checks may be told about the world outside the files. */
 export interface ContainerCheckOptions {
-  /** Directory of the feature task files (`playbooks/features`); without it feature files are not looked for. */
-  featuresDir?: string;
   /** How many GPUs the node has; without it GPU indexes are only checked for form. */
   gpuCount?: number;
 }
 
 const CTID_MIN = 100;
 const CTID_MAX = 999_999_999;
-const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /** Proxmox's snapshot names (pve-configid): a letter, then letters, digits, '_' or '-', at most 40 characters. */
 const SNAPSHOT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 /** An OS template: a path to a `.tar.*` archive, or a Proxmox volume id `storage:vztmpl/name.tar.zst`. */
@@ -42,7 +38,7 @@ export function checkContainers(l: JsonSource, errors: ErrorList, options: Conta
     checkKeyTypos(l, [LXC, key], KNOWN_KEYS.container, errors);
     const config = value as Record<string, unknown>;
     const gpuIndexes = checkGpuAssignment(l, key, config.gpu_assignment, errors, options.gpuCount);
-    checkFeatures(l, key, config.features, errors, options.featuresDir);
+    checkFeatureNames(l, key, config.features, errors);
     checkSnapshotName(l, key, config.template_snapshot_name, errors);
     checkNetwork(l, key, config.network_config, errors);
     if (ctid === undefined) continue;
@@ -102,31 +98,20 @@ function checkGpuAssignment(l: JsonSource, key: string, value: unknown, errors: 
   return [...new Set(indexes)].sort((a, b) => a - b);
 }
 
-function checkFeatures(l: JsonSource, key: string, value: unknown, errors: ErrorList, featuresDir?: string): void {
+/** Feature names (their task files are checked by checkFeatureFiles, only when a play includes features). */
+function checkFeatureNames(l: JsonSource, key: string, value: unknown, errors: ErrorList): void {
   if (!Array.isArray(value)) return;
   value.forEach((feature, i) => {
     if (typeof feature !== 'string') return;
     const path = [LXC, key, 'features', i];
     if (!FEATURE_NAME.test(feature)) {
       errors.add(configError('E_CONFIG_FEATURE_NAME', l, path, `feature '${feature}' must be a name of letters, digits, '_' and '-'`, {
-        hint: 'it names playbooks/features/<feature>.yml and the group feature_<feature>',
+        hint: 'it names the task file <features dir>/<feature>.yml (playbooks/features/ by default) and the group feature_<feature>',
       }));
     } else if (value.indexOf(feature) !== i) {
       errors.add(configError('E_CONFIG_FEATURE_NAME', l, path, `feature '${feature}' is listed twice`));
-    } else if (featuresDir !== undefined && !isFile(join(featuresDir, `${feature}.yml`))) {
-      errors.add(configError('E_CONFIG_FEATURE', l, path, `feature '${feature}' has no task file: ${join(featuresDir, `${feature}.yml`)} not found`, {
-        hint: 'check the spelling, or write the feature\'s tasks in that file',
-      }));
     }
   });
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function checkSnapshotName(l: JsonSource, key: string, value: unknown, errors: ErrorList): void {

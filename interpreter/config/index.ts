@@ -1,8 +1,11 @@
 export { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
 export { configInventory, containerHostName, CONFIG_GROUPS, type ConfigInventoryOptions } from './configInventory.js';
 export {
-  applyPhoenixConfig, CONFIG_VAR, DEFAULT_CONFIG_NAME, NODE_VAR, CONFIG_OWNED_VARS, type ApplyPhoenixConfigOptions, type AppliedPhoenixConfig,
+  applyPhoenixConfig, checkAppliedFeatures, CONFIG_VAR, DEFAULT_CONFIG_NAME, NODE_VAR, CONFIG_OWNED_VARS, type ApplyPhoenixConfigOptions, type AppliedPhoenixConfig,
 } from './applyPhoenixConfig.js';
+export {
+  resolveFeaturesDir, checkFeatureFiles, describeFeaturesDir, FEATURES_DIR_VAR, PROJECT_FEATURES_DIR, type FeaturesDir,
+} from './featuresDir.js';
 export { renderCloneTree } from './renderCloneTree.js';
 export { analyseCloneGraph, type CloneGraph } from './cloneGraph.js';
 export { hypervisorConfigSchema, lxcConfigSchema } from './schema.js';

@@ -3,6 +3,7 @@ import type { ErrorList } from '../errors.js';
 import { checkContainers, type ContainerCheckOptions } from './checkContainers.js';
 import { checkDriver, checkDriverCopies } from './checkDriver.js';
 import { configError, stringAt } from './configError.js';
+import { checkFeatureFiles } from './featuresDir.js';
 import { jsonPath } from './jsonPath.js';
 import { readJsonSource, type JsonSource } from './jsonSource.js';
 import { KNOWN_KEYS, checkKeyTypos, hypervisorConfigSchema, lxcConfigSchema, validateConfigShape } from './schema.js';
@@ -12,6 +13,11 @@ import { DEFAULT_CACHE_DIR, type NvidiaDriverConfig, type PhoenixConfig } from '
 export interface LoadPhoenixConfigOptions extends ContainerCheckOptions {
   /** The lxc file to read instead of the one `core_paths.lxc_config_file` names. */
   lxcFile?: string;
+  /**
+   * Also check that every listed feature has its task file in this directory. Without it feature files are not looked
+   * for: `phoenix run` checks them against the inventory's features directory only when a play includes features.
+   */
+  featuresDir?: string;
 }
 
 /**
@@ -36,6 +42,7 @@ export function loadPhoenixConfig(hypervisorFile: string, errors: ErrorList, opt
   checkKeyTypos(l, [], KNOWN_KEYS.lxc, errors);
   checkDriverCopies(h, l, errors);
   const containers = checkContainers(l, errors, options);
+  if (options.featuresDir !== undefined) checkFeatureFiles(l, { dir: resolve(options.featuresDir), source: 'explicit' }, errors);
   if (errors.errors.length > before) return undefined;
   return assemble(h, l, containers);
 }

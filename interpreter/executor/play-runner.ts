@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { emptyStats, failedResult, okResult, registeredValue, skippedResult, type HostResult, type HostStats } from '../result.js';
 import { PhoenixError } from '../errors.js';
 import { materialize } from '../vars/scope.js';
@@ -220,7 +221,7 @@ export class PlaybookRunner {
   /** The tasks of an include: parsed at load time, or (templated name) now; a broken file fails its hosts. */
   private includedNodes(node: IncludeNode, file: string, hosts: string[], flow: Flow): Node[] | undefined {
     if (node.preloaded) return node.preloaded;
-    const candidate = node.candidates && [...node.candidates].find(([path]) => path.endsWith(`/${file.replace(/^\.\//, '')}`));
+    const candidate = node.candidates && [...node.candidates].find(([path]) => (isAbsolute(file) ? path === resolve(file) : path.endsWith(`/${file.replace(/^\.\//, '')}`)));
     if (candidate) return candidate[1];
     try {
       let nodes = this.runtimeIncludes.get(file);

@@ -7,6 +7,7 @@ import { checkTemplate, isTemplated } from '../vars/template.js';
 import { parseExpression } from '../expr/index.js';
 import { findModule } from '../../modules/registry.js';
 import { parseKeyValue } from './kv.js';
+import { FEATURES_DIR_VAR } from '../config/featuresDir.js';
 import {
   BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS, blockKeywordSchema, playKeywordSchema, taskKeywordSchema,
 } from './keywords.js';
@@ -21,6 +22,19 @@ interface LoadContext {
   files: Map<string, LoadedYaml | undefined>;
   /** Include chain, to refuse an include cycle instead of recursing forever. */
   including: string[];
+  /** Where `{{ phoenix_features_dir }}` points (the inventory decides it), to read and check the feature files now. */
+  featuresDir?: string;
+  /** Includes whose file name uses `phoenix_features_dir`: the playbook uses the configuration's features. */
+  featureIncludes: SourcePosition[];
+}
+
+/** Options of {@link loadPlaybook}. */
+export interface LoadPlaybookOptions {
+  /**
+   * The value `phoenix_features_dir` will have (absolute): an include of `{{ phoenix_features_dir }}/{{ feature }}.yml`
+   * then reads and validates every `.yml` there at load time, as it does for a relative `features/{{ feature }}.yml`.
+   */
+  featuresDir?: string;
 }
 
 interface Source {
@@ -35,9 +49,15 @@ const INCLUDE_KEYS = new Set(['include_tasks', 'import_tasks', 'ansible.builtin.
  * Loads a playbook and everything it statically references, collecting every error (unknown keywords and modules,
  * wrong types, conditions and templates that do not parse, notify without handler) into `errors`.
  */
-export function loadPlaybook(file: string, errors: ErrorList): Playbook {
+export function loadPlaybook(file: string, errors: ErrorList, options: LoadPlaybookOptions = {}): Playbook {
   const path = resolve(file);
-  const ctx: LoadContext = { errors, playbookDir: dirname(path), files: new Map(), including: [path] };
+  const ctx: LoadContext = { errors, playbookDir: dirname(path), files: new Map(), including: [path], featuresDir: options.featuresDir, featureIncludes: [] };
+  const playbook = loadPlaybookFile(ctx, path);
+  playbook.featureIncludes = ctx.featureIncludes;
+  return playbook;
+}
+
+function loadPlaybookFile(ctx: LoadContext, path: string): Playbook {
   const yaml = readFile(ctx, path, 'E_PLAYBOOK_MISSING');
   const playbook: Playbook = { file: path, dir: dirname(path), plays: [] };
   if (!yaml) return playbook;
@@ -69,7 +89,8 @@ function importPlaybook(ctx: LoadContext, src: Source, raw: Raw): Play[] {
     return [];
   }
   ctx.including.push(target);
-  const inner = loadPlaybook(target, ctx.errors);
+  // The imported playbook's relative includes are relative to it (its own playbook directory).
+  const inner = loadPlaybookFile({ ...ctx, playbookDir: dirname(target) }, target);
   ctx.including.pop();
   return inner.plays;
 }
@@ -214,10 +235,18 @@ function parseInclude(ctx: LoadContext, src: Source, raw: Raw, key: string, pare
   if (file && !isTemplated(file)) node.preloaded = loadTasksFile(ctx, src, file, pos, { ...parent, vars: { ...parent.vars } });
   else {
     checkTemplate(file, { pos });
-    node.candidates = loadCandidates(ctx, src, file, pos, parent);
+    if (FEATURES_DIR_REF.test(file)) ctx.featureIncludes.push(pos);
+    // The variable's value is known now, but a play may still override it: only the candidates use it.
+    const pattern = ctx.featuresDir === undefined ? file : file.replace(FEATURES_DIR_EXPR, () => ctx.featuresDir!);
+    node.candidates = loadCandidates(ctx, src, pattern, pos, parent);
   }
   return node;
 }
+
+/** A template that uses `phoenix_features_dir` (the configuration's features directory). */
+const FEATURES_DIR_REF = new RegExp(`\\{\\{[^}]*\\b${FEATURES_DIR_VAR}\\b[^}]*\\}\\}`);
+/** `{{ phoenix_features_dir }}` itself, whose value the loader may know. */
+const FEATURES_DIR_EXPR = new RegExp(`\\{\\{\\s*${FEATURES_DIR_VAR}\\s*\\}\\}`, 'g');
 
 function includeFileName(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -236,8 +265,7 @@ function loadCandidates(ctx: LoadContext, src: Source, name: string, pos: Source
   if (dir.includes('\u0000')) return found;
   const [prefix, ...rest] = basename(pattern).split('\u0000');
   const suffix = rest.length > 0 ? rest[rest.length - 1] : '';
-  for (const base of [src.dir, ctx.playbookDir]) {
-    const folder = join(base, dir);
+  for (const folder of isAbsolute(dir) ? [dir] : [join(src.dir, dir), join(ctx.playbookDir, dir)]) {
     if (!existsSync(folder)) continue;
     for (const entry of readdirSync(folder).sort()) {
       if (!entry.startsWith(prefix) || !entry.endsWith(suffix) || entry.length < prefix.length + suffix.length) continue;
@@ -273,7 +301,7 @@ export function loadTasksFile(ctx: LoadContext, src: Source, name: string, pos: 
 /** Loads a tasks file named by a template, when the include is reached; its errors fail the including host. */
 export function loadTasksAtRuntime(name: string, node: { dir: string; pos: SourcePosition }, playbookDir: string, parent: Inherited): Node[] {
   const errors = new ErrorList();
-  const ctx: LoadContext = { errors, playbookDir, files: new Map(), including: [] };
+  const ctx: LoadContext = { errors, playbookDir, files: new Map(), including: [], featureIncludes: [] };
   const nodes = loadTasksFile(ctx, { yaml: { file: node.pos.file, value: null, positions: new PositionMap(), text: '' }, dir: node.dir }, name, node.pos, parent);
   errors.throwIfAny();
   return nodes ?? [];

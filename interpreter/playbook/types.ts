@@ -103,4 +103,9 @@ export interface Playbook {
   file: string;
   dir: string;
   plays: Play[];
+  /**
+   * Includes whose file name uses `phoenix_features_dir` (site.yml's `{{ phoenix_features_dir }}/{{ feature }}.yml`):
+   * when there is one, the configuration's feature files are checked before connecting.
+   */
+  featureIncludes?: SourcePosition[];
 }

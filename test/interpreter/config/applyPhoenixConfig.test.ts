@@ -14,7 +14,7 @@ function open(sources: string[], options: ApplyPhoenixConfigOptions = {}) {
 }
 
 test('all: vars: phoenix_config (relative to the inventory file) brings the containers in', () => {
-  const { inv, errors, applied } = open(['inventory/hosts.yml'], { featuresDir: fixture(FEATURES), gpuCount: 2 });
+  const { inv, errors, applied } = open(['inventory/hosts.yml'], { checkFeatures: true, gpuCount: 2 });
   assert.equal(errorSummary(errors), []);
   assert.is(applied!.node, 'pve1');
   assert.is(applied!.config.hypervisorFile, fixture(EXAMPLE));
