@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { LocalConnection } from '../../../interpreter/connection/local.js';
 import { shellCommand } from '../../../interpreter/connection/quote.js';
 import type { CommandResult, RunOptions } from '../../../interpreter/connection/types.js';
+import { PlannedState } from '../../../interpreter/executor/planned-state.js';
 import { lxcConf } from '../../../modules/lxc_conf.js';
 import { readFixtureFile, sharedDir } from '../../support/fixture-connection.js';
 import { moduleContext, removeDir, runModule, tempDir } from '../../support/module-context.js';
@@ -90,6 +91,27 @@ test('bytes that are not UTF-8 (a latin1 comment) are written back as they were'
   assert.ok(bytes.subarray(0, head.length).equals(head), 'the first bytes are unchanged');
   assert.match(bytes.subarray(head.length).toString('utf8'), /^lxc\.cgroup2\.devices\.allow: c 195:\* rwm\n/);
   assert.is((await runModule(lxcConf, args(), ctx(false))).status, 'ok');
+});
+
+test('check mode: a clone this run creates starts with its parent\'s config as planned, up the clone chain', async () => {
+  const planned = new PlannedState();
+  const check = () => ({ ...ctx(true), planned });
+  const from = (cloneOf: number) => ({ exists: true, running: false, config: {}, snapshots: [], template: false, createdFrom: { cloneOf } });
+  planned.set('container', 'node/902', from(901));
+  planned.set('container', 'node/903', from(902));
+  planned.set('container', 'node/904', { ...from(0), createdFrom: { ostemplate: 'local:vztmpl/ubuntu.tar.zst' } });
+  const parent = await runModule(lxcConf, args(), check());
+  assert.is(parent.status, 'changed', 'the parent is planned to gain its lines');
+  const clone = await runModule(lxcConf, { ...args(), vmid: 902 }, check());
+  assert.is(clone.status, 'ok', clone.msg);
+  assert.is(clone.reason, '902.conf already passes GPU 0,1 (uvm major 238, caps major 241) through with 9 lines');
+  const grandchild = await runModule(lxcConf, { ...args(), vmid: 903, gpu_assignment: '0' }, check());
+  assert.is(grandchild.status, 'changed', 'one GPU fewer than its parent');
+  const fromTemplate = await runModule(lxcConf, { ...args(), vmid: 904, gpu_assignment: 'none' }, check());
+  assert.is(fromTemplate.status, 'ok', fromTemplate.msg);
+  const unknown = await runModule(lxcConf, { ...args(), vmid: 905 }, check());
+  assert.is(unknown.status, 'failed', 'a container nobody plans is still missing');
+  assert.equal(await readdir(join(dir, 'lxc')), ['901.conf'], 'check mode wrote nothing');
 });
 
 test.run();
