@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { raw, shellCommand } from '../../interpreter/connection/quote.js';
+import { quote, raw, shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
 import { ModuleFailure, type Change } from '../types.js';
 import { formatMode } from './mode.js';
@@ -131,9 +131,9 @@ export function createDirsCommand(plan: DirPlan): string {
   const mode = formatMode(plan.mode);
   const owner = plan.owner || plan.group ? `${plan.owner ?? ''}${plan.group ? `:${plan.group}` : ''}` : undefined;
   return plan.dirs.map((d) => {
-    const made = owner ? shellCommand(raw('then chown'), owner, '--', d, raw(';')) : 'then :;';
-    return `${shellCommand(raw('if ! test -d'), d, raw('; then if mkdir -m'), mode, '--', d, raw(';'))} ${made} ` +
-      shellCommand(raw('else test -d'), d, raw('; fi; fi'));
+    const q = quote(d);
+    const made = owner ? `chown ${quote(owner)} -- ${q}` : ':';
+    return `if ! test -d ${q}; then if mkdir -m ${quote(mode)} -- ${q}; then ${made}; else test -d ${q}; fi; fi`;
   }).join(' && ');
 }
 
