@@ -109,9 +109,14 @@ export async function planDirs(conn: Connection, dir: string, spec: DirSpec = SY
   return { ...spec, dirs: await probeMissingDirs(conn, dir) };
 }
 
+/** `root:root`, `app`, `:staff`, or undefined when neither owner nor group is asked for. */
+function ownerSpec(plan: DirSpec): string | undefined {
+  return plan.owner || plan.group ? `${plan.owner ?? ''}${plan.group ? `:${plan.group}` : ''}` : undefined;
+}
+
 function describe(plan: DirSpec): string {
-  const who = plan.owner || plan.group ? ` ${plan.owner ?? ''}${plan.group ? `:${plan.group}` : ''}` : '';
-  return `${formatMode(plan.mode)}${who}`;
+  const owner = ownerSpec(plan);
+  return `${formatMode(plan.mode)}${owner ? ` ${owner}` : ''}`;
 }
 
 /** The changes check mode lists: `create directory /etc/modprobe.d (0755)`, with the file module's state diff. */
@@ -129,7 +134,7 @@ export function dirChanges(plan: DirPlan | undefined): Change[] {
  */
 export function createDirsCommand(plan: DirPlan): string {
   const mode = formatMode(plan.mode);
-  const owner = plan.owner || plan.group ? `${plan.owner ?? ''}${plan.group ? `:${plan.group}` : ''}` : undefined;
+  const owner = ownerSpec(plan);
   return plan.dirs.map((d) => {
     const q = quote(d);
     const made = owner ? `chown ${quote(owner)} -- ${q}` : ':';
