@@ -118,6 +118,12 @@ local('system directories are root:root 0755; an existing directory keeps its mo
   assert.is((await conn.run(ensureDirCommand(join(dir, 'keep', 'new')))).rc, 0, 'again: nothing to do, no failure');
 });
 
+local('a write into a missing directory says which directory is missing (not the temp file)', async () => {
+  const target = join(dir, 'no', 'f');
+  const error = await new LocalConnection('l').put('x', target).catch((e: unknown) => e as Error);
+  assert.is((error as Error).message, `l: cannot write ${target}: No such file (${join(dir, 'no')} does not exist)`);
+});
+
 local.run();
 
 const sftp = suite('missing parent directories over SFTP (real sshd): no command on the host');
@@ -148,6 +154,13 @@ sftp('a missing parent and grand-parent are found by stat alone', async () => {
   const failure = await probeMissingDirs(c, join(sdir, 'plain', 'x')).catch((e: unknown) => e);
   assert.instance(failure, ModuleFailure);
   assert.equal(c.commands, [], 'no command ran');
+});
+
+sftp('a write over SFTP into a missing directory names the directory', async () => {
+  const target = join(sdir, 'no', 'f');
+  const error = await conn.put('x', target).catch((e: unknown) => e as Error);
+  assert.match((error as Error).message, `cannot write ${target}: `);
+  assert.match((error as Error).message, `(${join(sdir, 'no')} does not exist)`);
 });
 
 sftp.run();
