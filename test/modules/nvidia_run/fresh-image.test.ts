@@ -10,7 +10,9 @@ import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
 // overlays, see ../apt/private-apt.ts) with /etc/modprobe.d and the cache's parents removed; host-mode planning
 // must list the directories it will create, in its existing probes (no extra command), and create nothing.
 const VERSION = '580.76.05';
-const CACHE = '/var/cache/phoenix-fresh/nvidia/cache';
+// A name nobody else uses (this machine's /var is the namespace's lower layer): absent without removing anything.
+const TOP = `/var/cache/phoenix-dirs-test-${process.pid}`;
+const CACHE = `${TOP}/nvidia/cache`;
 
 const reason = privateAptSkipReason();
 if (reason) announceSkip('test/modules/nvidia_run/fresh-image.test.ts', reason);
@@ -18,7 +20,7 @@ else {
   test('host mode on an image without /etc/modprobe.d: check mode lists both directory sets, creates nothing', async () => {
     const host = await PrivateApt.start();
     try {
-      await host.must('rm -rf /etc/modprobe.d /var/cache/phoenix-fresh');
+      await host.must(`rm -rf /etc/modprobe.d; ! test -e ${TOP}`);
       const args = {
         mode: 'host', version: VERSION, install_build_deps: false, cache_dir: CACHE,
         url: `https://example.invalid/${VERSION}/NVIDIA-Linux-x86_64-${VERSION}.run`,
@@ -30,15 +32,15 @@ else {
       assert.is(got.status, 'changed', got.msg);
       const summaries = got.changes.map((c) => c.summary);
       assert.equal(summaries.filter((s) => s.startsWith('create directory')), [
-        'create directory /var/cache/phoenix-fresh (0755 root:root)',
-        'create directory /var/cache/phoenix-fresh/nvidia (0755 root:root)',
+        `create directory ${TOP} (0755 root:root)`,
+        `create directory ${TOP}/nvidia (0755 root:root)`,
         `create directory ${CACHE} (0755 root:root)`,
         'create directory /etc/modprobe.d (0755 root:root)',
       ]);
       const blacklistDir = summaries.indexOf('create directory /etc/modprobe.d (0755 root:root)');
       assert.is(summaries[blacklistDir + 1], 'write /etc/modprobe.d/blacklist-nouveau.conf and update the initramfs');
       assert.ok(got.diffs.some((d) => d.path === '/etc/modprobe.d' && d.after.includes('"state": "directory"')), 'a state diff');
-      assert.is((await host.run('test -e /etc/modprobe.d || test -e /var/cache/phoenix-fresh')).rc, 1, 'nothing created');
+      assert.is((await host.run(`test -e /etc/modprobe.d || test -e ${TOP}`)).rc, 1, 'nothing created');
     } finally {
       await host.close();
     }
