@@ -7,6 +7,7 @@ import { aptUpdate } from './apt/apt-update.js';
 import { renderDeb822, renderList, renderPin, type EntrySpec, type PinSpec } from './apt/repo-entry.js';
 import { probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
 import { parseSources, removeUri, type SourceFile } from './apt/sources.js';
+import { createDirs, dirChanges, SYSTEM_DIR, type DirPlan } from './common/parents.js';
 import { runChecked } from './common/run-checked.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
@@ -30,6 +31,8 @@ export interface AptRepoArgs {
 export interface RepoState {
   writes: Array<{ path: string; content: Buffer | string }>;
   removes: string[];
+  /** Directories to create before the writes (a fresh image may lack /etc/apt/keyrings or sources.list.d). */
+  dirs?: DirPlan;
 }
 
 /** One line of a pin file: no line breaks (they would add fields). */
@@ -104,6 +107,13 @@ function keyringChange(state: RepoState, path: string, facts: RepoFacts, key: Bu
   return [{ summary: `${before ? 'update' : 'create'} keyring ${path}`, diff: { path, before, after: `sha256 ${want}\n` } }];
 }
 
+/** The directories the planned writes need, each once, outermost first. */
+function writeDirs(state: RepoState, facts: RepoFacts): DirPlan {
+  const dirs = new Set<string>();
+  for (const w of state.writes) for (const d of facts.missingDirs[posix.dirname(w.path)] ?? []) dirs.add(d);
+  return { ...SYSTEM_DIR, dirs: [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b)) };
+}
+
 async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
   if (!args.uri) throw new ModuleFailure('state=present needs uri');
   const spec = entrySpec(args, args.uri);
@@ -119,12 +129,14 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   const own = `${SOURCES_DIR}/${args.name}.${format === 'deb822' ? 'sources' : 'list'}`;
   const state: RepoState = { writes: [], removes: [] };
   const current = facts.files.find((f) => f.path === own)?.text ?? null;
-  const changes = [
+  const files = [
     ...keyringChange(state, spec.keyring, facts, key),
     ...fileChange(state, own, current, format === 'deb822' ? renderDeb822(spec) : renderList(spec)),
     ...duplicateChanges(facts.files, args.uri, own, state),
     ...(args.pin ? fileChange(state, pinPath(args.name), facts.pin, renderPin(args.name, args.pin)) : []),
   ];
+  state.dirs = writeDirs(state, facts);
+  const changes = [...dirChanges(state.dirs), ...files];
   const reason =
     `repository ${args.name} is configured: ${own} is the only definition of ${args.uri} ${spec.suite}, ` +
     `keyring ${spec.keyring} has the key (sha256 ${sha256(key).slice(0, 12)})${args.pin ? `, pin ${pinPath(args.name)} is current` : ''}`;
@@ -165,8 +177,7 @@ function keyringStillUsed(files: SourceFile[], state: RepoState, keyring: string
 }
 
 async function applyRepo(ctx: ModuleContext, args: AptRepoArgs, state: RepoState): Promise<Record<string, unknown>> {
-  const dirs = [...new Set(state.writes.map((w) => posix.dirname(w.path)))];
-  if (dirs.length) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', ...dirs), 'creating directories');
+  await createDirs(ctx.conn, state.dirs);
   for (const write of state.writes) await ctx.conn.put(write.content, write.path, { mode: 0o644 });
   if (state.removes.length) await runChecked(ctx.conn, shellCommand('rm', '-f', '--', ...state.removes), 'removing files');
   const update = args.update_cache ?? true;

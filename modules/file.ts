@@ -4,6 +4,7 @@ import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.
 import { applyAttributes, attributeCommand, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { stateDiff } from './common/state-diff.js';
 import { formatMode, resolveMode } from './common/mode.js';
+import { probeMissingDirs } from './common/parents.js';
 import { probePath, probePaths, type PathInfo } from './common/probe.js';
 import { runChecked } from './common/run-checked.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
@@ -180,6 +181,19 @@ function planTouch(t: Target, args: FileArgs): Plan<FileWork> {
   return { changes, state: work, data: { path: t.path, state: 'touch' } };
 }
 
+/**
+ * Touch and links fail, as in Ansible, when the path's directory does not exist (only state=directory creates
+ * directories): the failure then says which directory is missing and what to do. Asked only after a failure.
+ */
+async function whyMissing(ctx: ModuleContext, path: string, failure: ModuleFailure): Promise<ModuleFailure> {
+  if (!/No such file or directory/.test(failure.message)) return failure;
+  const missing = await probeMissingDirs(ctx.conn, posix.dirname(path)).catch(() => []);
+  if (missing.length === 0) return failure;
+  return new ModuleFailure(`${failure.message} (the directory ${posix.dirname(path)} does not exist: the file module creates ` +
+    `directories only with state=directory; add a task with path=${posix.dirname(path)} state=directory before this one)`,
+  failure.data);
+}
+
 /** Link states share their preconditions with Ansible's ensure_symlink/ensure_hardlink. */
 async function planLink(ctx: ModuleContext, t: Target, args: FileArgs): Promise<Plan<FileWork>> {
   let src = args.src;
@@ -294,7 +308,11 @@ export const file: Module<FileArgs, FileWork> = {
   },
   async apply(ctx, _args, plan) {
     const work = plan.state!;
-    for (const step of work.commands) await runChecked(ctx.conn, step.command, step.what);
+    const path = String(plan.data?.path ?? plan.data?.dest ?? '');
+    for (const step of work.commands) {
+      await runChecked(ctx.conn, step.command, step.what)
+        .catch(async (e: unknown) => { throw e instanceof ModuleFailure && path ? await whyMissing(ctx, path, e) : e; });
+    }
     if (work.attrs) await applyAttributes(ctx.conn, work.attrs.path, work.attrs.set, work.attrs.noFollow);
     return {};
   },

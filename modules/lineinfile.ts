@@ -1,11 +1,10 @@
 import { posix } from 'node:path';
-import { shellCommand } from '../interpreter/connection/quote.js';
 import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
 import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { backupFile } from './common/content.js';
 import { absentLines, presentLine, readLines } from './common/line-edit.js';
+import { dirChanges, planDirs, type DirPlan } from './common/parents.js';
 import { probeAndRead, probePath, type PathInfo } from './common/probe.js';
-import { runChecked } from './common/run-checked.js';
 import { validateSchema, writeFile } from './common/write-file.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
@@ -31,6 +30,8 @@ interface LineState {
   attrs: AttributeSet;
   backup: boolean;
   validate?: string;
+  /** Directories create=yes makes before the file. */
+  parents?: DirPlan;
 }
 
 const ALIASES = { path: ['dest', 'destfile', 'name'], regexp: ['regex'], line: ['value'] };
@@ -131,12 +132,14 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
     const existing = before !== null && (result.changed || wantsAttrs)
       ? probed ?? await probePath(ctx.conn, path, { follow: true }) : null;
     const delta = before === null || existing ? attributeDelta(existing, args) : { set: {}, before: {}, after: {} };
-    const changes: Change[] = [];
+    // create=yes makes the missing directories too, as Ansible's os.makedirs does (here each with mode 0755).
+    const parents = before === null ? await planDirs(ctx.conn, posix.dirname(path), { mode: 0o755 }) : undefined;
+    const changes: Change[] = [...dirChanges(parents)];
     if (result.changed) changes.push({ summary: `${result.msg} in ${path}`, diff: { path, before: before ?? '', after: result.after } });
     if (!isEmptySet(delta.set) && existing) changes.push({ summary: `set ${describeDelta(delta)} on ${path}` });
     const data: Record<string, unknown> = { msg: result.msg, backup: '' };
     if (result.found !== undefined) data.found = result.found;
-    const state: LineState = { path, content: result.changed ? result.after : undefined, existing, attrs: delta.set, backup: !!args.backup, validate: args.validate };
+    const state: LineState = { path, content: result.changed ? result.after : undefined, existing, attrs: delta.set, backup: !!args.backup, validate: args.validate, parents };
     if (changes.length) return { changes, state, data } satisfies Plan<LineState>;
     return { changes, reason: okReason(args, path, wantsAttrs), data };
   },
@@ -148,8 +151,7 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
       return { data };
     }
     if (plan.state!.backup && existing) data.backup = await backupFile(ctx, path);
-    if (!existing) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', posix.dirname(path)), `creating ${posix.dirname(path)}`);
-    await writeFile(ctx, path, content, attrs, existing, plan.state!.validate);
+    await writeFile(ctx, path, content, attrs, existing, plan.state!.validate, plan.state!.parents);
     return { data };
   },
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection } from '../interpreter/connection/types.js';
+import { ensureDirCommand } from './common/parents.js';
 import { runChecked } from './common/run-checked.js';
 import { applyDevPlan, devPassthroughPaths, parseDevEntries, planDevEntries, type DevPlan } from './nvidia/dev-passthrough.js';
 import { nvidiaMajors, parseProcDevices, type CharDevice, type NvidiaMajors } from './nvidia/proc-devices.js';
@@ -197,7 +198,8 @@ export function rawWriteCommand(path: string, lockDir: string, vmid: number, bef
     'mv -f -- "$t" "$f"',
   ].join('\n');
   const lock = posix.join(lockDir, `pve-config-${vmid}.lock`);
-  return shellCommand('mkdir', '-p', '--', lockDir, raw('&&'), 'flock', '-w', '10', lock, 'sh', '-c', script, 'sh', path, beforeSha1);
+  // The lock directory (PVE's /run/lock/lxc) is made when missing, each level 0755 root:root as PVE makes it.
+  return `${ensureDirCommand(lockDir)} && ${shellCommand('flock', '-w', '10', lock, 'sh', '-c', script, 'sh', path, beforeSha1)}`;
 }
 
 async function planDevN(ctx: ModuleContext, args: LxcConfArgs, gpus: number[]): Promise<Plan<State>> {

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { quote, shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection, PutOptions } from '../interpreter/connection/types.js';
+import { posix } from 'node:path';
+import { createDirs, dirChanges, missingDirsScript, parseMissingDirs, SYSTEM_DIR, type DirPlan } from './common/parents.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext } from './types.js';
 
 export interface PctPushArgs {
@@ -81,16 +83,21 @@ interface Target {
   mode?: number;
   owner?: string;
   group?: string;
+  /** dest's directory and its parents that do not exist in the container, outermost first. */
+  missingDirs: string[];
 }
 
-/** sha256, mode, owner and group of `dest` inside the container (nothing when it does not exist). */
+/** sha256, mode, owner and group of `dest` inside the container (nothing when it does not exist), missing dirs. */
 async function probeTarget(conn: Connection, dest: string): Promise<Target> {
-  const r = await conn.run(`d=${quote(dest)}; if test -f "$d"; then sha256sum -- "$d"; stat -c '%a %U %G' -- "$d"; fi`);
+  const dir = posix.dirname(dest);
+  const r = await conn.run(`d=${quote(dest)}; if test -f "$d"; then sha256sum -- "$d"; stat -c '%a %U %G' -- "$d"; fi\n` +
+    missingDirsScript('dest', dir));
   if (r.rc !== 0) throw new ModuleFailure(`cannot read ${dest} in ${conn.host}: ${r.stderr.trim() || `rc ${r.rc}`}`);
   const [sum, st] = r.stdout.split('\n');
   const sha256 = /^([0-9a-f]{64})\s/.exec(sum ?? '')?.[1];
   const m = /^([0-7]+) (\S+) (\S+)$/.exec(st ?? '');
-  return sha256 && m ? { sha256, mode: parseInt(m[1]!, 8), owner: m[2], group: m[3] } : {};
+  const missingDirs = parseMissingDirs(r.stdout, 'dest', dir);
+  return sha256 && m ? { sha256, mode: parseInt(m[1]!, 8), owner: m[2], group: m[3], missingDirs } : { missingDirs };
 }
 
 interface Source {
@@ -119,6 +126,8 @@ interface PushState {
   source: Source;
   push: boolean;
   attributes: { mode?: number; owner?: string; group?: string };
+  /** Directories to create in the container before the push (0755 root:root). */
+  dirs?: DirPlan;
 }
 
 function attributeChanges(args: PctPushArgs, target: Target): PushState['attributes'] {
@@ -185,13 +194,14 @@ export const pctPush: Module<PctPushArgs, PushState> = {
     const target = await probeTarget(ctx.conn, args.dest);
     const push = target.sha256 !== source.sha256;
     const attributes = push ? {} : attributeChanges(args, target);
-    const changes: Change[] = [];
+    const dirs: DirPlan = { ...SYSTEM_DIR, dirs: target.missingDirs };
+    const changes: Change[] = [...dirChanges(dirs)];
     if (push) changes.push({ summary: `push ${args.src} (${source.size} bytes, from the ${args.src_on ?? 'controller'}) to container ${vmid}:${args.dest}` });
     if (Object.keys(attributes).length) changes.push({ summary: `set ${describeAttributes(attributes)} on ${args.dest}` });
     return {
       changes,
       reason: `${args.dest} in container ${vmid} already has sha256 ${source.sha256.slice(0, 12)}…${Object.keys(attributes).length ? '' : ' and the wanted mode/owner'}`,
-      state: { vmid, nodeName, source, push, attributes },
+      state: { vmid, nodeName, source, push, attributes, dirs },
       data: { dest: args.dest, size: source.size, sha256: source.sha256 },
     };
   },
@@ -199,6 +209,7 @@ export const pctPush: Module<PctPushArgs, PushState> = {
     const s = plan.state!;
     const options = { mode: parseMode(args.mode), owner: args.owner, group: args.group };
     if (s.push) {
+      await createDirs(ctx.conn, s.dirs);
       const node = asRoot(await ctx.connect(s.nodeName));
       if (s.source.content) await pushContent(node, s.vmid, s.source.content, args.dest, options);
       else await pushFromNode(node, s.vmid, args.src, args.dest, options);

@@ -82,6 +82,10 @@ export class LocalConnection implements Connection {
       await rename(temp, remotePath);
     } catch (error) {
       await rm(temp, { force: true });
+      // The temp file's ENOENT names the temp: say which file could not be written and why.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error(`${this.host}: cannot write ${remotePath}: No such file (${dirname(remotePath)} does not exist)`);
+      }
       throw error;
     } finally {
       untrack();

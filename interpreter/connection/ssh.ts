@@ -528,7 +528,9 @@ export class SshConnection implements Connection {
   private fileError(verb: string, path: string, error: unknown): Error {
     if (error instanceof UnreachableError) return error;
     if (!this.client) return this.lost(error as Error);
-    return new Error(`${this.host}: cannot ${verb} ${path}: ${(error as Error).message}`);
+    // SFTP's "No such file" on a write means the directory is missing (the temp file is made beside the target).
+    const missingDir = verb === 'write' && (error as { code?: unknown }).code === 2 ? ` (${dirname(path)} does not exist)` : '';
+    return new Error(`${this.host}: cannot ${verb} ${path}: ${(error as Error).message}${missingDir}`);
   }
 }
 

@@ -1,5 +1,7 @@
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
+import { posix } from 'node:path';
+import { missingDirsScript, parseMissingDirs } from '../common/parents.js';
 import { ModuleFailure } from '../types.js';
 import type { SourceFile } from './sources.js';
 
@@ -17,6 +19,8 @@ export interface RepoFacts {
   pin: string | null;
   /** The key downloaded on the target, when a key_url was given. */
   key?: Buffer;
+  /** For each directory a written file would go to: itself and its missing parents, outermost first. */
+  missingDirs: Record<string, string[]>;
 }
 
 export interface ProbeRequest {
@@ -39,6 +43,12 @@ function fetchScript(url: string): string {
   ].join('\n');
 }
 
+/** The directories apt_repo may write into: sources.list.d, the keyring's, the pin's. */
+function dirsOf(req: ProbeRequest): string[] {
+  const dirs = [SOURCES_DIR, posix.dirname(req.keyring), ...(req.pinPath ? [posix.dirname(req.pinPath)] : [])];
+  return [...new Set(dirs)];
+}
+
 /**
  * One shell script that prints every sources file (base64, one line each), the keyring's sha256, the pin file and,
  * with a key_url, the key as the target downloads it. Names apt would ignore (not [A-Za-z0-9_.-]) are skipped as apt does.
@@ -54,6 +64,7 @@ export function repoProbeCommand(req: ProbeRequest): string {
   if (req.pinPath) {
     lines.push(shellCommand(raw('if [ -f'), req.pinPath, raw(']; then printf "pin "; base64 -w0 <'), req.pinPath, raw('; echo; else echo "pin -"; fi')));
   }
+  dirsOf(req).forEach((dir, i) => lines.push(missingDirsScript(`d${i}`, dir)));
   if (req.keyUrl) {
     lines.push(fetchScript(req.keyUrl));
   }
@@ -62,7 +73,8 @@ export function repoProbeCommand(req: ProbeRequest): string {
 
 /** Parses the probe's output. A failed download becomes a ModuleFailure with the tool's own message. */
 export function parseRepoProbe(stdout: string, req: ProbeRequest): RepoFacts {
-  const facts: RepoFacts = { files: [], keyringSha256: null, pin: null };
+  const facts: RepoFacts = { files: [], keyringSha256: null, pin: null, missingDirs: {} };
+  dirsOf(req).forEach((dir, i) => { facts.missingDirs[dir] = parseMissingDirs(stdout, `d${i}`, dir); });
   for (const line of stdout.split('\n')) {
     const [kind, ...rest] = line.split(' ');
     if (kind === 'file' && rest.length >= 1) {

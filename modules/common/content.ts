@@ -5,6 +5,7 @@ import type { FileDiff } from '../../interpreter/result.js';
 import { ModuleFailure, type ApplyResult, type Change, type ModuleContext, type Plan } from '../types.js';
 import { applyAttributes, attributeDelta, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './attributes.js';
 import { formatMode } from './mode.js';
+import { dirChanges, planDirs, type DirPlan } from './parents.js';
 import { probePath, type PathInfo } from './probe.js';
 import { runChecked } from './run-checked.js';
 import { writeFile } from './write-file.js';
@@ -30,7 +31,8 @@ export interface ContentState {
   /** Mode/owner/group for the written file, or to set on the unchanged one. */
   attrs: AttributeSet;
   existing: PathInfo | null;
-  makeDir?: string;
+  /** The directories a dest ending in `/` needs (Ansible's copy creates them). */
+  parents?: DirPlan;
   backup: boolean;
   validate?: string;
 }
@@ -48,7 +50,7 @@ interface Dest {
   info: PathInfo | null;
   /** `dest` is a symlink: Ansible (follow: no) replaces the link itself with a file. */
   link: boolean;
-  makeDir?: string;
+  parents?: DirPlan;
 }
 
 /** Describes `path` without following it; for a symlink, also its target. */
@@ -68,8 +70,10 @@ async function resolveDest(ctx: ModuleContext, req: ContentRequest): Promise<Des
   const dest = posix.join(dir, req.srcName);
   const dirInfo = trailing ? await probePath(ctx.conn, dir, { follow: true, basic: true }) : probed.info;
   if (dirInfo && dirInfo.kind !== 'directory') throw new ModuleFailure(`Destination ${dir} is not a directory`);
-  const inner = dirInfo ? await probeDest(ctx, dest) : { info: null, link: false };
-  return { dest, ...inner, makeDir: dirInfo ? undefined : dir };
+  if (dirInfo) return { dest, ...await probeDest(ctx, dest) };
+  // Ansible makes the directories (with the task's owner and group; phoenix gives them an explicit 0755 too).
+  const parents = await planDirs(ctx.conn, dir, { mode: 0o755, owner: req.owner, group: req.group });
+  return { dest, info: null, link: false, parents };
 }
 
 /** A text diff of the file content; binary or huge files get a placeholder so diffs stay readable. */
@@ -83,12 +87,16 @@ async function contentDiff(ctx: ModuleContext, dest: string, info: PathInfo | nu
 async function checkParent(ctx: ModuleContext, dest: string): Promise<void> {
   const parent = posix.dirname(dest);
   const info = await probePath(ctx.conn, parent, { follow: true, basic: true });
-  if (!info || info.kind !== 'directory') throw new ModuleFailure(`Destination directory ${parent} does not exist`);
+  if (info?.kind === 'directory') return;
+  // Ansible's message first; copy and template create the directory only when dest ends with '/'.
+  const what = info ? `is a ${info.kind}, not a directory` : 'does not exist';
+  throw new ModuleFailure(`Destination directory ${parent} ${what}` + (info ? '' : `: create it first (file: path=${parent} ` +
+    `state=directory) or end dest with '/' (dest: ${parent}/) to have it created`), { dest });
 }
 
 /** Plans writing `content` to `dest`: compares sha1 and attributes; reads the old content only for the diff. */
 export async function planContent(ctx: ModuleContext, req: ContentRequest): Promise<Plan<ContentState>> {
-  const { dest, info, link, makeDir } = await resolveDest(ctx, req);
+  const { dest, info, link, parents } = await resolveDest(ctx, req);
   if (info && info.kind !== 'file') throw new ModuleFailure(`${dest} exists and is a ${info.kind}, not a file`);
   const checksum = sha1(req.content);
   const md5sum = createHash('md5').update(req.content).digest('hex');
@@ -96,10 +104,10 @@ export async function planContent(ctx: ModuleContext, req: ContentRequest): Prom
   const exists = info !== null || link;
   const writeContent = !exists || (req.force !== false && (link || info!.checksum !== checksum));
   const delta = attributeDelta(info, req, 0o644);
-  const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, makeDir, backup: !!req.backup, validate: req.validate };
-  const changes: Change[] = [];
+  const state: ContentState = { dest, content: req.content, writeContent, attrs: delta.set, existing: info, parents, backup: !!req.backup, validate: req.validate };
+  const changes: Change[] = [...dirChanges(parents)];
   if (writeContent) {
-    if (!exists && !makeDir) await checkParent(ctx, dest);
+    if (!exists && !parents) await checkParent(ctx, dest);
     const verb = link ? 'replace the symlink' : info ? 'update' : 'create';
     const attrs = isEmptySet(delta.set) ? '' : ` (${describeDelta(delta)})`;
     changes.push({ summary: `${verb} ${dest}${attrs}`, diff: await contentDiff(ctx, dest, info, req.content) });
@@ -126,10 +134,9 @@ export async function backupFile(ctx: ModuleContext, dest: string): Promise<stri
 export async function applyContent(ctx: ModuleContext, state: ContentState): Promise<ApplyResult> {
   const { dest, existing, attrs } = state;
   const data: Record<string, unknown> = {};
-  if (state.makeDir) await runChecked(ctx.conn, shellCommand('mkdir', '-p', '--', state.makeDir), `creating ${state.makeDir}`);
   if (state.writeContent) {
     if (state.backup && existing) data.backup_file = await backupFile(ctx, dest);
-    await writeFile(ctx, dest, state.content, attrs, existing, state.validate);
+    await writeFile(ctx, dest, state.content, attrs, existing, state.validate, state.parents);
   } else {
     await applyAttributes(ctx.conn, dest, attrs);
   }

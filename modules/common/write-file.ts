@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { shellCommand } from '../../interpreter/connection/quote.js';
 import { ModuleFailure, type ModuleContext } from '../types.js';
 import type { AttributeSet } from './attributes.js';
+import { createDirs, type DirPlan } from './parents.js';
 import type { PathInfo } from './probe.js';
 import { runChecked } from './run-checked.js';
 import { splitWords } from './split-words.js';
@@ -14,6 +15,8 @@ export const validateSchema = { type: 'string', pattern: '%s' } as const;
  * Writes a whole file through the connection (temp + rename). Without attributes asked for, a replaced file keeps
  * its mode and owner, as Ansible's atomic_move does. With `validate` (Ansible's: a command with `%s`, split into
  * words, no shell), the temp file is checked first and only renamed into place when the command succeeds.
+ * `parents`: the missing directories planning found ({@link DirPlan}), created first: the temp file is made in the
+ * destination's directory, so that directory must exist before anything is written.
  */
 export async function writeFile(
   ctx: ModuleContext,
@@ -22,7 +25,9 @@ export async function writeFile(
   attrs: AttributeSet,
   existing: PathInfo | null,
   validate?: string,
+  parents?: DirPlan,
 ): Promise<void> {
+  await createDirs(ctx.conn, parents);
   const options = {
     mode: attrs.mode ?? existing?.mode ?? (ctx.holdsSecret?.(content) ? 0o600 : 0o644),
     owner: attrs.owner ?? (existing ? String(existing.uid) : undefined),

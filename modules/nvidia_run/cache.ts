@@ -1,5 +1,6 @@
 import { quote, shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
+import { missingDirsScript, parseMissingDirs } from '../common/parents.js';
 import { ModuleFailure } from '../types.js';
 
 /** One cached `.run` on a node: `<dir>/<file>`, downloaded through `<file>.part`, vouched for by `<file>.verified`. */
@@ -24,6 +25,8 @@ export interface CacheProbe {
   file?: { size: number; mtime: string };
   partSize?: number;
   stamp?: Stamp;
+  /** The cache directory and those of its parents that do not exist yet, outermost first. */
+  missingDirs: string[];
 }
 
 /** The state planning found: nothing to do, a stamp to record, a bad file to replace, or a file to download. */
@@ -31,14 +34,14 @@ export type CacheState =
   | { kind: 'fresh'; stamp: Stamp }
   | { kind: 'verified'; stamp: Stamp }
   | { kind: 'corrupt'; why: string }
-  | { kind: 'absent'; partSize: number };
+  | { kind: 'absent'; partSize: number; dirs: string[] };
 
 export const paths = (e: CacheEntry) => {
   const file = `${e.dir.replace(/\/+$/, '')}/${e.file}`;
   return { file, part: `${file}.part`, stamp: `${file}.verified` };
 };
 
-/** One read-only command: size and mtime of the file, size of a partial download, the stamp's content. */
+/** One read-only command: size and mtime of the file, size of a partial download, the stamp's content, missing dirs. */
 export function probeCacheCommand(e: CacheEntry): string {
   const p = paths(e);
   return [
@@ -46,11 +49,12 @@ export function probeCacheCommand(e: CacheEntry): string {
     `if test -f "$f"; then stat -c 'file %s %.9Y' -- "$f"; else echo 'file -'; fi`,
     `if test -f "$p"; then stat -c 'part %s' -- "$p"; else echo 'part -'; fi`,
     `if test -f "$s"; then printf 'stamp '; head -c 200 -- "$s" | head -n 1; echo; else echo 'stamp -'; fi`,
+    missingDirsScript('cache', e.dir),
   ].join('\n');
 }
 
-export function parseCacheProbe(stdout: string): CacheProbe {
-  const out: CacheProbe = {};
+export function parseCacheProbe(stdout: string, dir = ''): CacheProbe {
+  const out: CacheProbe = { missingDirs: dir ? parseMissingDirs(stdout, 'cache', dir) : [] };
   const file = /^file (\d+) (\d+(?:\.\d+)?)$/m.exec(stdout);
   if (file) out.file = { size: Number(file[1]), mtime: file[2]! };
   const part = /^part (\d+)$/m.exec(stdout);
@@ -63,7 +67,7 @@ export function parseCacheProbe(stdout: string): CacheProbe {
 export async function probeCache(conn: Connection, e: CacheEntry): Promise<CacheProbe> {
   const r = await conn.run(probeCacheCommand(e));
   if (r.rc !== 0) throw new ModuleFailure(`cannot read the cache ${e.dir} on ${conn.host}: ${r.stderr.trim() || `rc ${r.rc}`}`);
-  return parseCacheProbe(r.stdout);
+  return parseCacheProbe(r.stdout, e.dir);
 }
 
 /** The stamp still vouches for the file: same size and mtime, and the digest the configuration expects. */
@@ -120,7 +124,7 @@ export async function verifyFile(conn: Connection, path: string, expected: strin
  */
 export async function planCache(conn: Connection, e: CacheEntry): Promise<CacheState> {
   const probe = await probeCache(conn, e);
-  if (!probe.file) return { kind: 'absent', partSize: probe.partSize ?? 0 };
+  if (!probe.file) return { kind: 'absent', partSize: probe.partSize ?? 0, dirs: probe.missingDirs };
   if (stampIsFresh(probe, e.sha256)) return { kind: 'fresh', stamp: probe.stamp };
   const verdict = await verifyFile(conn, paths(e).file, await expectedSha256(conn, e));
   if (!verdict.ok) return { kind: 'corrupt', why: verdict.why };

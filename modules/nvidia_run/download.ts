@@ -1,5 +1,6 @@
 import { shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
+import { ensureDirCommand } from '../common/parents.js';
 import { ModuleFailure } from '../types.js';
 import { evict, expectedSha256, paths, probeCache, verifyFile, writeStamp, type CacheEntry, type Stamp } from './cache.js';
 
@@ -19,8 +20,9 @@ export interface DownloadOptions {
 export function downloadCommand(url: string, dir: string, part: string): string {
   const curl = shellCommand('curl', '-fL', '-sS', '--retry', '3', '--retry-delay', '1', '--connect-timeout', '30', '-C', '-', '-o', part, url);
   const wget = shellCommand('wget', '-q', '-c', '-O', part, url);
-  // umask: the cache's modes are chosen here (dir 0755, files 0644: a public driver, writable by root only).
-  return `umask 022 && ${shellCommand('mkdir', '-p', '--', dir)} && if command -v curl >/dev/null 2>&1; then ${curl}; ` +
+  // The cache's modes are chosen here: each missing directory 0755 root:root (created one by one: `mkdir -p` would
+  // leave the parents to the umask), files 0644 (umask 022): a public driver, writable by root only.
+  return `umask 022 && ${ensureDirCommand(dir)} && if command -v curl >/dev/null 2>&1; then ${curl}; ` +
     `elif command -v wget >/dev/null 2>&1; then ${wget}; else echo 'neither curl nor wget is installed' >&2; exit 127; fi`;
 }
 

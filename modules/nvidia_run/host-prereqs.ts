@@ -1,15 +1,20 @@
+import { posix } from 'node:path';
 import type { Connection } from '../../interpreter/connection/types.js';
+import { missingDirsScript, parseMissingDirs } from '../common/parents.js';
 import { ModuleFailure } from '../types.js';
 
 /** Where nouveau is blacklisted, and what the file must say (domain.md 2.2: pre-blacklist, as the simoncaron role does). */
 export const BLACKLIST_FILE = '/etc/modprobe.d/blacklist-nouveau.conf';
 export const BLACKLIST_CONTENT = 'blacklist nouveau\noptions nouveau modeset=0\n';
+/** Missing on a fresh image without kmod: phoenix creates it (0755 root:root) before writing the blacklist. */
+export const BLACKLIST_DIR = posix.dirname(BLACKLIST_FILE);
 
 /**
  * One read-only command: running kernel, state of each build dependency, whether nouveau is loaded. One dpkg-query
  * for all packages and one apt-cache call for the missing ones: each apt-cache start reloads the package cache
  * (about 0.6 s per call measured on the lab node), so asking per package made every no-op run seconds slower.
- * Without `packages` (install_build_deps: false) apt is not asked at all.
+ * Without `packages` (install_build_deps: false) apt is not asked at all. Also which of /etc/modprobe.d and its
+ * parents are missing (test builtins only), so writing the blacklist never needs another probe.
  */
 export function prereqsCommand(packages = true): string {
   const probe = String.raw`set -- "proxmox-headers-$k" "pve-headers-$k" dkms build-essential
@@ -24,6 +29,7 @@ fi`.replace(/@{/g, "$" + "{");
     'k=$(uname -r); echo "kernel $k"',
     ...(packages ? [probe] : []),
     'if test -d /sys/module/nouveau; then echo nouveau loaded; else echo nouveau absent; fi',
+    missingDirsScript('blacklist', BLACKLIST_DIR),
   ].join('\n');
 }
 
@@ -34,13 +40,15 @@ export interface Prereqs {
   kernel: string;
   packages: Record<string, 'installed' | 'available' | 'unknown'>;
   nouveauLoaded: boolean;
+  /** The directories to create before the blacklist is written, outermost first (usually none). */
+  blacklistDirs: string[];
 }
 
 export function parsePrereqs(stdout: string): Prereqs {
   const kernel = /^kernel (\S+)$/m.exec(stdout)?.[1] ?? '';
   const packages: Prereqs['packages'] = {};
   for (const m of stdout.matchAll(/^(installed|available|unknown) (\S+)$/gm)) packages[m[2]!] = m[1] as 'installed';
-  return { kernel, packages, nouveauLoaded: /^nouveau loaded$/m.test(stdout) };
+  return { kernel, packages, nouveauLoaded: /^nouveau loaded$/m.test(stdout), blacklistDirs: parseMissingDirs(stdout, 'blacklist', BLACKLIST_DIR) };
 }
 
 export async function probePrereqs(conn: Connection, packages = true): Promise<Prereqs> {

@@ -1,5 +1,6 @@
 import { shellCommand } from '../../interpreter/connection/quote.js';
 import type { Connection } from '../../interpreter/connection/types.js';
+import { createDirs, dirChanges, SYSTEM_DIR } from '../common/parents.js';
 import { ModuleFailure, type ApplyResult, type Change, type ModuleContext, type Plan } from '../types.js';
 import { cacheEntry, timeoutMs, type NvidiaRunArgs } from './args.js';
 import { assertIntact, evict, paths, planCache, writeStamp, type CacheEntry, type CacheState, type Stamp } from './cache.js';
@@ -24,6 +25,8 @@ export interface HostState {
   deps: string[];
   blacklist?: string | null;
   nouveauLoaded: boolean;
+  /** Directories to create before the blacklist is written (/etc/modprobe.d on an image without kmod). */
+  blacklistDirs?: string[];
   /** The installer command, when the configured version is not installed. */
   install?: string;
   before: InstalledDriver;
@@ -35,7 +38,7 @@ function cacheChange(e: CacheEntry, state: CacheState): Change[] {
     case 'fresh': return [];
     case 'verified': return [{ summary: `record that ${file} passed sha256 and --check (sha256 ${state.stamp.sha256})` }];
     case 'corrupt': return [{ summary: `remove corrupt ${file} (${state.why}) and download ${e.url ?? '(no url)'} again` }];
-    case 'absent': return [{ summary: `download ${e.url ?? '(no url)'} to ${file}` + (state.partSize ? ` (resuming after ${state.partSize} bytes)` : '') }];
+    case 'absent': return [...dirChanges({ ...SYSTEM_DIR, dirs: state.dirs }), { summary: `download ${e.url ?? '(no url)'} to ${file}` + (state.partSize ? ` (resuming after ${state.partSize} bytes)` : '') }];
   }
 }
 
@@ -65,6 +68,7 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
   const changes: Change[] = [...cacheChange(entry, cache)];
   if (deps.length) changes.push({ summary: `apt-get install ${deps.join(' ')}` });
   if (blacklist !== undefined) {
+    changes.push(...dirChanges({ ...SYSTEM_DIR, dirs: prereqs.blacklistDirs }));
     changes.push({ summary: `write ${BLACKLIST_FILE} and update the initramfs`, diff: { path: BLACKLIST_FILE, before: blacklist ?? '', after: BLACKLIST_CONTENT } });
   }
   if (command) changes.push({ summary: installSummary(args.version, before, command, prereqs.nouveauLoaded) });
@@ -74,7 +78,7 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
   return {
     changes,
     reason: done?.reason,
-    state: { mode: 'host', entry, cache, deps, blacklist, nouveauLoaded: prereqs.nouveauLoaded, install: command, before },
+    state: { mode: 'host', entry, cache, deps, blacklist, blacklistDirs: prereqs.blacklistDirs, nouveauLoaded: prereqs.nouveauLoaded, install: command, before },
     data: hostData(args, before, done ? done.reboot : predictReboot(args.version, before), command),
   };
 }
@@ -133,7 +137,8 @@ async function applyCache(ctx: ModuleContext, s: HostState, args: NvidiaRunArgs)
   }
 }
 
-async function writeBlacklist(conn: Connection): Promise<void> {
+async function writeBlacklist(conn: Connection, dirs: string[]): Promise<void> {
+  await createDirs(conn, { ...SYSTEM_DIR, dirs });
   await conn.put(BLACKLIST_CONTENT, BLACKLIST_FILE, { mode: 0o644 });
   // nouveau also loads from the initramfs; without a rebuild the blacklist takes effect one boot late.
   const r = await conn.run(`if command -v update-initramfs >/dev/null 2>&1; then ${shellCommand('update-initramfs', '-u', '-k', 'all')}; fi`);
@@ -144,7 +149,7 @@ async function writeBlacklist(conn: Connection): Promise<void> {
 export async function applyHost(ctx: ModuleContext, args: NvidiaRunArgs, s: HostState): Promise<ApplyResult> {
   const { stamp, verifiedNow } = await applyCache(ctx, s, args);
   if (s.deps.length) await aptInstall(ctx.conn, s.deps, timeoutMs(args));
-  if (s.blacklist !== undefined) await writeBlacklist(ctx.conn);
+  if (s.blacklist !== undefined) await writeBlacklist(ctx.conn, s.blacklistDirs ?? []);
   if (!s.install) return { data: { cached_file: paths(s.entry).file, sha256: stamp.sha256 } };
   if (s.nouveauLoaded) {
     return { failed: `nouveau is loaded on ${ctx.host}: it is blacklisted now; reboot the node and run the play again`, data: { reboot_required: true } };

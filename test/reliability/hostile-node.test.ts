@@ -157,7 +157,7 @@ test('lxc_conf: hostile conf_dir and lock_dir reach flock and the write script a
     writeFileSync(conf, 'arch: amd64\nhostname: ct901\n');
     const outcome = await attempt(lxc_conf, { vmid: 901, gpu_assignment: '0', style: 'raw', conf_dir: confDir, lock_dir: lockDir }, nodeContext(host));
     assert.ok(!(outcome instanceof Error), String(outcome));
-    assert.equal(callsOf('mkdir').at(-1), ['mkdir', '-p', '--', lockDir]);
+    assert.equal(callsOf('mkdir').at(-1), ['mkdir', '-m', '0755', '--', lockDir], 'each missing level is made with its mode');
     const flock = callsOf('flock').at(-1)!;
     assert.is(flock[3], join(lockDir, 'pve-config-901.lock'));
     assert.is(flock[8], conf, 'the write script got the conf path as $1');

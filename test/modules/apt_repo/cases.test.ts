@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { shellCommand } from '../../../interpreter/connection/quote.js';
 import { aptRepo } from '../../../modules/apt_repo.js';
 import { announceSkip } from '../../lab/fixture.js';
 import { moduleContext, runModule, type Outcome } from '../../support/module-context.js';
@@ -16,10 +17,12 @@ import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
  *
  * files: absolute path → content. args: the module's arguments; key_file resolves against cases/.
  * expect: status, reason, msg, changes (summaries in order), files (path → content after, or null when absent),
- * diffs (path → {before, after}).
+ * diffs (path → {before, after}). absentDirs: directories removed first (a fresh image without them); expect.dirs:
+ * directory → `mode owner:group` after the run (check mode must not create them).
  */
 interface Case {
   files?: Record<string, string>;
+  absentDirs?: string[];
   args: Record<string, unknown>;
   check?: boolean;
   expect: {
@@ -29,6 +32,7 @@ interface Case {
     changes?: string[];
     files?: Record<string, string | null>;
     diffs?: Record<string, { before: string; after: string }>;
+    dirs?: Record<string, string>;
   };
 }
 
@@ -67,20 +71,28 @@ async function expectFiles(host: PrivateApt, files: Record<string, string | null
 async function runCase(name: string, c: Case): Promise<void> {
   const host = await PrivateApt.start();
   try {
+    if (c.absentDirs?.length) await host.must(shellCommand('rm', '-rf', '--', ...c.absentDirs));
     await host.writeFiles(c.files ?? {});
     const args = { update_cache: false, ...c.args };
     const before = await tree(host);
     const checked = await runModule(aptRepo, args, context(host, true));
     assert.is(await tree(host), before, `${name}: check mode changed nothing`);
+    for (const d of Object.keys(c.expect.dirs ?? {})) {
+      assert.is((await host.run(shellCommand('test', '-e', d))).rc, 1, `${name}: check mode did not create ${d}`);
+    }
     if (c.check) return checkOutcome(checked, c.expect, `${name} (check)`);
     const got = await runModule(aptRepo, args, context(host, false));
     checkOutcome(got, c.expect, name);
     if (got.status === 'failed') return;
     assert.equal(checked.changes.map((x) => x.summary), got.changes.map((x) => x.summary), `${name}: check mode predicted the changes`);
-    for (const d of checked.diffs.filter((x) => x.after && !x.after.startsWith('sha256 '))) {
+    // Keyrings are diffed by digest, directories by their state (the file module's JSON): neither is file content.
+    for (const d of checked.diffs.filter((x) => x.after && !x.after.startsWith('sha256 ') && !x.after.startsWith('{\n    "'))) {
       assert.is((await host.get(d.path))?.toString('utf8'), d.after, `${name}: check mode predicted ${d.path}`);
     }
     await expectFiles(host, c.expect.files ?? {}, name);
+    for (const [d, want] of Object.entries(c.expect.dirs ?? {})) {
+      assert.is((await host.must(shellCommand('stat', '-c', '%a %U:%G', '--', d))).trim(), want, `${name}: ${d}`);
+    }
     const commands = host.commands;
     const again = await runModule(aptRepo, args, context(host, false));
     assert.is(host.commands - commands, 1, `${name}: a no-op run is one command`);

@@ -57,6 +57,20 @@ test('check changes nothing, apply writes what check predicted, a second apply i
   assert.is(again.reason, '901.conf already passes GPU 0,1 (uvm major 238, caps major 241) through with 9 lines');
 });
 
+test('a missing lock dir and its parent are made 0755 (whatever the umask) by the write itself', async () => {
+  const lockDir = join(dir, 'run-lock', 'lxc');
+  const old = process.umask(0o077);
+  let applied;
+  try {
+    applied = await runModule(lxcConf, { ...args(), lock_dir: lockDir }, ctx(false));
+  } finally {
+    process.umask(old);
+  }
+  assert.is(applied.status, 'changed', applied.msg);
+  for (const d of [join(dir, 'run-lock'), lockDir]) assert.is((await stat(d)).mode & 0o7777, 0o755, d);
+  assert.equal(await readdir(lockDir), ['pve-config-901.lock']);
+});
+
 test('a file changed between planning and writing is not overwritten', async () => {
   const c = ctx(false);
   const a = args();

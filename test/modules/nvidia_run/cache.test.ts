@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,25 @@ test('downloads once: .part, verified, renamed, stamped; a second plan is fresh 
   const again = await planCache(conn, entry({ sha256: digest }));
   assert.equal(again, { kind: 'fresh', stamp });
   assert.is(gets().length, 1, 'one GET of the .run');
+});
+
+test('a cache dir whose parent and grand-parent are missing: planned, created 0755 each (umask 077), second plan fresh', async () => {
+  const base = join(cache, '..');
+  cache = join(base, 'usr-local', 'phoenix', 'cache');
+  const planned = await planCache(conn, entry());
+  assert.equal(planned, { kind: 'absent', partSize: 0, dirs: [join(base, 'usr-local'), join(base, 'usr-local', 'phoenix'), cache] });
+  assert.not.ok(existsSync(join(base, 'usr-local')), 'planning created nothing');
+  const old = process.umask(0o077);
+  try {
+    await downloadToCache(conn, entry({ sha256: digest }));
+  } finally {
+    process.umask(old);
+  }
+  for (const d of ['usr-local', 'usr-local/phoenix', 'usr-local/phoenix/cache']) {
+    assert.is((statSync(join(base, d)).mode & 0o7777).toString(8), '755', d);
+  }
+  assert.equal(listing(), [FILE, `${FILE}.verified`]);
+  assert.is((await planCache(conn, entry({ sha256: digest }))).kind, 'fresh');
 });
 
 test('a cut transfer is resumed with a Range request, and only the whole file gets the final name', async () => {

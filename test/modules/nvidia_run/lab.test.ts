@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConnectionPool, HostVars } from '../../../interpreter/connection/pool.js';
@@ -81,7 +81,8 @@ async function restorePriorDriver(): Promise<void> {
 /** The node as a fresh one: no driver loaded or installed, no cache (the node's changes live in its overlay). */
 async function resetNode(): Promise<void> {
   rmSync(join(labNode('pve1').procDriver, 'nvidia'), { recursive: true, force: true });
-  await onNode('pve1', `rm -rf ${CACHE} /etc/modprobe.d/blacklist-nouveau.conf; ` +
+  // The cache's parent goes too: the first plan then creates both levels (0755 root:root), as on a fresh node.
+  await onNode('pve1', `rm -rf ${dirname(CACHE)} /etc/modprobe.d/blacklist-nouveau.conf; ` +
     'if test -f /var/lib/nvidia/log; then nvidia-installer --uninstall --silent >/dev/null 2>&1; fi; exit 0');
 }
 
@@ -145,6 +146,8 @@ test('host mode: check predicts the exact command, apply downloads once and inst
   assert.is(checked.status, 'changed');
   const command = `sh ${CACHE}/NVIDIA-Linux-x86_64-${V}.run --silent --dkms --no-questions --ui=none --disable-nouveau --no-x-check`;
   assert.equal(checked.changes.map((c) => c.summary), [
+    `create directory ${dirname(CACHE)} (0755 root:root)`,
+    `create directory ${CACHE} (0755 root:root)`,
     `download ${url} to ${CACHE}/NVIDIA-Linux-x86_64-${V}.run`,
     'write /etc/modprobe.d/blacklist-nouveau.conf and update the initramfs',
     `install driver ${V} (not installed): ${command}`,
