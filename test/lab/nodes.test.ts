@@ -124,7 +124,13 @@ test('reboot on a node is simulated: sessions die, boot_id changes, sshd and onb
   }
   assert.match(after, /^[0-9a-f-]{36}\n$/);
   assert.is.not(after, before);
-  assert.is((await sshRun(lab.info, node, `pct status ${CT}`)).stdout, 'status: running\n', 'onboot: 1 started again');
+  // As on PVE, sshd is up before the onboot containers are started (pve-guests runs after it): wait for them.
+  let status = '';
+  for (let i = 0; i < 100 && status !== 'status: running\n'; i++) {
+    if (i > 0) await new Promise((res) => setTimeout(res, 100));
+    status = (await sshRun(lab.info, node, `pct status ${CT}`)).stdout;
+  }
+  assert.is(status, 'status: running\n', 'onboot: 1 started again');
   assert.not.equal(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'), after, 'this machine did not reboot');
 });
 
