@@ -2,6 +2,7 @@ import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { APT_ENV, aptErrors, aptUpdate, LOCK_WAIT } from './apt/apt-update.js';
 import { isDriverPackage } from './apt/driver-packages.js';
 import { parseAptPolicy, parseDpkgQuery, parseSimulation, type DpkgState, type PolicyState, type SimulatedInstall } from './apt/dpkg.js';
+import { isTrue } from './common/rules.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 export interface AptArgs {
@@ -207,10 +208,10 @@ export const apt: Module<AptArgs, AptState> = {
       allow_driver_packages: { type: 'boolean', description: 'Allow driver packages on a host whose driver came from the .run.' },
       purge: { type: 'boolean', description: 'state=absent also removes configuration files.' },
     },
+    allOf: [{ anyOf: [{ required: ['name'] }, isTrue('update_cache')], message: 'apt needs name, or update_cache: true' }],
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    if (args.name === undefined && !args.update_cache) throw new ModuleFailure('apt needs name, or update_cache: true');
     return planApt(ctx, args);
   },
   async apply(ctx, args, plan) {

@@ -7,6 +7,7 @@ import { aptUpdate } from './apt/apt-update.js';
 import { renderDeb822, renderList, renderPin, type EntrySpec, type PinSpec } from './apt/repo-entry.js';
 import { probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
 import { parseSources, removeUri, type SourceFile } from './apt/sources.js';
+import { exclusive, given, oneRequired, when } from './common/rules.js';
 import { runChecked } from './common/run-checked.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
@@ -47,10 +48,8 @@ function keyringPath(args: AptRepoArgs): string {
   return args.keyring ?? `/usr/share/keyrings/${args.name}-archive-keyring.gpg`;
 }
 
-/** The key from the controller (key_file, key_content), or undefined for key_url (fetched on the target). */
+/** The key from the controller (key_file, key_content), or undefined for key_url (fetched on the target); the schema wants one. */
 async function controllerKey(ctx: ModuleContext, args: AptRepoArgs): Promise<Buffer | undefined> {
-  const given = [args.key_url, args.key_file, args.key_content].filter((k) => k !== undefined).length;
-  if (given !== 1) throw new ModuleFailure('state=present needs exactly one of key_url, key_file, key_content');
   if (args.key_content !== undefined) return Buffer.from(args.key_content, 'utf8');
   if (args.key_file === undefined) return undefined;
   const path = ctx.resolvePath(args.key_file);
@@ -64,8 +63,6 @@ async function controllerKey(ctx: ModuleContext, args: AptRepoArgs): Promise<Buf
 function entrySpec(args: AptRepoArgs, uri: string): EntrySpec {
   const suite = args.suite ?? '/';
   const components = args.components ?? [];
-  if (suite.endsWith('/') && components.length) throw new ModuleFailure(`suite ${suite} is a flat repository: it takes no components`);
-  if (!suite.endsWith('/') && !components.length) throw new ModuleFailure(`suite ${suite} needs components (a flat repository's suite ends in /)`);
   const architectures = args.arch === undefined ? [] : Array.isArray(args.arch) ? args.arch : [args.arch];
   return { name: args.name, uri, suite, components, keyring: keyringPath(args), architectures };
 }
@@ -105,8 +102,8 @@ function keyringChange(state: RepoState, path: string, facts: RepoFacts, key: Bu
 }
 
 async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
-  if (!args.uri) throw new ModuleFailure('state=present needs uri');
-  const spec = entrySpec(args, args.uri);
+  const uri = args.uri!;
+  const spec = entrySpec(args, uri);
   const fromController = await controllerKey(ctx, args);
   const facts = await probeRepo(ctx.conn, { keyring: spec.keyring, keyUrl: args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined });
   let key: Buffer;
@@ -122,7 +119,7 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   const changes = [
     ...keyringChange(state, spec.keyring, facts, key),
     ...fileChange(state, own, current, format === 'deb822' ? renderDeb822(spec) : renderList(spec)),
-    ...duplicateChanges(facts.files, args.uri, own, state),
+    ...duplicateChanges(facts.files, uri, own, state),
     ...(args.pin ? fileChange(state, pinPath(args.name), facts.pin, renderPin(args.name, args.pin)) : []),
   ];
   const reason =
@@ -174,6 +171,20 @@ async function applyRepo(ctx: ModuleContext, args: AptRepoArgs, state: RepoState
   return { files_written: state.writes.map((w) => w.path), files_removed: state.removes, cache_updated: update };
 }
 
+const PRESENT = { not: given('state', ['absent']) };
+const KEYS = ['key_url', 'key_file', 'key_content'];
+const FLAT = { properties: { suite: { pattern: '/$' } } };
+
+/** What state=present needs, and how a suite and its components go together, as schema clauses. */
+const RULES = [
+  when(PRESENT, { required: ['uri'] }, 'state=present needs uri'),
+  when(PRESENT, { ...oneRequired(KEYS), not: { anyOf: exclusive(...KEYS).map((r) => r.not) } },
+    'state=present needs exactly one of key_url, key_file, key_content'),
+  when({ allOf: [PRESENT, FLAT] }, { properties: { components: { maxItems: 0 } } }, "a flat repository's suite (default \"/\", or one ending in /) takes no components"),
+  when({ allOf: [PRESENT, { required: ['suite'], properties: { suite: { not: { pattern: '/$' } } } }] }, { required: ['components'], properties: { components: { minItems: 1 } } },
+    "suite needs components (a flat repository's suite ends in /)"),
+];
+
 /**
  * One apt repository with its keyring, its single source entry (deb822 or one-line) and an optional pin; every
  * other definition of the same URI in sources.list and sources.list.d (both formats) is removed or rewritten away,
@@ -213,6 +224,7 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       update_cache: { type: 'boolean', description: 'Run apt-get update after a change (default true); its failure fails the task with apt\'s stderr.' },
     },
     required: ['name'],
+    allOf: RULES,
     additionalProperties: false,
   },
   plan(ctx, args) {

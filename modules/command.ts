@@ -1,5 +1,5 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
-import { applyCommand, commandSchemaProperties, planCommand, requireOne, type CommandArgs, type CommandLine } from './common/command-runner.js';
+import { applyCommand, commandRules, commandSchemaProperties, planCommand, type CommandArgs, type CommandLine } from './common/command-runner.js';
 import { splitWords } from './common/split-words.js';
 import type { Module } from './types.js';
 
@@ -14,10 +14,10 @@ export const command: Module<CommandModuleArgs, CommandLine> = {
   schema: {
     type: 'object',
     properties: { ...commandSchemaProperties, argv: { type: 'array', items: { type: 'string' } } },
+    allOf: commandRules(true),
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    requireOne(args.cmd, args.argv);
     const words = args.argv?.length ? args.argv.map(String) : splitWords(args.cmd!);
     return planCommand(ctx, args, { line: shellCommand(...words), registered: words });
   },

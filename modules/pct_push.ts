@@ -68,12 +68,13 @@ export async function containerNode(ctx: ModuleContext, module: string): Promise
   return { vmid: String(vmid), nodeName, node: asRoot(await ctx.connect(nodeName)) };
 }
 
-/** `0644`, `'644'` or 420 (already decimal from YAML `0o644`) → the permission bits. */
+/** `mode` as the schema admits it: octal digits, as a string (a number becomes one when validated). */
+export const PUSH_MODE_PATTERN = '^(?:0o)?[0-7]{1,4}$';
+
+/** `'0644'`, `'644'`, `'0o644'` or 644 (its digits read as octal) → the permission bits. */
 export function parseMode(mode: string | number | undefined): number | undefined {
   if (mode === undefined) return undefined;
-  const text = typeof mode === 'number' ? String(mode) : mode.replace(/^0o/, '');
-  if (!/^[0-7]{1,4}$/.test(text)) throw new ModuleFailure(`mode must be octal, like '0644': ${mode}`);
-  return parseInt(text, 8);
+  return parseInt(String(mode).replace(/^0o/, ''), 8);
 }
 
 interface Target {
@@ -170,7 +171,13 @@ export const pctPush: Module<PctPushArgs, PushState> = {
     properties: {
       src: { type: 'string', minLength: 1, description: 'Source path: on the controller (relative to the playbook) or on the node.' },
       dest: { type: 'string', pattern: '^/', description: 'Absolute path inside the container.' },
-      mode: { type: ['string', 'integer'], description: "Octal permissions, e.g. '0644' (default 0644 for a new file)." },
+      mode: {
+        // A string: a number (644) is coerced to its digits, which the pattern then checks.
+        type: 'string',
+        pattern: PUSH_MODE_PATTERN,
+        expected: "octal permissions such as '0644'",
+        description: "Octal permissions, e.g. '0644' (default 0644 for a new file).",
+      },
       owner: { type: 'string', minLength: 1, description: 'Owner inside the container (name or id).' },
       group: { type: 'string', minLength: 1, description: 'Group inside the container (name or id).' },
       src_on: { enum: ['controller', 'node'], description: 'Where src is (default controller).' },
@@ -179,7 +186,6 @@ export const pctPush: Module<PctPushArgs, PushState> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    parseMode(args.mode);
     const { vmid, nodeName, node } = await containerNode(ctx, 'pct_push');
     const source = await probeSource(ctx, args, node);
     const target = await probeTarget(ctx.conn, args.dest);
