@@ -178,7 +178,7 @@ const FLAT = { properties: { suite: { pattern: '/$' } } };
 /** What state=present needs, and how a suite and its components go together, as schema clauses. */
 const RULES = [
   when(PRESENT, { required: ['uri'] }, 'state=present needs uri'),
-  when(PRESENT, { ...oneRequired(KEYS), not: { anyOf: exclusive(...KEYS).map((r) => r.not) } },
+  when(PRESENT, { allOf: [oneRequired(KEYS), { not: { anyOf: exclusive(...KEYS).map((r) => r.not) } }] },
     'state=present needs exactly one of key_url, key_file, key_content'),
   when({ allOf: [PRESENT, FLAT] }, { properties: { components: { maxItems: 0 } } }, "a flat repository's suite (default \"/\", or one ending in /) takes no components"),
   when({ allOf: [PRESENT, { required: ['suite'], properties: { suite: { not: { pattern: '/$' } } } }] }, { required: ['components'], properties: { components: { minItems: 1 } } },

@@ -1,5 +1,5 @@
 import { PhoenixError } from '../interpreter/errors.js';
-import { ModuleFailure, type Module } from './types.js';
+import type { Module } from './types.js';
 
 export interface DebugArgs {
   msg?: unknown;

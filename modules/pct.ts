@@ -53,7 +53,7 @@ export const pct: Module<PctArgs, Step[]> = {
     required: ['vmid'],
     allOf: [
       ...exclusive('ostemplate', 'clone_from'),
-      { dependentRequired: { snapname: ['clone_from'] }, message: 'snapname names the snapshot of clone_from to clone: it needs clone_from' },
+      { dependencies: { snapname: ['clone_from'] }, message: 'snapname names the snapshot of clone_from to clone: it needs clone_from' },
     ],
     additionalProperties: false,
   },

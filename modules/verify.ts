@@ -4,7 +4,7 @@ import {
 } from './nvidia/probes.js';
 import type { GpuInfo } from './nvidia/smi.js';
 import type { KernelModuleVersion } from './nvidia/versions.js';
-import { ModuleFailure, type Module, type ModuleContext } from './types.js';
+import type { Module, ModuleContext } from './types.js';
 
 type Check = 'driver' | 'toolkit' | 'devices';
 

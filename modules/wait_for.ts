@@ -1,7 +1,7 @@
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { pythonRegex } from './common/python-regex.js';
 import { given, when } from './common/rules.js';
-import { ModuleFailure, type Module, type ModuleContext } from './types.js';
+import type { Module, ModuleContext } from './types.js';
 
 export interface WaitForArgs {
   host?: string;

@@ -20,8 +20,8 @@ export type UnknownValue = (path: readonly string[], value: unknown) => boolean;
  * Two annotations a schema may carry for its messages (ajv ignores them; `strict` is off):
  * - `expected` on a value's schema: what a valid value is, in words (`mode must be <expected> (got "0x9")`), used for
  *   every constraint of that value (pattern, range, enum, type) instead of ajv's "must match pattern ...";
- * - `message` on a rule (a node holding `not`, `anyOf`, `if`/`then`, `dependentRequired`...): the whole message
- *   when the rule is broken ("parameters are mutually exclusive: src|content").
+ * - `message` on a rule (a node holding `not`, `anyOf`, `if`/`then`, `dependencies`...): the whole message when the
+ *   rule is broken ("parameters are mutually exclusive: src|content"), whichever value inside it failed.
  */
 interface Annotated {
   expected?: string;
@@ -123,7 +123,7 @@ function describe(error: ErrorObject, src: Source): SchemaProblem {
   const name = path.join('.') || 'value';
   if (note?.expected) return { path, message: `${name} must be ${note.expected} (got ${shown(valueAt(src.data, path))})` };
   if (error.keyword === 'required') return { path, message: `missing required parameter '${params.missingProperty}'` };
-  if (error.keyword === 'dependentRequired') {
+  if (error.keyword === 'dependentRequired' || error.keyword === 'dependencies') {
     return { path, message: `${params.property} needs ${params.missingProperty} (missing parameter '${params.missingProperty}')` };
   }
   if (error.keyword === 'enum') {
@@ -140,15 +140,21 @@ function shown(value: unknown): string {
 
 /**
  * The annotated schema node that explains an error: the nearest node above the failing keyword that carries
- * `message` or `expected`, without leaving the value the error is about (a property's schema never explains an
- * error of its parent object, nor an object's rule an error of one of its properties).
+ * `expected` without leaving the value the error is about (an array's words never describe one of its items), or
+ * else the nearest rule above it with a `message` (a rule explains every error inside it, about whichever value).
  */
 function annotation(schema: Record<string, unknown>, schemaPath: string): Annotated | undefined {
   const segs = pointer(schemaPath);
+  let sameValue = true;
   for (let j = segs.length - 1; j >= 0; j--) {
     const node = resolve(schema, segs.slice(0, j)) as Annotated | undefined;
-    if (node && typeof node === 'object' && !Array.isArray(node) && (node.message || node.expected)) return node;
-    if (segs[j - 2] === 'properties' || segs[j - 2] === 'patternProperties' || VALUE_STEPS.has(segs[j - 1] ?? '')) return undefined;
+    // A `properties` map is no schema node (an argument may be called `message`).
+    const isSchema = !['properties', 'patternProperties', 'dependencies', 'dependentRequired'].includes(segs[j - 1] ?? '');
+    if (isSchema && node && typeof node === 'object' && !Array.isArray(node)) {
+      if (typeof node.message === 'string') return { message: node.message };
+      if (sameValue && typeof node.expected === 'string') return { expected: node.expected };
+    }
+    if (segs[j - 2] === 'properties' || segs[j - 2] === 'patternProperties' || VALUE_STEPS.has(segs[j - 1] ?? '')) sameValue = false;
   }
   return undefined;
 }
@@ -158,7 +164,7 @@ const VALUE_STEPS = new Set(['items', 'additionalProperties', 'additionalItems',
 
 /**
  * Whether an error can be decided from the known values alone: it is not about an unknown value (or a value inside
- * one), and no rule on its way from the root (`not`, `anyOf`, `oneOf`, `if`/`then`/`else`, `dependentRequired`)
+ * one), and no rule on its way from the root (`not`, `anyOf`, `oneOf`, `if`/`then`/`else`, `dependencies`)
  * looks at a property whose value is, or holds, an unknown one.
  */
 function decidable(error: ErrorObject, schema: Record<string, unknown>, data: unknown, unknown: UnknownValue): boolean {
@@ -212,9 +218,11 @@ function referenced(clause: unknown, out = new Set<string>()): Set<string> {
   if (!isMap(clause)) return out;
   for (const name of (clause.required as string[] | undefined) ?? []) out.add(name);
   for (const name of Object.keys((clause.properties as object | undefined) ?? {})) out.add(name);
-  for (const [name, needs] of Object.entries((clause.dependentRequired as Record<string, string[]> | undefined) ?? {})) {
-    out.add(name);
-    needs.forEach((n) => out.add(n));
+  for (const key of ['dependentRequired', 'dependencies']) {
+    for (const [name, needs] of Object.entries((clause[key] as Record<string, unknown> | undefined) ?? {})) {
+      out.add(name);
+      if (Array.isArray(needs)) needs.forEach((n) => out.add(String(n)));
+    }
   }
   for (const key of ['not', 'anyOf', 'oneOf', 'allOf', 'if', 'then', 'else']) referenced(clause[key], out);
   return out;

@@ -1,5 +1,5 @@
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
-import { ModuleFailure, type ApplyResult, type ModuleContext, type Plan } from '../types.js';
+import type { ApplyResult, ModuleContext, Plan } from '../types.js';
 import { globExists } from './glob.js';
 
 /** Arguments command and shell share (Ansible's names). */

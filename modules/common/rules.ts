@@ -16,9 +16,9 @@ export function exclusive(...names: string[]): Rule[] {
   return rules;
 }
 
-/** At least one of the arguments. */
-export function oneRequired(names: string[], message = `one of the following is required: ${names.join(', ')}`): Rule {
-  return { anyOf: names.map((n) => ({ required: [n] })), message };
+/** At least one of the arguments (the message, if any, is the rule's; inside another rule, that one's). */
+export function oneRequired(names: string[], message?: string): Rule {
+  return { anyOf: names.map((n) => ({ required: [n] })), ...(message ? { message } : {}) };
 }
 
 /** The schema that holds when argument `name` is given with one of `values`. */
