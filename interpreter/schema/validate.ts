@@ -135,7 +135,7 @@ function describe(error: ErrorObject, src: Source): SchemaProblem {
 /** A value for a message: JSON, cut short. */
 function shown(value: unknown): string {
   const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /**
@@ -200,8 +200,10 @@ function decidable(error: ErrorObject, schema: Record<string, unknown>, data: un
     }
     if (s === 'not' || s === 'anyOf' || s === 'oneOf' || s === 'if' || s === 'then' || s === 'else' || s === 'dependentSchemas') {
       const clause = s === 'if' || s === 'then' || s === 'else' ? { if: n.if, then: n.then, else: n.else } : n[s];
-      for (const name of referenced(clause)) {
-        if (isMap(at) && name in at && holdsUnknown([...here, name], at[name], unknown)) return false;
+      for (const [name, deep] of referenced(clause)) {
+        if (!isMap(at) || !(name in at)) continue;
+        const path = [...here, name];
+        if (deep ? holdsUnknown(path, at[name], unknown) : unknown(path, at[name])) return false;
       }
     }
     node = n[s];
@@ -209,23 +211,36 @@ function decidable(error: ErrorObject, schema: Record<string, unknown>, data: un
   return true;
 }
 
-/** Property names a rule looks at, at the level it applies to (not inside its properties' own schemas). */
-function referenced(clause: unknown, out = new Set<string>()): Set<string> {
+/**
+ * Property names a rule looks at, at the level it applies to, each with whether it looks inside the value (its
+ * schema there reaches into items or properties, or compares whole values): `argv: { minItems: 1 }` is decided by a
+ * list whose items are templates, `pin: { properties: ... }` is not.
+ */
+function referenced(clause: unknown, out = new Map<string, boolean>()): Map<string, boolean> {
+  const add = (name: string, deep: boolean) => out.set(name, (out.get(name) ?? false) || deep);
   if (Array.isArray(clause)) {
     clause.forEach((c) => referenced(c, out));
     return out;
   }
   if (!isMap(clause)) return out;
-  for (const name of (clause.required as string[] | undefined) ?? []) out.add(name);
-  for (const name of Object.keys((clause.properties as object | undefined) ?? {})) out.add(name);
+  for (const name of (clause.required as string[] | undefined) ?? []) add(name, false);
+  for (const [name, sub] of Object.entries((clause.properties as Record<string, unknown> | undefined) ?? {})) add(name, looksInside(sub));
   for (const key of ['dependentRequired', 'dependencies']) {
     for (const [name, needs] of Object.entries((clause[key] as Record<string, unknown> | undefined) ?? {})) {
-      out.add(name);
-      if (Array.isArray(needs)) needs.forEach((n) => out.add(String(n)));
+      add(name, false);
+      if (Array.isArray(needs)) needs.forEach((n) => add(String(n), false));
     }
   }
   for (const key of ['not', 'anyOf', 'oneOf', 'allOf', 'if', 'then', 'else']) referenced(clause[key], out);
   return out;
+}
+
+const INSIDE = new Set(['properties', 'patternProperties', 'additionalProperties', 'items', 'prefixItems', 'contains', 'const', 'enum', 'uniqueItems', 'propertyNames']);
+
+function looksInside(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.some(looksInside);
+  if (!isMap(schema)) return false;
+  return Object.entries(schema).some(([k, v]) => INSIDE.has(k) || (['not', 'anyOf', 'oneOf', 'allOf', 'if', 'then', 'else'].includes(k) && looksInside(v)));
 }
 
 function holdsUnknown(path: string[], value: unknown, unknown: UnknownValue): boolean {
