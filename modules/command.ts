@@ -1,6 +1,6 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
 import { applyCommand, commandRules, commandSchemaProperties, planCommand, type CommandArgs, type CommandLine } from './common/command-runner.js';
-import { splitWords } from './common/split-words.js';
+import { splitWords, WORDS_EXPECTED, WORDS_PATTERN } from './common/split-words.js';
 import type { Module } from './types.js';
 
 export interface CommandModuleArgs extends CommandArgs {
@@ -13,7 +13,11 @@ export const command: Module<CommandModuleArgs, CommandLine> = {
   freeForm: 'cmd',
   schema: {
     type: 'object',
-    properties: { ...commandSchemaProperties, argv: { type: 'array', items: { type: 'string' } } },
+    properties: {
+      ...commandSchemaProperties,
+      cmd: { type: 'string', pattern: WORDS_PATTERN, expected: WORDS_EXPECTED },
+      argv: { type: 'array', items: { type: 'string' } },
+    },
     allOf: commandRules(true),
     additionalProperties: false,
   },
