@@ -32,6 +32,7 @@ export interface AptState {
 /** Where a `.run` driver install leaves its marks (nvidia-installer and its log directory). */
 /** Debian package names, optionally with =version. */
 const NAME = '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$';
+const PACKAGE = { type: 'string', pattern: NAME, expected: 'a Debian package name (lower case), optionally name=version' };
 const RUN_MARKERS = ['/usr/bin/nvidia-installer', '/var/lib/nvidia/log'];
 const CACHE_STAMPS = ['/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists'];
 
@@ -200,7 +201,7 @@ export const apt: Module<AptArgs, AptState> = {
       'packages (cuda, cuda-X-Y, cuda-drivers*, cuda-runtime-*, nvidia-driver-*, nvidia-utils-*, nvidia-kernel-*, ' +
       'libnvidia-*, ...) are refused, named or pulled in as a dependency (apt-get install -s), unless allow_driver_packages.',
     properties: {
-      name: { anyOf: [{ type: 'string', pattern: NAME }, { type: 'array', items: { type: 'string', pattern: NAME } }], description: 'Package or list; name=version asks for that version.' },
+      name: { anyOf: [PACKAGE, { type: 'array', items: PACKAGE }], description: 'Package or list; name=version asks for that version.' },
       state: { enum: ['present', 'absent', 'latest'], description: 'Default present; latest compares with apt-cache policy\'s candidate.' },
       update_cache: { type: 'boolean', description: 'apt-get update before installing (only when something is to be installed, or for latest, or with no name).' },
       cache_valid_time: { type: 'integer', minimum: 0, description: 'Seconds: update_cache skips a cache younger than this (use it with latest to keep re-runs ok).' },

@@ -36,6 +36,8 @@ export interface RepoState {
 /** One line of a pin file: no line breaks (they would add fields). */
 const LINE = '^[^\\r\\n]+$';
 const ARCH = '^[a-z0-9-]+$';
+const ONE_LINE = { type: 'string', pattern: LINE, expected: 'one line of text' };
+const ARCHITECTURE = { type: 'string', pattern: ARCH, expected: 'a Debian architecture such as amd64' };
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 /** The file the `cuda-keyring` package installs (`cuda-<distro>-<arch>.list`), named in summaries. */
 const CUDA_KEYRING_LIST = /^cuda-[a-z0-9]+-[a-z0-9_]+\.list$/;
@@ -202,24 +204,24 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       'the module\'s entry replaces it (dpkg does not recreate a deleted conffile on upgrade). apt-get update runs only ' +
       'after a change.',
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'Names the files: sources.list.d/<name>.sources|.list, preferences.d/<name>.' },
-      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:\\S+$', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
-      suite: { type: 'string', minLength: 1, pattern: '^\\S+$', description: 'Suite; default "/" (a flat repository such as NVIDIA\'s, which takes no components).' },
-      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, description: 'Components; required unless the suite ends in "/".' },
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', expected: 'a file name of letters, digits, _, . or -', description: 'Names the files: sources.list.d/<name>.sources|.list, preferences.d/<name>.' },
+      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:\\S+$', expected: 'a URI without spaces, such as https://host/path/', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
+      suite: { type: 'string', minLength: 1, pattern: '^\\S+$', expected: 'one word (no spaces)', description: 'Suite; default "/" (a flat repository such as NVIDIA\'s, which takes no components).' },
+      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$', expected: 'one word (no spaces)' }, description: 'Components; required unless the suite ends in "/".' },
       key_url: { type: 'string', description: 'Key downloaded on the target (curl, wget or python3, whichever it has), armored or binary.' },
       key_file: { type: 'string', description: 'Key file on the controller (relative to the playbook), armored or binary.' },
       key_content: { type: 'string', description: 'The armored key itself.' },
-      keyring: { type: 'string', pattern: '^/\\S+$', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor), except into a .asc keyring, which apt reads armored; compared by sha256.' },
+      keyring: { type: 'string', pattern: '^/\\S+$', expected: 'an absolute path without spaces', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor), except into a .asc keyring, which apt reads armored; compared by sha256.' },
       format: { enum: ['deb822', 'list'], description: 'deb822 .sources (default) or one-line .list.' },
       pin: {
         type: 'object',
         description: 'preferences.d/<name>: label pins by the Release Label (release l=...), origin by its Origin (release o=...). Omitted: the pin file is not managed.',
-        properties: { label: { type: 'string', pattern: LINE }, origin: { type: 'string', pattern: LINE }, priority: { type: 'integer' }, packages: { type: 'string', pattern: LINE, description: 'Package: line, default *.' } },
+        properties: { label: ONE_LINE, origin: ONE_LINE, priority: { type: 'integer' }, packages: { ...ONE_LINE, description: 'Package: line, default *.' } },
         required: ['priority'],
-        oneOf: [{ required: ['label'] }, { required: ['origin'] }],
+        allOf: [{ oneOf: [{ required: ['label'] }, { required: ['origin'] }], message: 'pin needs label or origin (one of them)' }],
         additionalProperties: false,
       },
-      arch: { anyOf: [{ type: 'string', pattern: ARCH }, { type: 'array', items: { type: 'string', pattern: ARCH } }], description: 'Architectures of the entry (arch= / Architectures:).' },
+      arch: { anyOf: [ARCHITECTURE, { type: 'array', items: ARCHITECTURE }], description: 'Architectures of the entry (arch= / Architectures:).' },
       state: { enum: ['present', 'absent'], description: 'absent removes the entry, the pin, the URI\'s other definitions (with uri) and the keyring when no remaining entry names it.' },
       update_cache: { type: 'boolean', description: 'Run apt-get update after a change (default true); its failure fails the task with apt\'s stderr.' },
     },

@@ -288,13 +288,12 @@ export const file: Module<FileArgs, FileWork> = {
   async plan(ctx, rawArgs) {
     const args = normalizeAliases<FileArgs>(rawArgs as unknown as Record<string, unknown>, ALIASES);
     const t = await target(ctx, args, args.state);
+    const state: FileState = args.state ?? (t.prev !== 'absent' ? (t.prev as FileState) : args.recurse ? 'directory' : 'file');
     if (args.state === undefined) {
-      // The state comes from what the path is now: the schema's rules for recurse and src apply to it here.
-      const state: FileState = t.prev !== 'absent' ? (t.prev as FileState) : args.recurse ? 'directory' : 'file';
+      // A state given is checked against recurse and src by the schema; one that comes from the path only here.
       if (args.recurse && state !== 'directory') throw new ModuleFailure(RECURSE_NEEDS_DIRECTORY, { path: args.path });
       if (args.src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleFailure(SRC_NEEDS_LINK, { path: args.path });
     }
-    const state: FileState = args.state ?? (t.prev !== 'absent' ? (t.prev as FileState) : args.recurse ? 'directory' : 'file');
     switch (state) {
       case 'absent': return planAbsent(t);
       case 'file': return planFile(t, args);

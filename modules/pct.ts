@@ -1,6 +1,6 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection } from '../interpreter/connection/types.js';
-import { exclusive } from './common/rules.js';
+import { absolutePath, exclusive } from './common/rules.js';
 import { runChecked } from './common/run-checked.js';
 import { probeContainer, type ContainerFacts } from './pct/probe.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
@@ -46,7 +46,7 @@ export const pct: Module<PctArgs, Step[]> = {
       snapname: { type: 'string', pattern: SNAPSHOT_NAME, expected: SNAPSHOT_WORDS },
       snapshot: { type: 'string', pattern: SNAPSHOT_NAME, expected: SNAPSHOT_WORDS },
       options: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-      wait_for: { type: 'string', pattern: '^/' },
+      wait_for: absolutePath,
       wait_for_network: { type: 'boolean' },
       timeout: { type: 'integer', minimum: 1, default: 60 },
     },

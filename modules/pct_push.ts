@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { quote, shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection, PutOptions } from '../interpreter/connection/types.js';
+import { absolutePath } from './common/rules.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext } from './types.js';
 
 export interface PctPushArgs {
@@ -170,7 +171,7 @@ export const pctPush: Module<PctPushArgs, PushState> = {
       "Skipped when the sha256 inside equals the source's.",
     properties: {
       src: { type: 'string', minLength: 1, description: 'Source path: on the controller (relative to the playbook) or on the node.' },
-      dest: { type: 'string', pattern: '^/', description: 'Absolute path inside the container.' },
+      dest: { ...absolutePath, description: 'Absolute path inside the container.' },
       mode: {
         // A string: a number (644) is coerced to its digits, which the pattern then checks.
         type: 'string',

@@ -3,7 +3,7 @@ import {
   probeDeniedNodes, probeDeviceNodes, probeGpus, probeKernelModule, probeNodeModuleVersion, probeNvcc, type GpuProbe,
 } from './nvidia/probes.js';
 import type { GpuInfo } from './nvidia/smi.js';
-import type { KernelModuleVersion } from './nvidia/versions.js';
+import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.js';
 import type { Module, ModuleContext } from './types.js';
 
 type Check = 'driver' | 'toolkit' | 'devices';
@@ -157,8 +157,8 @@ export const verify: Module<VerifyArgs> = {
   schema: {
     type: 'object',
     properties: {
-      driver_version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
-      cuda_version: { type: 'string', pattern: '^\\d+[.-]\\d+(\\.\\d+)?$' },
+      driver_version: DRIVER_VERSION_ARG,
+      cuda_version: { type: 'string', pattern: '^\\d+[.-]\\d+(\\.\\d+)?$', expected: 'a CUDA version such as "12.8" or "12-8"' },
       gpus: {
         type: ['integer', 'array', 'string'],
         minimum: 0,
@@ -167,7 +167,7 @@ export const verify: Module<VerifyArgs> = {
         expected: 'a count, "none" or GPU indexes such as "0,1" (or a list of indexes)',
       },
       checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices'] }, uniqueItems: true },
-      host_driver_version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
+      host_driver_version: DRIVER_VERSION_ARG,
     },
     additionalProperties: false,
   },

@@ -62,8 +62,8 @@ export function validateKnown(schema: Record<string, unknown>, data: unknown, un
 }
 
 function problemsOf(schema: Record<string, unknown>, data: unknown, errors: ErrorObject[]): SchemaProblem[] {
-  // An `if` error only repeats the then/else error that comes with it.
-  const problems = collapseAnyOf(errors.filter((e) => e.keyword !== 'if'), { schema, data });
+  // An `if` error only repeats the then/else error that comes with it, a `propertyNames` one the name's own error.
+  const problems = collapseAnyOf(errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames'), { schema, data });
   const seen = new Set<string>();
   return problems.filter((p) => {
     const key = `${p.path.join('/')}\0${p.message}`;
@@ -120,6 +120,11 @@ function describe(error: ErrorObject, src: Source): SchemaProblem {
   }
   const note = annotation(src.schema, error.schemaPath);
   if (note?.message) return { path, message: note.message };
+  if (error.propertyName !== undefined) {
+    // A name that `propertyNames` refuses (set_fact's variable names): the problem is the key itself.
+    const key = [...path, error.propertyName];
+    return { path: key, message: `'${key.join('.')}' must be ${note?.expected ?? `a name that ${error.message ?? 'is valid'}`}` };
+  }
   const name = path.join('.') || 'value';
   if (note?.expected) return { path, message: `${name} must be ${note.expected} (got ${shown(valueAt(src.data, path))})` };
   if (error.keyword === 'required') return { path, message: `missing required parameter '${params.missingProperty}'` };
@@ -160,7 +165,7 @@ function annotation(schema: Record<string, unknown>, schemaPath: string): Annota
 }
 
 /** Schema keywords that step from an object or array to one of its values (each takes one instance segment). */
-const VALUE_STEPS = new Set(['items', 'additionalProperties', 'additionalItems', 'contains', 'prefixItems', 'propertyNames']);
+const VALUE_STEPS = new Set(['items', 'additionalProperties', 'additionalItems', 'contains', 'prefixItems']);
 
 /**
  * Whether an error can be decided from the known values alone: it is not about an unknown value (or a value inside

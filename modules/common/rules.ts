@@ -5,6 +5,9 @@
  */
 export type Rule = Record<string, unknown>;
 
+/** An absolute path argument. */
+export const absolutePath = { type: 'string', pattern: '^/', expected: 'an absolute path (starting with /)' } as const;
+
 /** At most one of the arguments (pairwise; Ansible's mutually_exclusive). */
 export function exclusive(...names: string[]): Rule[] {
   const rules: Rule[] = [];

@@ -127,6 +127,9 @@ test('argument errors: nothing to run, or both cmd and argv', async () => {
   assert.equal(argumentErrors(command, { cmd: '  ' }), ['no command given']);
   assert.equal(argumentErrors(command, { cmd: 'ls', argv: ['ls'] }), ['only command or argv can be given, not both']);
   assert.equal(argumentErrors(command, { cmd: '', argv: ['ls'] }), [], 'a blank cmd beside argv is no command');
+  assert.match(argumentErrors(command, { cmd: 'echo "open' })[0], /^cmd must be a command line whose quotes are all closed/);
+  assert.match(argumentErrors(command, { cmd: 'echo \\' })[0], /does not end in a lone backslash/);
+  assert.equal(argumentErrors(command, { cmd: `a\\ b "x\\"y" 'it''s'` }), []);
   assert.equal(command.freeForm, 'cmd');
 });
 
