@@ -46,7 +46,12 @@ export const copy: Module<CopyArgs, ContentState> = {
       ...attributeSchema,
     },
     required: ['dest'],
-    allOf: [...exclusive('src', 'content'), oneRequired(['src', 'content'], 'src (or content) is required')],
+    allOf: [
+      ...exclusive('src', 'content'),
+      oneRequired(['src', 'content'], 'src (or content) is required'),
+      // A dest that is an existing directory is found on the host (common/content.ts); one written with / here.
+      { not: { required: ['content', 'dest'], properties: { dest: { pattern: '/$' } } }, message: 'can not use content with a dir as dest' },
+    ],
     additionalProperties: false,
   },
   async plan(ctx, args) {
