@@ -368,7 +368,7 @@ function checkModuleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: str
   const args = Object.fromEntries(Object.entries(task.args).filter(([, v]) => v !== null && v !== undefined));
   const templated = (path: readonly string[], value: unknown) => typeof value === 'string' && path.length > 0 && !rawArgs.has(path[0]) && isTemplated(value);
   for (const p of validateKnown(module.schema, args, templated)) {
-    fail(ctx, 'E_MODULE_ARGS', `${module.name}: ${p.message}`, argumentPosition(src, raw, moduleKey, p.path) ?? task.pos,
+    fail(ctx, 'E_MODULE_ARGS', `${module.name}: ${p.message}`, argumentPosition(src, raw, moduleKey, p.at ?? p.path) ?? task.pos,
       `see the arguments of '${module.name}' in the README`);
   }
 }

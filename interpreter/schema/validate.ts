@@ -8,6 +8,11 @@ export interface SchemaProblem {
   /** Path segments from the validated root to the offending value (`['retries']`). */
   path: string[];
   message: string;
+  /**
+   * For a broken rule between arguments: the argument to point at (the last one written of those the rule names),
+   * so a message such as "mutually exclusive: src|content" shows where `content` is. Absent: `path` itself.
+   */
+  at?: string[];
 }
 
 /**
@@ -26,6 +31,8 @@ export type UnknownValue = (path: readonly string[], value: unknown) => boolean;
 interface Annotated {
   expected?: string;
   message?: string;
+  /** The rule node that carries `message`. */
+  rule?: Record<string, unknown>;
 }
 
 function validator(schema: Record<string, unknown>): ValidateFunction {
@@ -119,7 +126,13 @@ function describe(error: ErrorObject, src: Source): SchemaProblem {
     return { path: [...path, String(params.additionalProperty)], message: `unsupported parameter '${params.additionalProperty}'` };
   }
   const note = annotation(src.schema, error.schemaPath);
-  if (note?.message) return { path, message: note.message };
+  if (note?.message) {
+    const holder = valueAt(src.data, path);
+    const names = note.rule ? referenced(note.rule) : new Map<string, boolean>();
+    const written = isMap(holder) ? Object.keys(holder).filter((k) => names.has(k)) : [];
+    const last = written[written.length - 1];
+    return { path, message: note.message, ...(last !== undefined ? { at: [...path, last] } : {}) };
+  }
   if (error.propertyName !== undefined) {
     // A name that `propertyNames` refuses (set_fact's variable names): the problem is the key itself.
     const key = [...path, error.propertyName];
@@ -156,7 +169,7 @@ function annotation(schema: Record<string, unknown>, schemaPath: string): Annota
     // A `properties` map is no schema node (an argument may be called `message`).
     const isSchema = !['properties', 'patternProperties', 'dependencies', 'dependentRequired'].includes(segs[j - 1] ?? '');
     if (isSchema && node && typeof node === 'object' && !Array.isArray(node)) {
-      if (typeof node.message === 'string') return { message: node.message };
+      if (typeof node.message === 'string') return { message: node.message, rule: node as Record<string, unknown> };
       if (sameValue && typeof node.expected === 'string') return { expected: node.expected };
     }
     if (segs[j - 2] === 'properties' || segs[j - 2] === 'patternProperties' || VALUE_STEPS.has(segs[j - 1] ?? '')) sameValue = false;

@@ -59,6 +59,13 @@ test('a rule between arguments is judged when its arguments are literal, and lef
   assert.equal(known('nvidia_run', { mode: 'host', version: '580.76.05', sha256: 'auto', url: '{{ url }}' }), []);
 });
 
+test('a broken rule names the argument to point at: the last one written of those it names', () => {
+  const [problem] = validateKnown(findModule('copy')!.schema, { src: 'a', dest: '/x', content: 'b' }, templated);
+  assert.equal(problem.at, ['content']);
+  const [missing] = validateKnown(findModule('lxc_conf')!.schema, { vmid: 901 }, templated);
+  assert.is(missing.at, undefined, 'none of its arguments is written: the module itself');
+});
+
 test('the arguments are left as written (coercion and defaults work on a copy)', () => {
   const args = { vmid: '901', timeout: '{{ t }}' };
   validateKnown(findModule('pct')!.schema, args, templated);
@@ -101,11 +108,13 @@ test('load: every bad literal of the playbook at once, at the line and column of
         options:
           hostname: "{{ inventory_hostname }}"
           cores: [1]
+    - copy: { src: a, content: b, dest: /x }
 `, (dir) => {
   const errors = new ErrorList();
   loadPlaybook(join(dir, 'site.yml'), errors);
   const got = errors.errors.map((e) => `${e.code} ${e.pos?.line}:${e.pos?.column}`);
-  assert.equal(got, ['E_MODULE_ARGS 8:9', 'E_MODULE_ARGS 9:40', 'E_MODULE_ARGS 14:11']);
+  // A broken rule between arguments points at the last of them written (content, not src).
+  assert.equal(got, ['E_MODULE_ARGS 8:9', 'E_MODULE_ARGS 9:40', 'E_MODULE_ARGS 14:11', 'E_MODULE_ARGS 15:23']);
 }));
 
 test('run: a templated value that renders to a bad one fails its task with the schema\'s words', () => withPlaybook(`
