@@ -1,6 +1,7 @@
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { APT_ENV, aptErrors, aptUpdate, LOCK_WAIT } from './apt/apt-update.js';
 import { isDriverPackage } from './apt/driver-packages.js';
+import { isTrue } from './common/rules.js';
 import { parseAptPolicy, parseDpkgQuery, parseDpkgStatusFile, parseSimulation, type DpkgState, type PolicyState, type SimulatedInstall } from './apt/dpkg.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
@@ -31,6 +32,7 @@ export interface AptState {
 /** Where a `.run` driver install leaves its marks (nvidia-installer and its log directory). */
 /** Debian package names, optionally with =version. */
 const NAME = '^[a-z0-9][a-z0-9+.:~-]*(=\\S+)?$';
+const PACKAGE = { type: 'string', pattern: NAME, expected: 'a Debian package name (lower case), optionally name=version' };
 const RUN_MARKERS = ['/usr/bin/nvidia-installer', '/var/lib/nvidia/log'];
 const CACHE_STAMPS = ['/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists'];
 
@@ -199,7 +201,7 @@ export const apt: Module<AptArgs, AptState> = {
       'packages (cuda, cuda-X-Y, cuda-drivers*, cuda-runtime-*, nvidia-driver-*, nvidia-utils-*, nvidia-kernel-*, ' +
       'libnvidia-*, ...) are refused, named or pulled in as a dependency (apt-get install -s), unless allow_driver_packages.',
     properties: {
-      name: { anyOf: [{ type: 'string', pattern: NAME }, { type: 'array', items: { type: 'string', pattern: NAME } }], description: 'Package or list; name=version asks for that version.' },
+      name: { anyOf: [PACKAGE, { type: 'array', items: PACKAGE }], description: 'Package or list; name=version asks for that version.' },
       state: { enum: ['present', 'absent', 'latest'], description: 'Default present; latest compares with apt-cache policy\'s candidate.' },
       update_cache: { type: 'boolean', description: 'apt-get update before installing (only when something is to be installed, or for latest, or with no name).' },
       cache_valid_time: { type: 'integer', minimum: 0, description: 'Seconds: update_cache skips a cache younger than this (use it with latest to keep re-runs ok).' },
@@ -207,10 +209,10 @@ export const apt: Module<AptArgs, AptState> = {
       allow_driver_packages: { type: 'boolean', description: 'Allow driver packages on a host whose driver came from the .run.' },
       purge: { type: 'boolean', description: 'state=absent also removes configuration files.' },
     },
+    allOf: [{ anyOf: [{ required: ['name'] }, isTrue('update_cache')], message: 'apt needs name, or update_cache: true' }],
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    if (args.name === undefined && !args.update_cache) throw new ModuleFailure('apt needs name, or update_cache: true');
     return planApt(ctx, args);
   },
   async planFromTemplate(ctx, args, template) {

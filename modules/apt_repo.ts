@@ -7,6 +7,7 @@ import { aptUpdate } from './apt/apt-update.js';
 import { renderDeb822, renderList, renderPin, type EntrySpec, type PinSpec } from './apt/repo-entry.js';
 import { probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
 import { parseSources, removeUri, type SourceFile } from './apt/sources.js';
+import { exclusive, given, oneRequired, when } from './common/rules.js';
 import { createDirs, dirChanges, SYSTEM_DIR, type DirPlan } from './common/parents.js';
 import { runChecked } from './common/run-checked.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
@@ -38,6 +39,8 @@ export interface RepoState {
 /** One line of a pin file: no line breaks (they would add fields). */
 const LINE = '^[^\\r\\n]+$';
 const ARCH = '^[a-z0-9-]+$';
+const ONE_LINE = { type: 'string', pattern: LINE, expected: 'one line of text' };
+const ARCHITECTURE = { type: 'string', pattern: ARCH, expected: 'a Debian architecture such as amd64' };
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 /** The file the `cuda-keyring` package installs (`cuda-<distro>-<arch>.list`), named in summaries. */
 const CUDA_KEYRING_LIST = /^cuda-[a-z0-9]+-[a-z0-9_]+\.list$/;
@@ -50,10 +53,8 @@ function keyringPath(args: AptRepoArgs): string {
   return args.keyring ?? `/usr/share/keyrings/${args.name}-archive-keyring.gpg`;
 }
 
-/** The key from the controller (key_file, key_content), or undefined for key_url (fetched on the target). */
+/** The key from the controller (key_file, key_content), or undefined for key_url (fetched on the target); the schema wants one. */
 async function controllerKey(ctx: ModuleContext, args: AptRepoArgs): Promise<Buffer | undefined> {
-  const given = [args.key_url, args.key_file, args.key_content].filter((k) => k !== undefined).length;
-  if (given !== 1) throw new ModuleFailure('state=present needs exactly one of key_url, key_file, key_content');
   if (args.key_content !== undefined) return Buffer.from(args.key_content, 'utf8');
   if (args.key_file === undefined) return undefined;
   const path = ctx.resolvePath(args.key_file);
@@ -67,8 +68,6 @@ async function controllerKey(ctx: ModuleContext, args: AptRepoArgs): Promise<Buf
 function entrySpec(args: AptRepoArgs, uri: string): EntrySpec {
   const suite = args.suite ?? '/';
   const components = args.components ?? [];
-  if (suite.endsWith('/') && components.length) throw new ModuleFailure(`suite ${suite} is a flat repository: it takes no components`);
-  if (!suite.endsWith('/') && !components.length) throw new ModuleFailure(`suite ${suite} needs components (a flat repository's suite ends in /)`);
   const architectures = args.arch === undefined ? [] : Array.isArray(args.arch) ? args.arch : [args.arch];
   return { name: args.name, uri, suite, components, keyring: keyringPath(args), architectures };
 }
@@ -115,8 +114,8 @@ function writeDirs(state: RepoState, facts: RepoFacts): DirPlan {
 }
 
 async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
-  if (!args.uri) throw new ModuleFailure('state=present needs uri');
-  const spec = entrySpec(args, args.uri);
+  const uri = args.uri!;
+  const spec = entrySpec(args, uri);
   const fromController = await controllerKey(ctx, args);
   const facts = await probeRepo(ctx.conn, { keyring: spec.keyring, keyUrl: args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined });
   let key: Buffer;
@@ -132,7 +131,7 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   const files = [
     ...keyringChange(state, spec.keyring, facts, key),
     ...fileChange(state, own, current, format === 'deb822' ? renderDeb822(spec) : renderList(spec)),
-    ...duplicateChanges(facts.files, args.uri, own, state),
+    ...duplicateChanges(facts.files, uri, own, state),
     ...(args.pin ? fileChange(state, pinPath(args.name), facts.pin, renderPin(args.name, args.pin)) : []),
   ];
   state.dirs = writeDirs(state, facts);
@@ -185,6 +184,20 @@ async function applyRepo(ctx: ModuleContext, args: AptRepoArgs, state: RepoState
   return { files_written: state.writes.map((w) => w.path), files_removed: state.removes, cache_updated: update };
 }
 
+const PRESENT = { not: given('state', ['absent']) };
+const KEYS = ['key_url', 'key_file', 'key_content'];
+const FLAT = { properties: { suite: { pattern: '/$' } } };
+
+/** What state=present needs, and how a suite and its components go together, as schema clauses. */
+const RULES = [
+  when(PRESENT, { required: ['uri'] }, 'state=present needs uri'),
+  when(PRESENT, { allOf: [oneRequired(KEYS), { not: { anyOf: exclusive(...KEYS).map((r) => r.not) } }] },
+    'state=present needs exactly one of key_url, key_file, key_content'),
+  when({ allOf: [PRESENT, FLAT] }, { properties: { components: { maxItems: 0 } } }, "a flat repository's suite (default \"/\", or one ending in /) takes no components"),
+  when({ allOf: [PRESENT, { required: ['suite'], properties: { suite: { not: { pattern: '/$' } } } }] }, { required: ['components'], properties: { components: { minItems: 1 } } },
+    "suite needs components (a flat repository's suite ends in /)"),
+];
+
 /**
  * One apt repository with its keyring, its single source entry (deb822 or one-line) and an optional pin; every
  * other definition of the same URI in sources.list and sources.list.d (both formats) is removed or rewritten away,
@@ -202,28 +215,29 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       'the module\'s entry replaces it (dpkg does not recreate a deleted conffile on upgrade). apt-get update runs only ' +
       'after a change.',
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'Names the files: sources.list.d/<name>.sources|.list, preferences.d/<name>.' },
-      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:\\S+$', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
-      suite: { type: 'string', minLength: 1, pattern: '^\\S+$', description: 'Suite; default "/" (a flat repository such as NVIDIA\'s, which takes no components).' },
-      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$' }, description: 'Components; required unless the suite ends in "/".' },
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', expected: 'a file name of letters, digits, _, . or -', description: 'Names the files: sources.list.d/<name>.sources|.list, preferences.d/<name>.' },
+      uri: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*:\\S+$', expected: 'a URI without spaces, such as https://host/path/', description: 'Repository URI; required for state=present. With state=absent, every definition of it is removed too.' },
+      suite: { type: 'string', minLength: 1, pattern: '^\\S+$', expected: 'one word (no spaces)', description: 'Suite; default "/" (a flat repository such as NVIDIA\'s, which takes no components).' },
+      components: { type: 'array', items: { type: 'string', pattern: '^\\S+$', expected: 'one word (no spaces)' }, description: 'Components; required unless the suite ends in "/".' },
       key_url: { type: 'string', description: 'Key downloaded on the target (curl, wget or python3, whichever it has), armored or binary.' },
       key_file: { type: 'string', description: 'Key file on the controller (relative to the playbook), armored or binary.' },
       key_content: { type: 'string', description: 'The armored key itself.' },
-      keyring: { type: 'string', pattern: '^/\\S+$', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor), except into a .asc keyring, which apt reads armored; compared by sha256.' },
+      keyring: { type: 'string', pattern: '^/\\S+$', expected: 'an absolute path without spaces', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor), except into a .asc keyring, which apt reads armored; compared by sha256.' },
       format: { enum: ['deb822', 'list'], description: 'deb822 .sources (default) or one-line .list.' },
       pin: {
         type: 'object',
         description: 'preferences.d/<name>: label pins by the Release Label (release l=...), origin by its Origin (release o=...). Omitted: the pin file is not managed.',
-        properties: { label: { type: 'string', pattern: LINE }, origin: { type: 'string', pattern: LINE }, priority: { type: 'integer' }, packages: { type: 'string', pattern: LINE, description: 'Package: line, default *.' } },
+        properties: { label: ONE_LINE, origin: ONE_LINE, priority: { type: 'integer' }, packages: { ...ONE_LINE, description: 'Package: line, default *.' } },
         required: ['priority'],
-        oneOf: [{ required: ['label'] }, { required: ['origin'] }],
+        allOf: [{ oneOf: [{ required: ['label'] }, { required: ['origin'] }], message: 'pin needs label or origin (one of them)' }],
         additionalProperties: false,
       },
-      arch: { anyOf: [{ type: 'string', pattern: ARCH }, { type: 'array', items: { type: 'string', pattern: ARCH } }], description: 'Architectures of the entry (arch= / Architectures:).' },
+      arch: { anyOf: [ARCHITECTURE, { type: 'array', items: ARCHITECTURE }], description: 'Architectures of the entry (arch= / Architectures:).' },
       state: { enum: ['present', 'absent'], description: 'absent removes the entry, the pin, the URI\'s other definitions (with uri) and the keyring when no remaining entry names it.' },
       update_cache: { type: 'boolean', description: 'Run apt-get update after a change (default true); its failure fails the task with apt\'s stderr.' },
     },
     required: ['name'],
+    allOf: RULES,
     additionalProperties: false,
   },
   plan(ctx, args) {

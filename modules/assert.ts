@@ -1,3 +1,4 @@
+import { exclusive } from './common/rules.js';
 import { ModuleFailure, type Module, type ModuleContext } from './types.js';
 
 export interface AssertArgs {
@@ -39,10 +40,10 @@ export const assert: Module<AssertArgs> = {
       quiet: { type: 'boolean' },
     },
     required: ['that'],
+    allOf: exclusive('fail_msg', 'msg'),
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    if (args.fail_msg !== undefined && args.msg !== undefined) throw new ModuleFailure('parameters are mutually exclusive: fail_msg|msg');
     const conditions = Array.isArray(args.that) ? args.that : [args.that];
     for (const condition of conditions) {
       if (!check(ctx, condition)) {

@@ -1,6 +1,6 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
-import { applyCommand, commandSchemaProperties, planCommand, requireOne, type CommandArgs, type CommandLine } from './common/command-runner.js';
-import { splitWords } from './common/split-words.js';
+import { applyCommand, commandRules, commandSchemaProperties, planCommand, type CommandArgs, type CommandLine } from './common/command-runner.js';
+import { splitWords, WORDS_EXPECTED, WORDS_PATTERN } from './common/split-words.js';
 import type { Module } from './types.js';
 
 export interface CommandModuleArgs extends CommandArgs {
@@ -13,11 +13,15 @@ export const command: Module<CommandModuleArgs, CommandLine> = {
   freeForm: 'cmd',
   schema: {
     type: 'object',
-    properties: { ...commandSchemaProperties, argv: { type: 'array', items: { type: 'string' } } },
+    properties: {
+      ...commandSchemaProperties,
+      cmd: { type: 'string', pattern: WORDS_PATTERN, expected: WORDS_EXPECTED },
+      argv: { type: 'array', items: { type: 'string' } },
+    },
+    allOf: commandRules(true),
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    requireOne(args.cmd, args.argv);
     const words = args.argv?.length ? args.argv.map(String) : splitWords(args.cmd!);
     return planCommand(ctx, args, { line: shellCommand(...words), registered: words });
   },

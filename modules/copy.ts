@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { attributeSchema, type AttributeArgs } from './common/attributes.js';
 import { applyContent, planContent, type ContentState } from './common/content.js';
+import { exclusive, oneRequired } from './common/rules.js';
 import { validateSchema } from './common/write-file.js';
 import { ModuleFailure, type Module } from './types.js';
 
@@ -14,15 +15,13 @@ export interface CopyArgs extends AttributeArgs {
   validate?: string;
 }
 
-/** Reads `src` from the controller, or serializes `content` (non-strings become JSON, as in Ansible). */
+/** Reads `src` from the controller, or serializes `content` (non-strings become JSON, as in Ansible); the schema wants one. */
 async function source(resolve: (p: string) => string, args: CopyArgs): Promise<{ data: Buffer; name?: string }> {
-  if (args.src !== undefined && args.content !== undefined) throw new ModuleFailure('src and content are mutually exclusive');
   if (args.content !== undefined) {
     const text = typeof args.content === 'string' ? args.content : JSON.stringify(args.content);
     return { data: Buffer.from(text, 'utf8') };
   }
-  if (args.src === undefined) throw new ModuleFailure('src (or content) is required');
-  const path = resolve(args.src);
+  const path = resolve(args.src!);
   try {
     if ((await stat(path)).isDirectory()) throw new ModuleFailure(`src ${args.src} is a directory: recursive copy is not supported`);
     return { data: await readFile(path), name: basename(path) };
@@ -47,6 +46,12 @@ export const copy: Module<CopyArgs, ContentState> = {
       ...attributeSchema,
     },
     required: ['dest'],
+    allOf: [
+      ...exclusive('src', 'content'),
+      oneRequired(['src', 'content'], 'src (or content) is required'),
+      // A dest that is an existing directory is found on the host (common/content.ts); one written with / here.
+      { not: { required: ['content', 'dest'], properties: { dest: { pattern: '/$' } } }, message: 'can not use content with a dir as dest' },
+    ],
     additionalProperties: false,
   },
   async plan(ctx, args) {

@@ -1,5 +1,5 @@
 import { PhoenixError } from '../interpreter/errors.js';
-import { ModuleFailure, type Module } from './types.js';
+import type { Module } from './types.js';
 
 export interface DebugArgs {
   msg?: unknown;
@@ -16,10 +16,10 @@ export const debug: Module<DebugArgs> = {
   schema: {
     type: 'object',
     properties: { msg: {}, var: { type: 'string' }, verbosity: { type: 'integer', minimum: 0 } },
+    allOf: [{ not: { required: ['msg', 'var'] }, message: "'msg' and 'var' are incompatible options" }],
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    if (args.msg !== undefined && args.var !== undefined) throw new ModuleFailure("'msg' and 'var' are incompatible options");
     const level = Number(ctx.vars.ansible_verbosity ?? 0);
     if ((args.verbosity ?? 0) > level) {
       return { changes: [], reason: 'Verbosity threshold not met.', data: { skipped: true, skipped_reason: 'Verbosity threshold not met.' } };

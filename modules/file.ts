@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
-import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { aliasExclusions, aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { when } from './common/rules.js';
 import { applyAttributes, attributeCommand, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { stateDiff } from './common/state-diff.js';
 import { formatMode, resolveMode } from './common/mode.js';
@@ -28,6 +29,9 @@ interface FileWork {
 }
 
 const ALIASES = { path: ['dest', 'name'] };
+
+const RECURSE_NEEDS_DIRECTORY = "recurse option requires state to be 'directory'";
+const SRC_NEEDS_LINK = "src option requires state to be 'link' or 'hard'";
 
 /** Ansible's get_state: a symlink is `link`, a file with several links is `hard`, anything else not a dir is `file`. */
 function prevState(info: PathInfo | null): PrevState {
@@ -287,15 +291,22 @@ export const file: Module<FileArgs, FileWork> = {
       ALIASES,
     ),
     ...requireAny('path', ALIASES),
+    allOf: [
+      ...aliasExclusions(ALIASES),
+      when({ required: ['recurse', 'state'], properties: { recurse: { type: 'boolean', const: true } } },
+        { properties: { state: { const: 'directory' } } }, RECURSE_NEEDS_DIRECTORY),
+      when({ required: ['src', 'state'] }, { properties: { state: { enum: ['link', 'hard'] } } }, SRC_NEEDS_LINK),
+    ],
     additionalProperties: false,
   },
   async plan(ctx, rawArgs) {
     const args = normalizeAliases<FileArgs>(rawArgs as unknown as Record<string, unknown>, ALIASES);
     const t = await target(ctx, args, args.state);
     const state: FileState = args.state ?? (t.prev !== 'absent' ? (t.prev as FileState) : args.recurse ? 'directory' : 'file');
-    if (args.recurse && state !== 'directory') throw new ModuleFailure("recurse option requires state to be 'directory'", { path: args.path });
-    if (args.src !== undefined && state !== 'link' && state !== 'hard') {
-      throw new ModuleFailure("src option requires state to be 'link' or 'hard'", { path: args.path });
+    if (args.state === undefined) {
+      // A state given is checked against recurse and src by the schema; one that comes from the path only here.
+      if (args.recurse && state !== 'directory') throw new ModuleFailure(RECURSE_NEEDS_DIRECTORY, { path: args.path });
+      if (args.src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleFailure(SRC_NEEDS_LINK, { path: args.path });
     }
     switch (state) {
       case 'absent': return planAbsent(t);

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { aliasExclusions, aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { exclusive, given, isTrue, oneRequired, when } from './common/rules.js';
 import { applyAttributes, attributeDelta, attributeSchema, describeDelta, isEmptySet, type AttributeArgs, type AttributeSet } from './common/attributes.js';
 import { backupFile } from './common/content.js';
 import { absentLines, presentLine, readLines } from './common/line-edit.js';
@@ -63,18 +64,22 @@ async function readWithInfo(ctx: ModuleContext, path: string): Promise<{ before:
   return { before: await readText(ctx, path) };
 }
 
-function checkArgs(args: LineinfileArgs): void {
-  const both = (a: unknown, b: unknown) => a !== undefined && b !== undefined;
-  if (both(args.insertbefore, args.insertafter)) throw new ModuleFailure('parameters are mutually exclusive: insertbefore|insertafter');
-  if (both(args.regexp, args.search_string)) throw new ModuleFailure('parameters are mutually exclusive: regexp|search_string');
-  if (args.backrefs && args.search_string !== undefined) throw new ModuleFailure('parameters are mutually exclusive: backrefs|search_string');
-  if (args.state !== 'absent') {
-    if (args.backrefs && args.regexp === undefined) throw new ModuleFailure('regexp is required with backrefs=true');
-    if (args.line === undefined) throw new ModuleFailure('line is required with state=present');
-  } else if (args.line === undefined && args.regexp === undefined && args.search_string === undefined) {
-    throw new ModuleFailure('one of line, search_string, or regexp is required with state=absent');
-  }
+/** The schema that holds when an argument is given under its name or one of its aliases. */
+function has(name: keyof typeof ALIASES): Record<string, unknown> {
+  return { anyOf: [name, ...ALIASES[name]].map((n) => ({ required: [n] })) };
 }
+
+/** Ansible's argument rules of lineinfile, as schema clauses (aliases count as their argument). */
+const RULES = [
+  ...exclusive('insertbefore', 'insertafter'),
+  ...exclusive('regexp', 'search_string'),
+  ...exclusive('regex', 'search_string'),
+  when(isTrue('backrefs'), { not: { required: ['search_string'] } }, 'parameters are mutually exclusive: backrefs|search_string'),
+  when(isTrue('backrefs'), { anyOf: [given('state', ['absent']), has('regexp')] }, 'regexp is required with backrefs=true'),
+  { anyOf: [given('state', ['absent']), has('line')], message: 'line is required with state=present' },
+  when(given('state', ['absent']), oneRequired(['line', 'value', 'search_string', 'regexp', 'regex']),
+    'one of line, search_string, or regexp is required with state=absent'),
+];
 
 /** The edited text and Ansible's msg, or null text when the file must not be touched. */
 function edit(args: LineinfileArgs, before: string | null): { after: string; msg: string; changed: boolean; found?: number } {
@@ -118,11 +123,11 @@ export const lineinfile: Module<LineinfileArgs, LineState> = {
       ALIASES,
     ),
     ...requireAny('path', ALIASES),
+    allOf: [...aliasExclusions(ALIASES), ...RULES],
     additionalProperties: false,
   },
   async plan(ctx, rawArgs) {
     const args = normalizeAliases<LineinfileArgs>(rawArgs as unknown as Record<string, unknown>, ALIASES);
-    checkArgs(args);
     const path = args.path;
     const wantsAttrs = args.mode !== undefined || !!args.owner || !!args.group;
     const { before, probed } = wantsAttrs ? await readWithInfo(ctx, path) : { before: await readText(ctx, path), probed: undefined };

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection } from '../interpreter/connection/types.js';
+import { given } from './common/rules.js';
+import { VMID } from './pct.js';
 import { ensureDirCommand } from './common/parents.js';
 import { runChecked } from './common/run-checked.js';
 import { applyDevPlan, devPassthroughPaths, parseDevEntries, planDevEntries, type DevPlan } from './nvidia/dev-passthrough.js';
@@ -44,17 +46,16 @@ type State = RawState | DevState;
 /** pve-container 5.0.7 (PVE 8.1) added devN (domain 1.4). */
 const DEVN_MIN_PVE_CONTAINER = '5.0.7';
 
-/** Parses `gpu_assignment`: `"none"`, `"0,1"`, `1` or `[0, 1]` → sorted unique indexes. */
+/** `gpu_assignment` as a string: `"none"` (any case), empty, or indexes separated by commas. */
+export const GPU_LIST_PATTERN = '^\\s*(?:[Nn][Oo][Nn][Ee]|\\d+(?:\\s*,\\s*\\d+)*)?\\s*$';
+
+/** Parses `gpu_assignment` (as the schema admits it): `"none"`, `"0,1"`, `1` or `[0, 1]` → sorted unique indexes. */
 export function parseGpuAssignment(value: string | number | number[]): number[] {
   if (Array.isArray(value)) return [...new Set(value)].sort((a, b) => a - b);
   if (typeof value === 'number') return [value];
   const text = value.trim();
   if (text === '' || text.toLowerCase() === 'none') return [];
-  const parts = text.split(',').map((p) => p.trim());
-  if (!parts.every((p) => /^\d+$/.test(p))) {
-    throw new ModuleFailure(`gpu_assignment '${value}' must be "none" or GPU indexes separated by commas, e.g. "0,1"`);
-  }
-  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+  return [...new Set(text.split(',').map((p) => Number(p.trim())))].sort((a, b) => a - b);
 }
 
 /** Reads and parses the node's `/proc/devices`. */
@@ -270,22 +271,29 @@ export const lxcConf: Module<LxcConfArgs, State> = {
   schema: {
     type: 'object',
     properties: {
-      vmid: { type: 'integer', minimum: 100, maximum: 999999999 },
-      gpu_assignment: { type: ['string', 'integer', 'array'], minimum: 0, items: { type: 'integer', minimum: 0 } },
+      vmid: VMID,
+      gpu_assignment: {
+        type: ['string', 'integer', 'array'],
+        minimum: 0,
+        pattern: GPU_LIST_PATTERN,
+        items: { type: 'integer', minimum: 0 },
+        expected: '"none" or GPU indexes separated by commas such as "0,1" (or an index, or a list of indexes)',
+      },
       style: { enum: ['raw', 'devN'] },
       conf_dir: { type: 'string', minLength: 1 },
       state: { enum: ['present', 'absent'] },
       lock_dir: { type: 'string', minLength: 1 },
-      mode: { type: 'string', pattern: '^0[0-7]{3}$' },
+      mode: { type: 'string', pattern: '^0[0-7]{3}$', expected: "an octal mode of 4 digits such as '0666'" },
       include_caps: { type: 'boolean' },
     },
     required: ['vmid'],
+    allOf: [{
+      anyOf: [{ required: ['gpu_assignment'] }, given('state', ['absent'])],
+      message: 'gpu_assignment is required with state present ("none", "0,1" or a list of indexes)',
+    }],
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    if (args.gpu_assignment === undefined && args.state !== 'absent') {
-      throw new ModuleFailure('gpu_assignment is required with state present ("none", "0,1" or a list of indexes)');
-    }
     const gpus = parseGpuAssignment(args.gpu_assignment ?? 'none');
     return args.style === 'devN' ? planDevN(ctx, args, gpus) : planRaw(ctx, args, gpus);
   },

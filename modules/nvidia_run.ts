@@ -2,6 +2,8 @@ import { CONTAINER_FLAGS, HOST_FLAGS } from './nvidia_run/flags.js';
 import type { NvidiaRunArgs } from './nvidia_run/args.js';
 import { applyContainer, planContainer, type ContainerState } from './nvidia_run/container.js';
 import { applyHost, planHost, type HostState } from './nvidia_run/host.js';
+import { absolutePath, given, when } from './common/rules.js';
+import { DRIVER_VERSION_ARG } from './nvidia/versions.js';
 import type { Module } from './types.js';
 
 const flagList = { type: 'array', items: { type: 'string', minLength: 1 } };
@@ -27,17 +29,23 @@ export const nvidiaRun: Module<NvidiaRunArgs, HostState | ContainerState> = {
       'shows the exact installer command.',
     properties: {
       mode: { enum: ['host', 'container'], description: 'host: the node with its kernel module; container: user space only.' },
-      version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$', description: 'Driver version, e.g. "580.76.05" (quote it in YAML).' },
-      url: { type: 'string', pattern: '^(https?|ftp)://[^\\s]+$', description: 'Where host mode downloads the .run; its last segment names the cached file.' },
-      sha256: { type: 'string', pattern: '^([0-9a-fA-F]{64}|auto)$', description: "Expected digest, or auto for NVIDIA's <url>.sha256sum; checked before the archive ever runs." },
-      cache_dir: { type: 'string', pattern: '^/', description: 'Node directory of the cached .run (default /usr/local/phoenix_hypervisor/cache).' },
+      version: { ...DRIVER_VERSION_ARG, description: 'Driver version, e.g. "580.76.05" (quote it in YAML).' },
+      url: {
+        type: 'string',
+        pattern: '^(?:https?|ftp)://[^\\s?#]*/[^\\s/?#.][^\\s/?#]*(?:[?#]\\S*)?$',
+        expected: 'an http, https or ftp URL whose last path segment names the .run file',
+        description: 'Where host mode downloads the .run; its last segment names the cached file.',
+      },
+      sha256: { type: 'string', pattern: '^([0-9a-fA-F]{64}|auto)$', expected: '64 hexadecimal digits (a sha256 digest) or auto', description: "Expected digest, or auto for NVIDIA's <url>.sha256sum; checked before the archive ever runs." },
+      cache_dir: { ...absolutePath, description: 'Node directory of the cached .run (default /usr/local/phoenix_hypervisor/cache).' },
       flags: { ...flagList, description: 'Installer flags replacing the mode\'s defaults (HOST_FLAGS / CONTAINER_FLAGS in nvidia_run/flags.ts).' },
       extra_flags: { ...flagList, description: 'Installer flags added after the defaults (or after flags).' },
-      tmpdir: { type: 'string', pattern: '^/', description: 'Executable temp dir for the makeself stub and the installer (--tmpdir).' },
+      tmpdir: { ...absolutePath, description: 'Executable temp dir for the makeself stub and the installer (--tmpdir).' },
       timeout: { type: 'integer', minimum: 1, description: 'Seconds the download and the installer may each take (default 1800).' },
       install_build_deps: { type: 'boolean', description: 'Host mode: apt-install proxmox-headers-$(uname -r) (or pve-headers-…), dkms, build-essential (default true).' },
     },
     required: ['mode', 'version'],
+    allOf: [when(given('sha256', ['auto']), { required: ['url'] }, 'sha256: auto needs url (the checksum is read from <url>.sha256sum)')],
     additionalProperties: false,
   },
   async plan(ctx, args) {

@@ -1,5 +1,6 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection } from '../interpreter/connection/types.js';
+import { absolutePath, exclusive } from './common/rules.js';
 import { runChecked } from './common/run-checked.js';
 import { probeContainer, type ContainerFacts } from './pct/probe.js';
 import { containerFacts, factsAfter, rememberPlanned, type PlannedContainer } from './pct/planned.js';
@@ -29,23 +30,32 @@ type Step = { summary: string; command?: string; waitFor?: string; waitNetwork?:
 /** Options only `pct create` takes; `pct set` refuses or ignores them on an existing container. */
 const CREATE_ONLY = new Set(['unprivileged', 'rootfs', 'ostype', 'storage', 'password', 'ssh-public-keys', 'pool', 'restore', 'unique']);
 
+/** A Proxmox guest id. */
+export const VMID = { type: 'integer', minimum: 100, maximum: 999999999, expected: 'a Proxmox CT id from 100 to 999999999' } as const;
+const SNAPSHOT_NAME = '^[A-Za-z][A-Za-z0-9_-]*$';
+const SNAPSHOT_WORDS = 'a snapshot name: a letter, then letters, digits, _ or -';
+
 export const pct: Module<PctArgs, Step[]> = {
   name: 'pct',
   schema: {
     type: 'object',
     properties: {
-      vmid: { type: 'integer', minimum: 100, maximum: 999999999 },
+      vmid: VMID,
       state: { type: 'string', enum: ['present', 'started', 'stopped', 'restarted', 'absent', 'template'], default: 'present' },
       ostemplate: { type: 'string', minLength: 1 },
-      clone_from: { type: 'integer', minimum: 100, maximum: 999999999 },
-      snapname: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' },
-      snapshot: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' },
+      clone_from: VMID,
+      snapname: { type: 'string', pattern: SNAPSHOT_NAME, expected: SNAPSHOT_WORDS },
+      snapshot: { type: 'string', pattern: SNAPSHOT_NAME, expected: SNAPSHOT_WORDS },
       options: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-      wait_for: { type: 'string', pattern: '^/' },
+      wait_for: absolutePath,
       wait_for_network: { type: 'boolean' },
       timeout: { type: 'integer', minimum: 1, default: 60 },
     },
     required: ['vmid'],
+    allOf: [
+      ...exclusive('ostemplate', 'clone_from'),
+      { dependencies: { snapname: ['clone_from'] }, message: 'snapname names the snapshot of clone_from to clone: it needs clone_from' },
+    ],
     additionalProperties: false,
   },
 

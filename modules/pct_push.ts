@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { quote, shellCommand } from '../interpreter/connection/quote.js';
 import type { Connection, PutOptions } from '../interpreter/connection/types.js';
+import { absolutePath } from './common/rules.js';
 import { posix } from 'node:path';
 import { createDirs, dirChanges, missingDirsScript, parseMissingDirs, SYSTEM_DIR, type DirPlan } from './common/parents.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext } from './types.js';
@@ -70,12 +71,13 @@ export async function containerNode(ctx: ModuleContext, module: string): Promise
   return { vmid: String(vmid), nodeName, node: asRoot(await ctx.connect(nodeName)) };
 }
 
-/** `0644`, `'644'` or 420 (already decimal from YAML `0o644`) → the permission bits. */
+/** `mode` as the schema admits it: octal digits, as a string (a number becomes one when validated). */
+export const PUSH_MODE_PATTERN = '^(?:0o)?[0-7]{1,4}$';
+
+/** `'0644'`, `'644'`, `'0o644'` or 644 (its digits read as octal) → the permission bits. */
 export function parseMode(mode: string | number | undefined): number | undefined {
   if (mode === undefined) return undefined;
-  const text = typeof mode === 'number' ? String(mode) : mode.replace(/^0o/, '');
-  if (!/^[0-7]{1,4}$/.test(text)) throw new ModuleFailure(`mode must be octal, like '0644': ${mode}`);
-  return parseInt(text, 8);
+  return parseInt(String(mode).replace(/^0o/, ''), 8);
 }
 
 interface Target {
@@ -178,8 +180,14 @@ export const pctPush: Module<PctPushArgs, PushState> = {
       "Skipped when the sha256 inside equals the source's.",
     properties: {
       src: { type: 'string', minLength: 1, description: 'Source path: on the controller (relative to the playbook) or on the node.' },
-      dest: { type: 'string', pattern: '^/', description: 'Absolute path inside the container.' },
-      mode: { type: ['string', 'integer'], description: "Octal permissions, e.g. '0644' (default 0644 for a new file)." },
+      dest: { ...absolutePath, description: 'Absolute path inside the container.' },
+      mode: {
+        // A string: a number (644) is coerced to its digits, which the pattern then checks.
+        type: 'string',
+        pattern: PUSH_MODE_PATTERN,
+        expected: "octal permissions such as '0644'",
+        description: "Octal permissions, e.g. '0644' (default 0644 for a new file).",
+      },
       owner: { type: 'string', minLength: 1, description: 'Owner inside the container (name or id).' },
       group: { type: 'string', minLength: 1, description: 'Group inside the container (name or id).' },
       src_on: { enum: ['controller', 'node'], description: 'Where src is (default controller).' },
@@ -188,7 +196,6 @@ export const pctPush: Module<PctPushArgs, PushState> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    parseMode(args.mode);
     const { vmid, nodeName, node } = await containerNode(ctx, 'pct_push');
     const source = await probeSource(ctx, args, node);
     const target = await probeTarget(ctx.conn, args.dest);

@@ -6,7 +6,7 @@ export const setFact: Module<Record<string, unknown>> = {
   controllerOnly: true,
   schema: {
     type: 'object',
-    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', expected: 'a variable name: a letter or _, then letters, digits or _' },
     minProperties: 1,
     additionalProperties: true,
   },

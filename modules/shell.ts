@@ -1,5 +1,5 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
-import { applyCommand, commandSchemaProperties, planCommand, requireOne, type CommandArgs, type CommandLine } from './common/command-runner.js';
+import { applyCommand, commandRules, commandSchemaProperties, planCommand, type CommandArgs, type CommandLine } from './common/command-runner.js';
 import type { Module } from './types.js';
 
 export interface ShellArgs extends CommandArgs {
@@ -13,10 +13,10 @@ export const shell: Module<ShellArgs, CommandLine> = {
   schema: {
     type: 'object',
     properties: { ...commandSchemaProperties, executable: { type: 'string' } },
+    allOf: commandRules(false),
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    requireOne(args.cmd, undefined);
     const line = shellCommand(args.executable ?? '/bin/sh', '-c', args.cmd!);
     return planCommand(ctx, args, { line, registered: args.cmd! });
   },

@@ -1,4 +1,4 @@
-import { aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
+import { aliasExclusions, aliasProperties, normalizeAliases, requireAny } from './common/aliases.js';
 import { formatMode } from './common/mode.js';
 import { probePath, type PathInfo } from './common/probe.js';
 import type { Module } from './types.js';
@@ -91,6 +91,7 @@ export const stat: Module<StatArgs> = {
       get_attributes: { type: 'boolean' },
     }, ALIASES),
     ...requireAny('path', ALIASES),
+    allOf: aliasExclusions(ALIASES),
     additionalProperties: false,
   },
   async plan(ctx, rawArgs) {

@@ -3,8 +3,8 @@ import {
   probeDeniedNodes, probeDeviceNodes, probeGpus, probeKernelModule, probeNodeModuleVersion, probeNvcc, type GpuProbe,
 } from './nvidia/probes.js';
 import type { GpuInfo } from './nvidia/smi.js';
-import type { KernelModuleVersion } from './nvidia/versions.js';
-import { ModuleFailure, type Module, type ModuleContext } from './types.js';
+import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.js';
+import type { Module, ModuleContext } from './types.js';
 import type { PlannedDriver } from './nvidia_run/host.js';
 
 type Check = 'driver' | 'toolkit' | 'devices';
@@ -33,10 +33,7 @@ interface Findings {
 function parseGpus(value: VerifyArgs['gpus']): { count: number; indexes?: number[] } {
   if (value === undefined) return { count: 1 };
   if (typeof value === 'number') return { count: value };
-  const list = Array.isArray(value) ? value : value.trim().toLowerCase() === 'none' ? [] : value.split(',').map((p) => {
-    if (!/^\s*\d+\s*$/.test(p)) throw new ModuleFailure(`gpus '${value}' must be a count, "none" or indexes such as "0,1"`);
-    return Number(p);
-  });
+  const list = Array.isArray(value) ? value : value.trim().toLowerCase() === 'none' ? [] : value.split(',').map(Number);
   return { count: list.length, indexes: [...new Set(list)].sort((a, b) => a - b) };
 }
 
@@ -173,11 +170,17 @@ export const verify: Module<VerifyArgs> = {
   schema: {
     type: 'object',
     properties: {
-      driver_version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
-      cuda_version: { type: 'string', pattern: '^\\d+[.-]\\d+(\\.\\d+)?$' },
-      gpus: { type: ['integer', 'array', 'string'], minimum: 0, items: { type: 'integer', minimum: 0 } },
+      driver_version: DRIVER_VERSION_ARG,
+      cuda_version: { type: 'string', pattern: '^\\d+[.-]\\d+(\\.\\d+)?$', expected: 'a CUDA version such as "12.8" or "12-8"' },
+      gpus: {
+        type: ['integer', 'array', 'string'],
+        minimum: 0,
+        pattern: '^\\s*(?:[Nn][Oo][Nn][Ee]|\\d+(?:\\s*,\\s*\\d+)*)\\s*$',
+        items: { type: 'integer', minimum: 0 },
+        expected: 'a count, "none" or GPU indexes such as "0,1" (or a list of indexes)',
+      },
       checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices'] }, uniqueItems: true },
-      host_driver_version: { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$' },
+      host_driver_version: DRIVER_VERSION_ARG,
     },
     additionalProperties: false,
   },

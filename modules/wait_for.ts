@@ -1,6 +1,7 @@
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { pythonRegex } from './common/python-regex.js';
-import { ModuleFailure, type Module, type ModuleContext } from './types.js';
+import { given, when } from './common/rules.js';
+import type { Module, ModuleContext } from './types.js';
 
 export interface WaitForArgs {
   host?: string;
@@ -73,14 +74,13 @@ function timeoutMessage(args: WaitForArgs, host: string): string {
   return `Timeout when waiting for file ${args.path}`;
 }
 
-function checkArgs(args: WaitForArgs): void {
-  if (args.port !== undefined && args.path !== undefined) throw new ModuleFailure('port and path parameter can not both be passed to wait_for', { elapsed: 0 });
-  if (args.path !== undefined && args.state === 'stopped') {
-    throw new ModuleFailure('state=stopped should only be used for checking a port in the wait_for module', { elapsed: 0 });
-  }
-  if (args.port !== undefined && args.search_regex !== undefined) throw new ModuleFailure('search_regex with port is not supported by phoenix');
-  if (args.port !== undefined && args.state === 'absent') throw new ModuleFailure('state=absent should only be used for checking a path');
-}
+/** Which arguments go together (Ansible's messages), as schema clauses. */
+const RULES = [
+  { not: { required: ['port', 'path'] }, message: 'port and path parameter can not both be passed to wait_for' },
+  when({ required: ['path'] }, { not: given('state', ['stopped']) }, 'state=stopped should only be used for checking a port in the wait_for module'),
+  when({ required: ['port'] }, { not: { required: ['search_regex'] } }, 'search_regex with port is not supported by phoenix'),
+  when({ required: ['port'] }, { not: given('state', ['absent']) }, 'state=absent should only be used for checking a path'),
+];
 
 /**
  * Ansible's `wait_for`: polls a path (present/absent, optionally a regex in it) or a TCP port from the target host
@@ -102,10 +102,10 @@ export const waitFor: Module<WaitForArgs> = {
       connect_timeout: { type: 'integer', minimum: 1 },
       msg: { type: 'string' },
     },
+    allOf: RULES,
     additionalProperties: false,
   },
   async plan(ctx, args) {
-    checkArgs(args);
     if (ctx.check) return { changes: [], skipInCheck: 'remote module (wait_for) does not support check mode' };
     const host = args.host ?? '127.0.0.1';
     const timeout = args.timeout ?? 300;

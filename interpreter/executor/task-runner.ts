@@ -4,7 +4,7 @@ import { evaluateCondition, scopeFromObject } from '../expr/index.js';
 import {
   changedResult, failedResult, okResult, registeredValue, skippedResult, unreachableResult, type FileDiff, type HostResult,
 } from '../result.js';
-import { renderString, renderValue, isTemplated } from '../vars/template.js';
+import { renderString, renderValue } from '../vars/template.js';
 import { materialize } from '../vars/scope.js';
 import { validateWithSchema } from '../schema/validate.js';
 import { findModule } from '../../modules/registry.js';
@@ -279,25 +279,18 @@ function nonEmpty(diffs: FileDiff[] | undefined): FileDiff[] | undefined {
 function renderArgs(task: TaskNode, module: Module, scope: Record<string, unknown>): Record<string, unknown> {
   const raw = new Set(module.rawArgs ?? []);
   const args: Record<string, unknown> = {};
-  let templated = false;
   for (const [key, value] of Object.entries(task.args)) {
     if (raw.has(key)) {
       args[key] = value;
       continue;
     }
-    if (typeof value === 'string' && isTemplated(value)) templated = true;
     const rendered = materialize(renderValue(value, scope, { pos: task.pos, what: `argument '${key}'` }));
     // As in Ansible's argument spec, an argument whose value is null (e.g. an unset sha256 in the config) is unset.
     if (rendered !== null && rendered !== undefined) args[key] = rendered;
   }
-  if (templated || JSON.stringify(task.args).includes('{{')) {
-    const problems = validateWithSchema(module.schema, args);
-    if (problems.length > 0) {
-      throw new ModuleFailure(`${module.name}: ${problems.map((p) => p.message).join('; ')}`);
-    }
-  } else {
-    validateWithSchema(module.schema, args);
-  }
+  // The same schema as the load-time check of the literal values (playbook/load.ts), now with every value known.
+  const problems = validateWithSchema(module.schema, args);
+  if (problems.length > 0) throw new ModuleFailure(`${module.name}: ${problems.map((p) => p.message).join('; ')}`);
   return args;
 }
 

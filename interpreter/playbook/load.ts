@@ -2,7 +2,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
 import { loadYamlFile, PositionMap, type LoadedYaml } from '../load/yaml-file.js';
-import { validateWithSchema } from '../schema/validate.js';
+import { validateKnown, validateWithSchema } from '../schema/validate.js';
 import { checkTemplate, isTemplated } from '../vars/template.js';
 import { parseExpression } from '../expr/index.js';
 import { findModule } from '../../modules/registry.js';
@@ -385,23 +385,35 @@ function moduleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: string):
   return {};
 }
 
-/** Literal arguments are validated now; templated ones after rendering, at run time. */
+/**
+ * Every literal argument is validated now, before any task runs, with the module's schema; templated values (at any
+ * depth) and the rules that look at them are left to the check of the rendered values at run time (same schema).
+ * An argument whose literal value is null is unset, as after rendering.
+ */
 function checkModuleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: string, task: TaskNode): void {
   const module = findModule(moduleKey)!;
-  if (containsTemplate(task.args, module.rawArgs)) return;
-  const problems = validateWithSchema(module.schema, task.args);
-  for (const p of problems) {
-    const holder = raw[moduleKey];
-    const pos = isMap(holder) && p.path[0] ? src.yaml.positions.of(holder, p.path[0]) : src.yaml.positions.of(raw, moduleKey);
-    fail(ctx, 'E_MODULE_ARGS', `${module.name}: ${p.message}`, pos ?? task.pos, `see the arguments of '${module.name}' in the README`);
+  const rawArgs = new Set(module.rawArgs ?? []);
+  const args = Object.fromEntries(Object.entries(task.args).filter(([, v]) => v !== null && v !== undefined));
+  const templated = (path: readonly string[], value: unknown) => typeof value === 'string' && path.length > 0 && !rawArgs.has(path[0]) && isTemplated(value);
+  for (const p of validateKnown(module.schema, args, templated)) {
+    fail(ctx, 'E_MODULE_ARGS', `${module.name}: ${p.message}`, argumentPosition(src, raw, moduleKey, p.at ?? p.path) ?? task.pos,
+      `see the arguments of '${module.name}' in the README`);
   }
 }
 
-function containsTemplate(value: unknown, skip: readonly string[] = []): boolean {
-  if (typeof value === 'string') return isTemplated(value);
-  if (Array.isArray(value)) return value.some((v) => containsTemplate(v));
-  if (isMap(value)) return Object.entries(value).some(([k, v]) => !skip.includes(k) && containsTemplate(v));
-  return false;
+/** Where an argument (or a value inside one) is written: its key in the module's mapping or in `args:`, else the module. */
+function argumentPosition(src: Source, raw: Raw, moduleKey: string, path: string[]): SourcePosition | undefined {
+  const holders = [raw[moduleKey], raw.args].filter((h): h is Raw => isMap(h) && path[0] !== undefined && path[0] in h);
+  if (holders.length === 0) return src.yaml.positions.of(raw, moduleKey);
+  let holder: unknown = holders[0];
+  let pos = src.yaml.positions.of(holder, path[0]);
+  for (let i = 0; i + 1 < path.length; i++) {
+    holder = (holder as Record<string, unknown>)[path[i]];
+    if (!holder || typeof holder !== 'object') break;
+    const key = Array.isArray(holder) ? Number(path[i + 1]) : path[i + 1];
+    pos = (Array.isArray(holder) ? src.yaml.positions.valueOf(holder, key) : src.yaml.positions.of(holder, key)) ?? pos;
+  }
+  return pos;
 }
 
 function checkTaskTemplates(ctx: LoadContext, src: Source, raw: Raw, task: TaskNode): void {

@@ -1,4 +1,4 @@
-import { ModuleFailure } from '../types.js';
+import { exclusive, type Rule } from './rules.js';
 
 /** Canonical argument name → Ansible's aliases for it. */
 export type AliasMap = Record<string, readonly string[]>;
@@ -15,13 +15,17 @@ export function requireAny(name: string, aliases: AliasMap): Record<string, unkn
   return { anyOf: [name, ...(aliases[name] ?? [])].map((n) => ({ required: [n] })) };
 }
 
-/** Moves aliased arguments to their canonical names; giving two spellings of one argument is an error. */
+/** Schema rules: two spellings of one argument are mutually exclusive (`path` and `dest`, `dest` and `name`...). */
+export function aliasExclusions(aliases: AliasMap): Rule[] {
+  return Object.entries(aliases).flatMap(([name, names]) => exclusive(name, ...names));
+}
+
+/** Moves aliased arguments to their canonical names (the schema's {@link aliasExclusions} allow one spelling). */
 export function normalizeAliases<T>(args: Record<string, unknown>, aliases: AliasMap): T {
   const out: Record<string, unknown> = { ...args };
   for (const [name, names] of Object.entries(aliases)) {
     for (const alias of names) {
       if (out[alias] === undefined) continue;
-      if (out[name] !== undefined) throw new ModuleFailure(`parameters are mutually exclusive: ${name}|${alias}`);
       out[name] = out[alias];
       delete out[alias];
     }

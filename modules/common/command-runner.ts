@@ -1,5 +1,5 @@
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
-import { ModuleFailure, type ApplyResult, type ModuleContext, type Plan } from '../types.js';
+import type { ApplyResult, ModuleContext, Plan } from '../types.js';
 import { globExists } from './glob.js';
 
 /** Arguments command and shell share (Ansible's names). */
@@ -108,10 +108,14 @@ export async function applyCommand(ctx: ModuleContext, args: CommandArgs, cmd: C
   return { data, changed: true, failed };
 }
 
-/** Ansible's argument errors of command/shell. */
-export function requireOne(cmd: string | undefined, argv: string[] | undefined): void {
-  if ((cmd === undefined || cmd.trim() === '') && !argv?.length) throw new ModuleFailure('no command given', { rc: 256 });
-  if (cmd !== undefined && cmd.trim() !== '' && argv?.length) {
-    throw new ModuleFailure('only command or argv can be given, not both', { rc: 256 });
-  }
+const CMD_GIVEN = { required: ['cmd'], properties: { cmd: { type: 'string', pattern: '\\S' } } };
+const ARGV_GIVEN = { required: ['argv'], properties: { argv: { type: 'array', minItems: 1 } } };
+
+/** Ansible's argument errors of command (cmd or argv, not both) and shell (`argv: false`: cmd), as schema clauses. */
+export function commandRules(argv: boolean): Record<string, unknown>[] {
+  if (!argv) return [{ ...CMD_GIVEN, message: 'no command given' }];
+  return [
+    { anyOf: [CMD_GIVEN, ARGV_GIVEN], message: 'no command given' },
+    { not: { allOf: [CMD_GIVEN, ARGV_GIVEN] }, message: 'only command or argv can be given, not both' },
+  ];
 }

@@ -1,10 +1,21 @@
-import { ModuleFailure } from '../types.js';
-
 /** A `mode` argument as Ansible accepts it: an int (the mode itself), an octal string, or symbolic (`u+x,g-w`). */
 export type ModeArg = string | number;
 
-/** JSON schema of a `mode` argument. */
-export const modeSchema = { type: ['string', 'integer'] } as const;
+/** A string mode: octal (up to 4 digits, a leading 0 aside), `preserve`, or chmod-style symbolic clauses. */
+const SYMBOLIC_CLAUSE = '[ugoa]*[-+=](?:[rwxXst]*|[ugo])';
+export const MODE_PATTERN = `^\\s*(?:0?[0-7]{1,4}|preserve|${SYMBOLIC_CLAUSE}(?:,${SYMBOLIC_CLAUSE})*)\\s*$`;
+
+/**
+ * JSON schema of a `mode` argument: an int is the mode itself (YAML's `0644` is octal), a string is octal, symbolic
+ * or `preserve`. The one place these rules are checked (load time for literals, run time for rendered values).
+ */
+export const modeSchema = {
+  type: ['string', 'integer'],
+  minimum: 0,
+  maximum: 0o7777,
+  pattern: MODE_PATTERN,
+  expected: "an octal mode such as '0644' (at most 07777), a symbolic mode such as 'u+rwx,g-w', or 'preserve'",
+} as const;
 
 /** Formats permission bits as Ansible shows them: `'0644'`. */
 export function formatMode(mode: number): string {
@@ -13,20 +24,13 @@ export function formatMode(mode: number): string {
 
 /**
  * The permission bits a `mode` argument asks for, given the current bits (symbolic modes are relative).
- * `preserve` keeps `current`.
+ * `preserve` keeps `current`. The argument has passed {@link modeSchema}.
  */
 export function resolveMode(arg: ModeArg, current: number, isDirectory: boolean): number {
-  if (typeof arg === 'number') {
-    if (!Number.isInteger(arg) || arg < 0 || arg > 0o7777) throw new ModuleFailure(`bad mode: ${arg}`);
-    return arg;
-  }
+  if (typeof arg === 'number') return arg;
   const text = arg.trim();
   if (text === 'preserve') return current & 0o7777;
-  if (/^[0-7]{1,5}$/.test(text)) {
-    const value = parseInt(text, 8);
-    if (value > 0o7777) throw new ModuleFailure(`bad mode: ${arg}`);
-    return value;
-  }
+  if (/^[0-7]+$/.test(text)) return parseInt(text, 8);
   return applySymbolic(text, current & 0o7777, isDirectory);
 }
 
@@ -36,8 +40,7 @@ const WHO: Record<string, number> = { u: 0o4700, g: 0o2070, o: 0o1007, a: 0o7777
 function applySymbolic(text: string, current: number, isDirectory: boolean): number {
   let mode = current;
   for (const clause of text.split(',')) {
-    const m = /^([ugoa]*)([-+=])([rwxXst]*|[ugo])$/.exec(clause);
-    if (!m) throw new ModuleFailure(`bad symbolic permission for mode: ${text}`);
+    const m = /^([ugoa]*)([-+=])([rwxXst]*|[ugo])$/.exec(clause)!;
     const who = m[1] === '' ? 'a' : m[1];
     let mask = 0;
     for (const w of who) mask |= WHO[w];

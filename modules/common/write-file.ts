@@ -6,10 +6,14 @@ import type { AttributeSet } from './attributes.js';
 import { createDirs, type DirPlan } from './parents.js';
 import type { PathInfo } from './probe.js';
 import { runChecked } from './run-checked.js';
-import { splitWords } from './split-words.js';
+import { splitWords, WORDS_EXPECTED, WORDS_PATTERN } from './split-words.js';
 
-/** JSON schema of Ansible's `validate` argument. */
-export const validateSchema = { type: 'string', pattern: '%s' } as const;
+/** JSON schema of Ansible's `validate` argument: a command line (split like command's) that names the file as %s. */
+export const validateSchema = {
+  type: 'string',
+  allOf: [{ pattern: '%s' }, { pattern: WORDS_PATTERN }],
+  expected: `${WORDS_EXPECTED}, with %s where the file goes`,
+} as const;
 
 /**
  * Writes a whole file through the connection (temp + rename). Without attributes asked for, a replaced file keeps

@@ -1,3 +1,6 @@
+/** Schema of a driver version argument (nvidia_run's version, verify's driver_version and host_driver_version). */
+export const DRIVER_VERSION_ARG = { type: 'string', pattern: '^\\d{3,}\\.\\d+(\\.\\d+)?$', expected: 'a driver version such as "580.76.05"' } as const;
+
 /**
  * Parsers for the version strings NVIDIA's driver and CUDA print. Each takes the command's stdout and returns
  * a typed value, or undefined when the text is not what the command prints (absent driver, other tool).

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { command } from '../../modules/command.js';
 import { splitWords } from '../../modules/common/split-words.js';
-import { moduleContext, removeDir, runModule, snapshotTree, tempDir } from '../support/module-context.js';
+import { argumentErrors, moduleContext, removeDir, runModule, snapshotTree, tempDir } from '../support/module-context.js';
 
 let dir = '';
 const cwd = process.cwd();
@@ -123,8 +123,13 @@ test('chdir, stdin and env', async () => {
 });
 
 test('argument errors: nothing to run, or both cmd and argv', async () => {
-  assert.is((await runModule(command, {}, moduleContext())).msg, 'no command given');
-  assert.is((await runModule(command, { cmd: 'ls', argv: ['ls'] }, moduleContext())).msg, 'only command or argv can be given, not both');
+  assert.equal(argumentErrors(command, {}), ['no command given']);
+  assert.equal(argumentErrors(command, { cmd: '  ' }), ['no command given']);
+  assert.equal(argumentErrors(command, { cmd: 'ls', argv: ['ls'] }), ['only command or argv can be given, not both']);
+  assert.equal(argumentErrors(command, { cmd: '', argv: ['ls'] }), [], 'a blank cmd beside argv is no command');
+  assert.match(argumentErrors(command, { cmd: 'echo "open' })[0], /^cmd must be a command line whose quotes are all closed/);
+  assert.match(argumentErrors(command, { cmd: 'echo \\' })[0], /does not end in a lone backslash/);
+  assert.equal(argumentErrors(command, { cmd: `a\\ b "x\\"y" 'it''s'` }), []);
   assert.equal(command.freeForm, 'cmd');
 });
 

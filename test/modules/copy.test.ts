@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copy } from '../../modules/copy.js';
-import { moduleContext, removeDir, runModule, tempDir } from '../support/module-context.js';
+import { argumentErrors, moduleContext, removeDir, runModule, tempDir } from '../support/module-context.js';
 
 let dir = '';
 test.before.each(async () => {
@@ -67,8 +67,8 @@ test('validate checks the new content before it replaces the file', async () => 
 
 test('src and content together, or neither, fail', async () => {
   const dest = join(dir, 'x');
-  assert.is((await runModule(copy, { content: 'a', src: 'b', dest }, moduleContext())).msg, 'src and content are mutually exclusive');
-  assert.is((await runModule(copy, { dest }, moduleContext())).msg, 'src (or content) is required');
+  assert.equal(argumentErrors(copy, { content: 'a', src: 'b', dest }), ['parameters are mutually exclusive: src|content']);
+  assert.equal(argumentErrors(copy, { dest }), ['src (or content) is required']);
   const missing = await runModule(copy, { src: 'nope', dest }, moduleContext({ baseDir: dir }));
   assert.match(String(missing.msg), /^could not find src=/);
 });

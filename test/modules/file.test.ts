@@ -1,9 +1,9 @@
-import { link, lstat, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { file } from '../../modules/file.js';
-import { moduleContext, removeDir, runModule, snapshotTree, tempDir } from '../support/module-context.js';
+import { argumentErrors, moduleContext, removeDir, runModule, snapshotTree, tempDir } from '../support/module-context.js';
 
 let dir = '';
 test.before.each(async () => {
@@ -90,10 +90,16 @@ test('check mode predicts every state change and changes nothing', async () => {
 });
 
 test('argument errors as Ansible words them', async () => {
-  const recurse = await runModule(file, { path: join(dir, 'x'), state: 'file', recurse: true }, moduleContext());
+  assert.equal(argumentErrors(file, { path: join(dir, 'x'), state: 'file', recurse: true }), ["recurse option requires state to be 'directory'"]);
+  assert.equal(argumentErrors(file, { path: join(dir, 'x'), src: '/etc', state: 'directory' }), ["src option requires state to be 'link' or 'hard'"]);
+  assert.equal(argumentErrors(file, { path: '/a', dest: '/b' }), ['parameters are mutually exclusive: path|dest']);
+  // Without state, the state comes from the path (a file here): the module applies the same rules itself.
+  await writeFile(join(dir, 'plain'), '');
+  const recurse = await runModule(file, { path: join(dir, 'plain'), recurse: true, mode: '0600' }, moduleContext());
   assert.is(recurse.msg, "recurse option requires state to be 'directory'");
-  const src = await runModule(file, { path: join(dir, 'x'), src: '/etc', state: 'directory' }, moduleContext());
+  const src = await runModule(file, { path: join(dir, 'plain'), src: '/etc' }, moduleContext());
   assert.is(src.msg, "src option requires state to be 'link' or 'hard'");
+  await rm(join(dir, 'plain'));
   const newLink = await runModule(file, { path: join(dir, 'x'), state: 'link' }, moduleContext());
   assert.is(newLink.msg, 'src is required for creating new symlinks');
   assert.equal(await readdir(dir), []);

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { absentLines, presentLine, readLines } from '../../modules/common/line-edit.js';
 import { lineinfile } from '../../modules/lineinfile.js';
-import { moduleContext, removeDir, runModule, tempDir } from '../support/module-context.js';
+import { argumentErrors, moduleContext, removeDir, runModule, tempDir } from '../support/module-context.js';
 
 let dir = '';
 test.before.each(async () => {
@@ -66,10 +66,15 @@ test('validate: a rejected edit leaves the file alone', async () => {
 test('argument rules of Ansible', async () => {
   const path = join(dir, 'f');
   await writeFile(path, '');
-  assert.is((await runModule(lineinfile, { path }, moduleContext())).msg, 'line is required with state=present');
-  assert.is((await runModule(lineinfile, { path, state: 'absent' }, moduleContext())).msg, 'one of line, search_string, or regexp is required with state=absent');
-  assert.is((await runModule(lineinfile, { path, line: 'x', backrefs: true }, moduleContext())).msg, 'regexp is required with backrefs=true');
-  assert.match(String((await runModule(lineinfile, { path, line: 'x', insertafter: 'a', insertbefore: 'b' }, moduleContext())).msg), /mutually exclusive/);
+  assert.equal(argumentErrors(lineinfile, { path }), ['line is required with state=present']);
+  assert.equal(argumentErrors(lineinfile, { path, state: 'absent' }), ['one of line, search_string, or regexp is required with state=absent']);
+  assert.equal(argumentErrors(lineinfile, { path, line: 'x', backrefs: true }), ['regexp is required with backrefs=true']);
+  assert.equal(argumentErrors(lineinfile, { path, line: 'x', insertafter: 'a', insertbefore: 'b' }), ['parameters are mutually exclusive: insertbefore|insertafter']);
+  assert.equal(argumentErrors(lineinfile, { path, value: 'x', regex: 'a', search_string: 'b' }), ['parameters are mutually exclusive: regex|search_string']);
+  assert.equal(argumentErrors(lineinfile, { path, line: 'x', regexp: 'a', backrefs: true, search_string: 'b' }),
+    ['parameters are mutually exclusive: regexp|search_string', 'parameters are mutually exclusive: backrefs|search_string']);
+  assert.equal(argumentErrors(lineinfile, { dest: path, value: 'x', regex: 'a', backrefs: true }), [], 'aliases count as their argument');
+  assert.equal(argumentErrors(lineinfile, { path, regex: 'a', state: 'absent' }), []);
 });
 
 test.run();

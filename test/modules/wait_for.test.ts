@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../../modules/wait_for.js';
-import { moduleContext, removeDir, runModule, tempDir } from '../support/module-context.js';
+import { argumentErrors, moduleContext, removeDir, runModule, tempDir } from '../support/module-context.js';
 
 let dir = '';
 test.before.each(async () => {
@@ -85,10 +85,11 @@ test('check mode skips, as Ansible does for a module without check support', asy
 });
 
 test('argument conflicts fail like Ansible', async () => {
-  const both = await runModule(waitFor, { path: '/x', port: 22 }, moduleContext());
-  assert.is(both.msg, 'port and path parameter can not both be passed to wait_for');
-  const stopped = await runModule(waitFor, { path: '/x', state: 'stopped' }, moduleContext());
-  assert.is(stopped.msg, 'state=stopped should only be used for checking a port in the wait_for module');
+  assert.equal(argumentErrors(waitFor, { path: '/x', port: 22 }), ['port and path parameter can not both be passed to wait_for']);
+  assert.equal(argumentErrors(waitFor, { path: '/x', state: 'stopped' }), ['state=stopped should only be used for checking a port in the wait_for module']);
+  assert.equal(argumentErrors(waitFor, { port: 22, search_regex: 'x' }), ['search_regex with port is not supported by phoenix']);
+  assert.equal(argumentErrors(waitFor, { port: 22, state: 'absent' }), ['state=absent should only be used for checking a path']);
+  assert.equal(argumentErrors(waitFor, { port: 22, state: 'stopped' }), []);
 });
 
 test.run();

@@ -92,6 +92,14 @@ export async function runModule(module: Module, args: Record<string, unknown>, c
 }
 
 /** A fresh temporary directory (removed by {@link removeDir}). */
+/**
+ * The messages the module's schema gives for `args` (the load-time check of literal arguments and the run-time check
+ * of rendered ones both report them, as E_MODULE_ARGS and as a failed task): argument rules live only there.
+ */
+export function argumentErrors(module: Module, args: Record<string, unknown>): string[] {
+  return validateWithSchema(module.schema, structuredClone(args)).map((p) => p.message);
+}
+
 export function tempDir(prefix = 'phoenix-mod-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }

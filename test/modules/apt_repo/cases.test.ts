@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { shellCommand } from '../../../interpreter/connection/quote.js';
 import { aptRepo } from '../../../modules/apt_repo.js';
 import { announceSkip } from '../../lab/fixture.js';
-import { moduleContext, runModule, type Outcome } from '../../support/module-context.js';
+import { argumentErrors, moduleContext, runModule, type Outcome } from '../../support/module-context.js';
 import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
 
 /**
@@ -74,6 +74,11 @@ async function runCase(name: string, c: Case): Promise<void> {
     if (c.absentDirs?.length) await host.must(shellCommand('rm', '-rf', '--', ...c.absentDirs));
     await host.writeFiles(c.files ?? {});
     const args = { update_cache: false, ...c.args };
+    const problems = argumentErrors(aptRepo, args);
+    if (problems.length) {
+      // Bad arguments fail as the executor fails them (its schema check, also at load time for literals): no module code runs.
+      return checkOutcome({ status: 'failed', msg: `apt_repo: ${problems.join('; ')}`, changes: [], diffs: [], data: {} }, c.expect, name);
+    }
     const before = await tree(host);
     const checked = await runModule(aptRepo, args, context(host, true));
     assert.is(await tree(host), before, `${name}: check mode changed nothing`);

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatMode, resolveMode } from '../../../modules/common/mode.js';
+import { validateWithSchema } from '../../../interpreter/schema/validate.js';
+import { formatMode, modeSchema, resolveMode } from '../../../modules/common/mode.js';
 
 test('octal strings and integers', () => {
   assert.is(resolveMode('0644', 0, false), 0o644);
@@ -8,8 +9,17 @@ test('octal strings and integers', () => {
   assert.is(resolveMode('01777', 0, true), 0o1777);
   assert.is(resolveMode(0o600, 0, false), 0o600);
   assert.is(resolveMode('preserve', 0o640, false), 0o640);
-  assert.throws(() => resolveMode('0999', 0, false));
-  assert.throws(() => resolveMode(-1, 0, false));
+});
+
+test('the mode schema admits what resolveMode reads, and nothing else', () => {
+  const schema = { type: 'object', properties: { mode: modeSchema } };
+  const ok = (mode: unknown) => validateWithSchema(schema, { mode }).length === 0;
+  for (const good of ['0644', '644', '01777', '07777', 0o600, 0, 0o7777, 'preserve', 'u+x', 'u+rwx,g-w,o=', 'a=r', 'g=u', ' 0644 ']) {
+    assert.ok(ok(good), `accepts ${JSON.stringify(good)}`);
+  }
+  for (const bad of ['0999', '17777', '', 'u+q', 'x+y', 'u+x,', -1, 0o7777 + 1, 1.5]) assert.not.ok(ok(bad), `rejects ${JSON.stringify(bad)}`);
+  const [problem] = validateWithSchema(schema, { mode: '0999' });
+  assert.match(problem.message, /^mode must be an octal mode such as '0644'.* \(got "0999"\)$/);
 });
 
 test('symbolic modes as chmod applies them', () => {

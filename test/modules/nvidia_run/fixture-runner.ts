@@ -7,7 +7,7 @@ import type { CommandResult, RunOptions } from '../../../interpreter/connection/
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { FixtureConnection, readFixtureFile, type FixtureResponse } from '../../support/fixture-connection.js';
-import { removeDir, runModule, tempDir, type Outcome } from '../../support/module-context.js';
+import { argumentErrors, removeDir, runModule, tempDir, type Outcome } from '../../support/module-context.js';
 
 /**
  * Fixture cases for modules that drive what this machine cannot run (the NVIDIA driver, Proxmox's pct):
@@ -134,6 +134,12 @@ async function runCase(module: string, label: string, c: FixtureCase): Promise<v
     for (const [name, content] of Object.entries(c.controller ?? {})) {
       await mkdir(dirname(join(baseDir, name)), { recursive: true });
       await writeFile(join(baseDir, name), content);
+    }
+    const problems = argumentErrors(mod!, c.args);
+    if (problems.length) {
+      // Bad arguments fail as the executor fails them (its schema check, also at load time for literals): no module code runs.
+      checkOutcome({ status: 'failed', msg: `${mod!.name}: ${problems.join('; ')}`, changes: [], diffs: [], data: {} }, c.expect, label);
+      return;
     }
     const checkConns = connections(c);
     const checked = await runModule(mod!, c.args, context(c, checkConns, true, baseDir));
