@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
 import { UnreachableError } from '../../interpreter/connection/types.js';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labNode, onNode, pct } from './lab.js';
+import { labNode, onNode, pct } from '../../lab/lab.js';
 
 // phoenix's own ssh + pct connections against the lab node (issue 3): twenty containers on ONE SSH connection,
 // counted from the node sshd's VERBOSE log, and a container stopped mid-run.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
-import { onNode, pct, startSshd, stopSshd } from './lab.js';
+import { onNode, pct, startSshd, stopSshd } from '../../lab/lab.js';
 
 /**
  * Issue 7 faults on the lab, with two nodes of this file's own: a node's sshd killed mid-run (that host is

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
-import { labNode, releaseLab, startLab, type LabInfo, type LabOptions } from './lab.js';
+import { labNode, releaseLab, startLab, type LabInfo, type LabOptions } from '../../lab/lab.js';
 
 /** Why lab tests are skipped, or undefined when they run (PHOENIX_SKIP_LAB=1 is the only way to skip them). */
 export function labSkipReason(): string | undefined {

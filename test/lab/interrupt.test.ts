@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
-import { onNode } from './lab.js';
+import { onNode } from '../../lab/lab.js';
 
 // Ctrl-C while a command runs on a node over SSH: phoenix exits 99 at once, no later task starts, and the command
 // itself is stopped: sshd does not pass a signal to a command without a terminal, so phoenix signals the remote

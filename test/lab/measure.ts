@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
 import { LabLease } from './fixture.js';
-import { labNode, pct } from './lab.js';
+import { labNode, pct } from '../../lab/lab.js';
 
 /**
  * `node dist/test/lab/measure.js [N]`: median round trip of a no-op `true` over phoenix's ssh connection to lab node

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { fillDisk, freeDisk, labInfo, labNode, onNode, pct, removeNode, startSshd, stopSshd } from './lab.js';
+import { fillDisk, freeDisk, labInfo, labNode, onNode, pct, removeNode, startSshd, stopSshd } from '../../lab/lab.js';
 import { sshRun } from './ssh-client.js';
 
 // Two stand-in nodes at once (same vmids, separate worlds), the node fault hooks (sshd, full disk), reboot.

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labNode, onNode, pct } from './lab.js';
+import { labNode, onNode, pct } from '../../lab/lab.js';
 import { gpuFixture } from '../support/shared.js';
 
 // The point of the lab: a line in /etc/pve/lxc/<vmid>.conf really decides what a real container sees.

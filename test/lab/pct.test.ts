@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
-import { labNode, pct } from './lab.js';
+import { labNode, pct } from '../../lab/lab.js';
 import { sshRun } from './ssh-client.js';
 
 // The lab's pct over real SSH and real LXC: output formats and exit codes as Proxmox's pct prints them.

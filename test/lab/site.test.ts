@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
-import { onNode, pct } from './lab.js';
-import { labSiteVars, writeLabConfig } from './site-config.js';
+import { onNode, pct } from '../../lab/lab.js';
+import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
 
 /**
  * Issue 5 on the lab, on a node of its own: the example configuration through playbooks/site.yml. --check tells the

@@ -1,5 +1,5 @@
-import { exec, type Exec } from './exec.js';
-import type { LabInfo, LabNodeInfo } from './lab.js';
+import { exec, type Exec } from '../../lab/exec.js';
+import type { LabInfo, LabNodeInfo } from '../../lab/lab.js';
 
 /**
  * Runs one command on a lab node over real SSH with OpenSSH's client, host keys checked against the lab's

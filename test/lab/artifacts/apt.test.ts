@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAptRepos, type AptManifest } from './index.js';
-import { startArtifactServer, type ArtifactServer } from './server.js';
+import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
+import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
 import { sh, shAsync, tempDir, type Ran } from './test-support.js';
 
 // The signed apt repositories, used by the real apt-get of this machine with a throwaway

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildRunfile } from './index.js';
+import { buildRunfile } from '../../../lab/artifacts/index.js';
 import { FIXTURES, FIXTURE_VERSION as V, sh, tempDir } from './test-support.js';
 
 // The stand-in nvidia-smi against the real H100 outputs in /work/shared/fixtures: installed by the

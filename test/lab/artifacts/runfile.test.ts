@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildRunfile } from './index.js';
-import { corruptOffset } from './server.js';
+import { buildRunfile } from '../../../lab/artifacts/index.js';
+import { corruptOffset } from '../../../lab/artifacts/server.js';
 import { FIXTURE_VERSION as V, sh, tempDir } from './test-support.js';
 
 // The stand-in .run: a real makeself archive whose embedded nvidia-installer behaves like the

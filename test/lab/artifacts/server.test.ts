@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRunfile } from './index.js';
-import { parseRange, startArtifactServer, type ArtifactServer } from './server.js';
+import { buildRunfile } from '../../../lab/artifacts/index.js';
+import { parseRange, startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
 import { FIXTURE_VERSION as V, download, sh, shAsync, tempDir } from './test-support.js';
 
 // The download server over real sockets: Range for resume, HEAD, faults, the request log.
@@ -132,7 +132,7 @@ test('hidden files, escapes and missing files are 404', async () => {
 });
 
 test('the CLI writes its port file and obeys faults set over HTTP', async () => {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.js');
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../lab/artifacts/server.js');
   const portFile = path.join(tmp.dir, 'cli.port');
   const child = spawn(process.execPath, [script, '--root', www, '--port', '0', '--port-file', portFile]);
   try {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAptRepos, type AptManifest } from '../../lab/artifacts/index.js';
-import { startArtifactServer, type ArtifactServer } from '../../lab/artifacts/server.js';
+import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
+import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
 
 /** The lab's signed CUDA-like and Docker-like repositories (test/lab/artifacts), built and served on loopback. */
 export interface LabRepo {

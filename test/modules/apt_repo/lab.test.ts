@@ -6,7 +6,7 @@ import type { ConnectionPool, HostVars } from '../../../interpreter/connection/p
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
-import { pct } from '../../lab/lab.js';
+import { pct } from '../../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
 import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
 

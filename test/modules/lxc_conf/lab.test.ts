@@ -4,7 +4,7 @@ import type { ConnectionPool } from '../../../interpreter/connection/pool.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { lxcConf } from '../../../modules/lxc_conf.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
-import { onNode, pct } from '../../lab/lab.js';
+import { onNode, pct } from '../../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 
 // lxc_conf on a real lab container over real SSH: check, apply, re-apply = ok; after a restart the container sees

@@ -9,8 +9,8 @@ import { LocalConnection } from '../../../interpreter/connection/local.js';
 import { assertIntact, planCache, type CacheEntry } from '../../../modules/nvidia_run/cache.js';
 import { downloadToCache } from '../../../modules/nvidia_run/download.js';
 import { ModuleFailure } from '../../../modules/types.js';
-import { buildRunfile } from '../../lab/artifacts/index.js';
-import { startArtifactServer, type ArtifactServer } from '../../lab/artifacts/server.js';
+import { buildRunfile } from '../../../lab/artifacts/index.js';
+import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
 
 // The download cache for real: a makeself .run built by the lab's build-runfile.sh, served by the lab's artifact
 // server (Range, cut and corrupt faults), fetched by the node-side curl through a LocalConnection.

@@ -9,7 +9,7 @@ import { downloadToCache } from '../../../modules/nvidia_run/download.js';
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
-import { labNode, onNode, pct } from '../../lab/lab.js';
+import { labNode, onNode, pct } from '../../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
 import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
 

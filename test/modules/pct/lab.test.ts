@@ -4,7 +4,7 @@ import type { ConnectionPool } from '../../../interpreter/connection/pool.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { pct as pctModule } from '../../../modules/pct.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
-import { pct } from '../../lab/lab.js';
+import { pct } from '../../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 
 // The pct module on the lab node over real SSH, against the lab's pct over real LXC: check, apply, re-apply = ok for

@@ -7,7 +7,7 @@ import { lxcConf } from '../../../modules/lxc_conf.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { verify } from '../../../modules/verify.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
-import { labNode, onNode, pct } from '../../lab/lab.js';
+import { labNode, onNode, pct } from '../../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 import { gpuFixture } from '../../support/shared.js';
 

@@ -17,7 +17,7 @@ export interface ArtifactServer {
   apt: AptManifest;
 }
 
-const SERVER = join(REPO_ROOT, 'dist', 'test', 'lab', 'artifacts', 'server.js');
+const SERVER = join(REPO_ROOT, 'dist', 'lab', 'artifacts', 'server.js');
 /** Fixed, because the URL is baked into the cuda-keyring-like package's .list. */
 export const ARTIFACTS_PORT = 2280;
 /** The example config's driver and the real H100 fixture's driver. */

@@ -16,7 +16,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { compareVersions } from '../../../modules/nvidia/versions.js';
+import { compareVersions } from '../../modules/nvidia/versions.js';
 
 const run = promisify(execFile);
 
@@ -51,7 +51,7 @@ const VERSION = /^\d{3,}\.\d+(\.\d+)?$/;
 /** Where the build scripts live: next to this file's source, also when running from dist/. */
 export function artifactsSourceDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const dir of [here, path.resolve(here, '../../../../test/lab/artifacts')]) {
+  for (const dir of [here, path.resolve(here, '../../../lab/artifacts')]) {
     if (existsSync(path.join(dir, 'build-runfile.sh'))) return dir;
   }
   throw new Error(`build-runfile.sh not found near ${here}`);

@@ -1,11 +1,11 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gpuFixture } from '../support/shared.js';
+import { gpuFixture } from '../test/support/shared.js';
 
-/** Repository root (this file runs from dist/test/lab/). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** Repository root (this file runs from dist/lab/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Shell side of the node, shipped as sources (not compiled). */
-export const NODE_SCRIPTS = join(REPO_ROOT, 'test', 'lab', 'node');
+export const NODE_SCRIPTS = join(REPO_ROOT, 'lab', 'node');
 /** Where the lab writes what users need: inventory, keys, known_hosts, lab.json. Git-ignored. */
 export const LAB_DIR = join(REPO_ROOT, '.lab');
 /** Everything a node is made of; `down` removes it. */
