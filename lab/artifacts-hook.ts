@@ -5,7 +5,7 @@ import { buildArtifacts, type AptManifest } from './artifacts/index.js';
 import { portOpen } from './node.js';
 import { CACHE_DIR, LAB_DIR, REPO_ROOT } from './paths.js';
 
-/** The artifact HTTP server (stand-in NVIDIA .run, signed apt repos; built by test/lab/artifacts), as the lab runs it. */
+/** The artifact HTTP server (stand-in NVIDIA .run, signed apt repos; built by lab/artifacts), as the lab runs it. */
 export interface ArtifactServer {
   url: string;
   port: number;

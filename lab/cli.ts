@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { startLab, stopLab } from './lab.js';
 
-/** `node dist/test/lab/cli.js up [--nodes N] [--gpus N] [--debug-sshd]` | `down [--force]`. Needs root. */
+/** `node dist/lab/cli.js up [--nodes N] [--gpus N] [--debug-sshd]` | `down [--force]`. Needs root. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const log = (line: string): void => void process.stderr.write(`lab: ${line}\n`);

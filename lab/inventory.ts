@@ -15,7 +15,7 @@ export function renderInventory(info: Pick<LabInfo, 'nodes' | 'user' | 'privateK
   ];
   const allVars = Object.entries(info.siteVars ?? {}).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
   return [
-    '# phoenix lab inventory, written by `npm run lab:up` (test/lab/cli.ts); removed by `npm run lab:down`.',
+    '# phoenix lab inventory, written by `npm run lab:up` (lab/cli.ts); removed by `npm run lab:down`.',
     '# Stand-in Proxmox nodes: real sshd on loopback, host keys in phoenix_known_hosts_file (checking stays on).',
     'all:',
     ...(allVars.length ? ['  vars:', ...allVars] : []),

@@ -52,7 +52,7 @@ export interface LabInfo {
   privateKey: string;
   knownHosts: string;
   inventory: string;
-  /** The artifact HTTP server (stand-in .run, apt repos) when test/lab/artifacts provides one. */
+  /** The artifact HTTP server (stand-in .run, apt repos) when lab/artifacts provides one. */
   artifacts?: ArtifactServer;
   /** Variables of `all` that point site.yml at the lab (its copy of the example config, its repositories). */
   siteVars?: Record<string, string | boolean>;

@@ -82,7 +82,7 @@ pkg_end() { # outdir name version arch maintainer description [extra control lin
         echo "Maintainer: $maint"
         [ -z "$extra" ] || printf '%s\n' "$extra"
         echo "Description: $desc"
-        echo " Stand-in package built by the phoenix lab (test/lab/artifacts/build-apt-repos.sh)."
+        echo " Stand-in package built by the phoenix lab (lab/artifacts/build-apt-repos.sh)."
     } > "$STAGE/DEBIAN/control"
     find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
     mkdir -p "$out"

@@ -304,7 +304,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** CLI: node dist/test/lab/artifacts/server.js --root DIR [--port N] [--host H] [--port-file F]
+/** CLI: node dist/lab/artifacts/server.js --root DIR [--port N] [--host H] [--port-file F]
  * (default port file: DIR/.port, which the server itself never serves). */
 async function main(argv: string[]): Promise<void> {
   const arg = (name: string): string | undefined => {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Stand-in nvidia-installer for the phoenix lab (built into NVIDIA-Linux-x86_64-@VERSION@.run).
 # Accepts the real installer's options (option_table.h), fails the way the real one does, and
-# installs stand-in user space files. Knobs (see test/lab/artifacts/README.md):
+# installs stand-in user space files. Knobs (see lab/artifacts/README.md):
 #   PHOENIX_LAB_ROOT          prefix for every path this script reads or writes (tests)
 #   PHOENIX_LAB_PROC_DRIVER   "loaded module" version file (default $ROOT/proc/driver/nvidia/version)
 #   PHOENIX_LAB_CONTAINER     1/0: override LXC detection (tests only)

@@ -1,5 +1,5 @@
 
-# ---- stub body (test/lab/artifacts/runfile/stub-body.sh) ------------------------------------
+# ---- stub body (lab/artifacts/runfile/stub-body.sh) -----------------------------------------
 # Behaves like the makeself stub of NVIDIA's .run: its own options (--info, --check, --list,
 # -x/--extract-only, --target, --keep, --tmpdir) are consumed here, every other argument goes
 # to ./nvidia-installer, in any order. Integrity is makeself's: size, MD5 and CRC of the payload.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
 import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
 
-/** The lab's signed CUDA-like and Docker-like repositories (test/lab/artifacts), built and served on loopback. */
+/** The lab's signed CUDA-like and Docker-like repositories (lab/artifacts), built and served on loopback. */
 export interface LabRepo {
   dir: string;
   server: ArtifactServer;
