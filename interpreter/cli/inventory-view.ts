@@ -1,6 +1,6 @@
 import type { ErrorList } from '../errors.js';
-import { loadInventory } from '../inventory/loadInventory.js';
-import { hostVars, magicVars } from '../inventory/hostVars.js';
+import { loadInventory } from '../inventory/load-inventory.js';
+import { hostVars, magicVars } from '../inventory/host-vars.js';
 import { selectHosts } from '../inventory/patterns.js';
 import type { Inventory } from '../inventory/types.js';
 import { applyPhoenixConfig, type AppliedPhoenixConfig, type ApplyPhoenixConfigOptions } from '../config/index.js';

@@ -1,7 +1,7 @@
 import { PhoenixError, type ErrorList } from '../errors.js';
 import { validateWithSchema } from '../schema/validate.js';
-import { jsonPath, type JsonPathSegments } from './jsonPath.js';
-import type { JsonSource } from './jsonSource.js';
+import { jsonPath, type JsonPathSegments } from './json-path.js';
+import type { JsonSource } from './json-source.js';
 
 const str = { type: 'string' } as const;
 const text = { type: 'string', minLength: 1 } as const;

@@ -1,5 +1,5 @@
 import type { SourcePosition } from '../errors.js';
-import type { JsonSource } from './jsonSource.js';
+import type { JsonSource } from './json-source.js';
 
 /** The `nvidia_driver` block of `phoenix_hypervisor_config.json`, with the optional fields filled in. */
 export interface NvidiaDriverConfig {

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { PhoenixError } from '../errors.js';
 import { fnmatchToRegExp } from './fnmatch.js';
 import { groupHosts } from './graph.js';
-import { parseAddress } from './hostRange.js';
-import { findHost } from './hostVars.js';
+import { parseAddress } from './host-range.js';
+import { findHost } from './host-vars.js';
 import type { Inventory } from './types.js';
 
 export interface PatternOptions {

@@ -1,6 +1,6 @@
 import { PhoenixError } from '../errors.js';
 import { groupHosts } from './graph.js';
-import { hostVars } from './hostVars.js';
+import { hostVars } from './host-vars.js';
 import { selectHosts } from './patterns.js';
 import type { Inventory } from './types.js';
 

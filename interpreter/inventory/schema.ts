@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type AjvModule from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ErrorList, PhoenixError } from '../errors.js';
-import { nodeAtPath, nodePos, type YamlSource } from './yamlSource.js';
+import { nodeAtPath, nodePos, type YamlSource } from './yaml-source.js';
 
 /**
  * Ansible's YAML inventory: top-level keys are groups; a group has `hosts`, `vars`, `children`, each a mapping or

@@ -7,7 +7,7 @@ import { checkTemplate, isTemplated } from '../vars/template.js';
 import { parseExpression } from '../expr/index.js';
 import { findModule } from '../../modules/registry.js';
 import { parseKeyValue } from './kv.js';
-import { FEATURES_DIR_VAR } from '../config/featuresDir.js';
+import { FEATURES_DIR_VAR } from '../config/features-dir.js';
 import {
   BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS, blockKeywordSchema, playKeywordSchema, taskKeywordSchema,
 } from './keywords.js';

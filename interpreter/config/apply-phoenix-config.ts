@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
 import type { Inventory, VarsLayer } from '../inventory/types.js';
-import { loadVarsLayer } from '../inventory/varsFiles.js';
-import { configInventory, configNames } from './configInventory.js';
-import { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './loadPhoenixConfig.js';
+import { loadVarsLayer } from '../inventory/vars-files.js';
+import { configInventory, configNames } from './config-inventory.js';
+import { loadPhoenixConfig, type LoadPhoenixConfigOptions } from './load-phoenix-config.js';
 import type { PhoenixConfig } from './types.js';
-import { isDirectory } from '../inventory/varsFiles.js';
-import { allVar } from './allVar.js';
-import { checkFeatureFiles, resolveFeaturesDir, type FeaturesDir } from './featuresDir.js';
+import { isDirectory } from '../inventory/vars-files.js';
+import { allVar } from './all-var.js';
+import { checkFeatureFiles, resolveFeaturesDir, type FeaturesDir } from './features-dir.js';
 
 /** Options of {@link applyPhoenixConfig}. */
 export interface ApplyPhoenixConfigOptions extends Omit<LoadPhoenixConfigOptions, 'featuresDir'> {

@@ -1,6 +1,6 @@
 import { PhoenixError } from '../errors.js';
-import { jsonPath, type JsonPathSegments } from './jsonPath.js';
-import type { JsonSource } from './jsonSource.js';
+import { jsonPath, type JsonPathSegments } from './json-path.js';
+import type { JsonSource } from './json-source.js';
 
 /**
  * A configuration error at a JSON path of a file, with the line:column of the offending value (or of its key, for

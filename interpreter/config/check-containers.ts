@@ -1,9 +1,9 @@
 import type { ErrorList } from '../errors.js';
-import { analyseCloneGraph } from './cloneGraph.js';
-import { configError } from './configError.js';
-import { FEATURE_NAME } from './featuresDir.js';
-import { jsonPath } from './jsonPath.js';
-import type { JsonSource } from './jsonSource.js';
+import { analyseCloneGraph } from './clone-graph.js';
+import { configError } from './config-error.js';
+import { FEATURE_NAME } from './features-dir.js';
+import { jsonPath } from './json-path.js';
+import type { JsonSource } from './json-source.js';
 import { KNOWN_KEYS, checkKeyTypos } from './schema.js';
 import type { ContainerConfig, PhoenixContainer } from './types.js';
 

@@ -3,9 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { PhoenixError, type ErrorList, type SourcePosition } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { packageRoot } from '../package-root.js';
-import { allVar } from './allVar.js';
-import { configError } from './configError.js';
-import type { JsonSource } from './jsonSource.js';
+import { allVar } from './all-var.js';
+import { configError } from './config-error.js';
+import type { JsonSource } from './json-source.js';
 
 /**
  * The inventory variable (of `all`) that names the directory of the feature task files, relative to the inventory

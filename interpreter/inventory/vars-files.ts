@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { ErrorList, PhoenixError } from '../errors.js';
 import type { VarsLayer, VarsWithPositions } from './types.js';
 import { isMap } from 'yaml';
-import { nodePos, readYamlSource, resolveNode, toPlain, varsOf } from './yamlSource.js';
+import { nodePos, readYamlSource, resolveNode, toPlain, varsOf } from './yaml-source.js';
 
 /** ansible-core's YAML_FILENAME_EXTENSIONS, tried after the bare name (so a directory `name/` is found first). */
 const VARS_EXTENSIONS = ['', '.yml', '.yaml', '.json'];

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { PhoenixError, type ErrorList, type SourcePosition } from '../errors.js';
-import { jsonPath, type JsonPathSegments } from './jsonPath.js';
-import { findJsonSyntaxError } from './jsonSyntax.js';
+import { jsonPath, type JsonPathSegments } from './json-path.js';
+import { findJsonSyntaxError } from './json-syntax.js';
 
 /** A key written twice in one JSON object (JSON.parse would silently keep the last one). */
 export interface DuplicateKey {

@@ -2,9 +2,9 @@ import { isScalar } from 'yaml';
 import { ErrorList, PhoenixError } from '../errors.js';
 import { ensureGroup, ensureHost, linkChild } from './graph.js';
 import { validateInventoryShape } from './schema.js';
-import { expandHostKey, type HostKey } from './hostRange.js';
+import { expandHostKey, type HostKey } from './host-range.js';
 import type { Inventory } from './types.js';
-import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain, varsOf, type YamlSource } from './yamlSource.js';
+import { keyText, mapPairs, nodePos, readYamlSource, resolveNode, toPlain, varsOf, type YamlSource } from './yaml-source.js';
 
 /** Group names Ansible accepts without warning (its INVALID_VARIABLE_NAMES rule): a Python identifier. */
 const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

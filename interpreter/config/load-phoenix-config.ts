@@ -1,11 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import type { ErrorList } from '../errors.js';
-import { checkContainers, type ContainerCheckOptions } from './checkContainers.js';
-import { checkDriver, checkDriverCopies } from './checkDriver.js';
-import { configError, stringAt } from './configError.js';
-import { checkFeatureFiles } from './featuresDir.js';
-import { jsonPath } from './jsonPath.js';
-import { readJsonSource, type JsonSource } from './jsonSource.js';
+import { checkContainers, type ContainerCheckOptions } from './check-containers.js';
+import { checkDriver, checkDriverCopies } from './check-driver.js';
+import { configError, stringAt } from './config-error.js';
+import { checkFeatureFiles } from './features-dir.js';
+import { jsonPath } from './json-path.js';
+import { readJsonSource, type JsonSource } from './json-source.js';
 import { KNOWN_KEYS, checkKeyTypos, hypervisorConfigSchema, lxcConfigSchema, validateConfigShape } from './schema.js';
 import { DEFAULT_CACHE_DIR, type NvidiaDriverConfig, type PhoenixConfig } from './types.js';
 

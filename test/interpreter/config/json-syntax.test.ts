@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jsonPath } from '../../../interpreter/config/index.js';
-import { MAX_JSON_DEPTH, findJsonSyntaxError } from '../../../interpreter/config/jsonSyntax.js';
+import { MAX_JSON_DEPTH, findJsonSyntaxError } from '../../../interpreter/config/json-syntax.js';
 
 /** Texts JSON.parse accepts: the scanner must accept them too. */
 const VALID = [

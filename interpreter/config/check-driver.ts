@@ -1,7 +1,7 @@
 import type { ErrorList } from '../errors.js';
-import { configError, stringAt } from './configError.js';
-import { jsonPath } from './jsonPath.js';
-import type { JsonSource } from './jsonSource.js';
+import { configError, stringAt } from './config-error.js';
+import { jsonPath } from './json-path.js';
+import type { JsonSource } from './json-source.js';
 
 /** `580.76.05`, `550.120`: NVIDIA's driver versions (three-digit branch, then one or two numbers). */
 export const DRIVER_VERSION = /^\d{3,}\.\d+(\.\d+)?$/;

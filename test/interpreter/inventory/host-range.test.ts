@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expandHostKey, parseAddress } from '../../../interpreter/inventory/hostRange.js';
+import { expandHostKey, parseAddress } from '../../../interpreter/inventory/host-range.js';
 import { expected } from './support.js';
 
 const recorded = JSON.parse(expected('addresses.json')) as Record<string, { host: string; port: number | null } | null>;

@@ -3,9 +3,9 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { ErrorList, PhoenixError } from '../errors.js';
 import { fnmatchToRegExp } from './fnmatch.js';
 import { emptyInventory, reconcileInventory } from './graph.js';
-import { parseInventoryFile } from './parseInventoryFile.js';
+import { parseInventoryFile } from './parse-inventory-file.js';
 import { LOCALHOST_NAMES, type Inventory } from './types.js';
-import { loadVarsLayer } from './varsFiles.js';
+import { loadVarsLayer } from './vars-files.js';
 
 export interface LoadInventoryOptions {
   /**
