@@ -1,36 +1,24 @@
-import type { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
+/**
+ * One persistent SSH connection to one host (SshConnection): commands in remote shells or channels of their own,
+ * files over SFTP or through sudo, reconnecting after a reboot. Connecting and host keys are in ssh-connect.ts,
+ * running commands in ssh-exec.ts, SFTP in ssh-sftp.ts, time limits and Ctrl-C in ssh-interrupt.ts.
+ */
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { shellCommand } from './quote.js';
-import { RemoteShell, SHELL_STDIN_LIMIT, type ShellChannel } from './remote-shell.js';
+import { RemoteShell, SHELL_STDIN_LIMIT } from './remote-shell.js';
 import {
   CommandTimeoutError, UnreachableError, type CommandResult, type Connection, type FileStat, type IdNames, type PutOptions, type RunOptions,
 } from './types.js';
-import {
-  addKnownHost, checkHostKey, HostKeyError, hostKeyError, knownHostName, loadKnownHosts, preferredHostKeyAlgorithms,
-  type HostKeyPolicy,
-} from './known-hosts.js';
+import { HostKeyError } from './known-hosts.js';
+import { DEFAULT_SSH_TIMEOUTS, forward, handshake, type Client, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
+import { ChannelRefused, envPrefix, execOnChannel, Slots, type RawResult } from './ssh-exec.js';
+import { commandOutcome, interrupted, interruptGroup } from './ssh-interrupt.js';
+import { idTable, ownerSpec, readOverSftp, sftpCall, siblingTemp, statOverSftp, type Sftp } from './ssh-sftp.js';
 
-/** Where one SSH server is and how to log in; a ProxyJump hop is one of these too. */
-export interface SshEndpoint {
-  /** Inventory name (or the hop as written), for messages. */
-  host: string;
-  address: string;
-  port: number;
-  user: string;
-  /** Private key files, tried in order. */
-  identityFiles: string[];
-  /** Key files the user named explicitly: a missing one is an error, not skipped. */
-  requiredKeys?: string[];
-  /** ssh-agent socket (`SSH_AUTH_SOCK`). */
-  agent?: string;
-  password?: string;
-  knownHostsFile: string;
-  policy: HostKeyPolicy;
-}
+export { DEFAULT_SSH_TIMEOUTS, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
 
 /** Everything an {@link SshConnection} needs; build it with `sshSettingsFor` (ssh-settings in pool.ts). */
 export interface SshSettings extends SshEndpoint {
@@ -49,21 +37,6 @@ export interface SshSettings extends SshEndpoint {
   persistentShell?: boolean;
 }
 
-/** Time limits; all in milliseconds. */
-export interface SshTimeouts {
-  connectMs: number;
-  /** Default per-command limit when a run gives none; undefined = no limit. */
-  commandMs?: number;
-  keepaliveMs: number;
-  keepaliveCountMax: number;
-  /** How long {@link SshConnection.reconnect} waits for a host to come back. */
-  reconnectMs: number;
-}
-
-export const DEFAULT_SSH_TIMEOUTS: SshTimeouts = {
-  connectMs: 10_000, keepaliveMs: 15_000, keepaliveCountMax: 3, reconnectMs: 300_000,
-};
-
 /** File options with the become switch the shared contract does not have yet. */
 export interface SshFileOptions extends PutOptions {
   become?: boolean;
@@ -72,63 +45,7 @@ export interface SshFileOptions extends PutOptions {
 /** OpenSSH's default MaxSessions is 10 per connection: 8 command channels + 1 SFTP stays under it. */
 const DEFAULT_MAX_CHANNELS = 8;
 
-// Minimal shapes of the ssh2 objects used here (@types/ssh2 is not installed).
-type Channel = ShellChannel;
-interface Sftp {
-  writeFile(path: string, data: Buffer | string, options: { mode: number }, cb: (err?: Error) => void): void;
-  open(path: string, flags: string, cb: (err: Error | undefined, handle: Buffer) => void): void;
-  fstat(handle: Buffer, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
-  read(handle: Buffer, buffer: Buffer, offset: number, length: number, position: number,
-    cb: (err: Error | undefined, bytesRead: number) => void): void;
-  close(handle: Buffer, cb: (err?: Error) => void): void;
-  chmod(path: string, mode: number, cb: (err?: Error) => void): void;
-  stat(path: string, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
-  readlink(path: string, cb: (err: Error | undefined, target: string) => void): void;
-  realpath(path: string, cb: (err: Error | undefined, resolved: string) => void): void;
-  lstat(path: string, cb: (err: Error | undefined, attrs: SftpAttrs) => void): void;
-  ext_openssh_rename(from: string, to: string, cb: (err?: Error) => void): void;
-  unlink(path: string, cb: (err?: Error) => void): void;
-  end(): void;
-}
-interface Client extends EventEmitter {
-  exec(command: string, cb: (err: Error | undefined, channel: Channel) => void): void;
-  sftp(cb: (err: Error | undefined, sftp: Sftp) => void): void;
-  forwardOut(srcIP: string, srcPort: number, dstIP: string, dstPort: number,
-    cb: (err: Error | undefined, stream: Duplex) => void): void;
-  end(): void;
-  setNoDelay(noDelay: boolean): void;
-}
-type SftpAttrs = Omit<FileStat, 'linkTarget' | 'linkSource'>;
-interface RawResult {
-  rc: number;
-  stdout: Buffer;
-  stderr: Buffer;
-}
-type AuthMethod = Record<string, unknown> & { type: string; username: string };
-
-/** Limits how many channels are open at once; the rest wait their turn. */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return () => {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    };
-  }
-}
-
-/** The server refused to open one more channel (MaxSessions); the connection itself is fine. */
-class ChannelRefused extends Error {}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, TERM: 15 };
 
 /**
  * One persistent SSH connection to one host (node-ssh/ssh2): every command on its own channel, files over one
@@ -214,27 +131,7 @@ export class SshConnection implements Connection {
    */
   async statPath(path: string, options: { follow?: boolean; become?: boolean } = {}): Promise<FileStat | null | undefined> {
     if (await this.needsSudo(options.become)) return undefined;
-    const sftp = await this.sftp();
-    const statOf = (follow: boolean): Promise<SftpAttrs | null | undefined> => new Promise((resolve) => {
-      const done = (err: Error | undefined, a: SftpAttrs): void => {
-        // SSH_FX_NO_SUCH_FILE for lstat is "absent"; stat of a dangling link also says so: let a command tell.
-        if (err) resolve((err as { code?: unknown }).code === 2 && !follow ? null : undefined);
-        else resolve(a);
-      };
-      if (follow) sftp.stat(path, done);
-      else sftp.lstat(path, done);
-    });
-    // With follow, the link itself is asked about too (side by side): the probe command reports a link's target.
-    const [own, followed] = await Promise.all([statOf(false), options.follow ? statOf(true) : undefined]);
-    const attrs = options.follow ? (own === null ? null : followed) : own;
-    if (!attrs || !own) return attrs;
-    const stat: FileStat = { mode: attrs.mode, uid: attrs.uid, gid: attrs.gid, size: attrs.size, atime: attrs.atime, mtime: attrs.mtime };
-    if ((own.mode & 0o170000) !== 0o120000) return stat;
-    const [linkTarget, linkSource] = await Promise.all([
-      new Promise<string | undefined>((resolve) => sftp.readlink(path, (err, t) => resolve(err ? undefined : t))),
-      new Promise<string | undefined>((resolve) => sftp.realpath(path, (err, r) => resolve(err ? undefined : r))),
-    ]);
-    return linkTarget === undefined || linkSource === undefined ? undefined : { ...stat, linkTarget, linkSource };
+    return statOverSftp(await this.sftp(), path, options);
   }
 
   /** The host's /etc/passwd and /etc/group names, read over SFTP once per connection (again with `refresh`). */
@@ -378,31 +275,10 @@ export class SshConnection implements Connection {
     });
   }
 
-  /**
-   * Ctrl-C for a command in a remote shell. The signal request on the shell's channel is not enough: when the run
-   * then ends and the connection closes, sshd leaves a command without a terminal running. So SIGINT also goes to
-   * the shell's whole process group from a channel of its own (sudo passes it on to what it runs), SIGKILL a second
-   * later; `close` waits (at most 2 s) until that command has started.
-   */
+  /** Ctrl-C for a command in a remote shell's process group; `close` waits (at most 2 s) until it has started. */
   private interruptGroup(client: Client, group: number): void {
-    if (!(group > 1)) return;
-    // No `--`: dash's kill builtin refuses it; `-N` after the signal is a process group in dash, bash and procps.
-    const kill = `${shellCommand('kill', '-INT', `-${group}`)} 2>/dev/null; sleep 1; ` +
-      `${shellCommand('kill', '-KILL', `-${group}`)} 2>/dev/null; exit 0`;
-    const sent: Promise<void> = new Promise<void>((resolve) => {
-      try {
-        client.exec(kill, (err, channel) => {
-          if (!err) {
-            channel.on('error', () => undefined);
-            channel.stderr.on('data', () => undefined);
-            channel.resume();
-          }
-          resolve();
-        });
-      } catch {
-        resolve();
-      }
-    });
+    const sent = interruptGroup(client, group);
+    if (!sent) return;
     this.interrupts.add(sent);
     void sent.then(() => this.interrupts.delete(sent));
   }
@@ -420,38 +296,9 @@ export class SshConnection implements Connection {
 
   private execOn(client: Client, command: string, stdin: string | Buffer | undefined,
     timeoutMs: number | undefined, signal?: AbortSignal): Promise<RawResult> {
-    return new Promise((resolve, reject) => {
-      const onLost = (): void => finish(() => reject(this.lost(new Error('the connection closed while a command ran'))));
-      const { finish, arm } = commandOutcome(signal, () => client.removeListener('close', onLost));
-      client.once('close', onLost);
-      try {
-        client.exec(command, (err, channel) => {
-          if (err) {
-            return finish(() => reject(this.channelError(client, err)));
-          }
-          collect(channel, (result) => finish(() => (result
-            ? resolve(result)
-            : reject(this.lost(new Error('the channel closed without an exit status (connection dropped?)'))))));
-          // Ctrl-C: SIGINT to the remote command (OpenSSH honours signal requests), then close its channel, so the
-          // run can end at once instead of waiting for, say, a driver installer to finish.
-          arm(timeoutMs, () => {
-            killChannel(channel);
-            reject(new CommandTimeoutError(command, timeoutMs!));
-          }, () => {
-            try {
-              channel.signal('INT');
-            } catch {
-              // no signal support: closing the channel below still ends our side
-            }
-            setTimeout(() => killChannel(channel), 1000).unref();
-            resolve(interrupted());
-          });
-          channel.on('error', () => undefined);
-          channel.end(stdin && stdin.length > 0 ? stdin : undefined);
-        });
-      } catch (error) {
-        finish(() => reject(this.lost(error as Error)));
-      }
+    return execOnChannel(client, command, stdin, timeoutMs, signal, {
+      lost: (error) => this.lost(error),
+      channelError: (err) => this.channelError(client, err),
     });
   }
 
@@ -532,221 +379,4 @@ export class SshConnection implements Connection {
     const missingDir = verb === 'write' && (error as { code?: unknown }).code === 2 ? ` (${dirname(path)} does not exist)` : '';
     return new Error(`${this.host}: cannot ${verb} ${path}: ${(error as Error).message}${missingDir}`);
   }
-}
-
-const READ_CHUNK = 64 * 1024;
-
-/**
- * Reads a whole file in two round trips for a small one: open, then its size and the first chunk side by side
- * (ssh2's readFile waits for each of open, fstat, read and close). The close is not waited for.
- */
-async function readOverSftp(sftp: Sftp, path: string): Promise<Buffer> {
-  const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(path, 'r', (err, h) => (err ? reject(err) : resolve(h))));
-  const chunks: Buffer[] = [];
-  let position = 0;
-  const readChunk = (): Promise<number> => new Promise((resolve, reject) => {
-    const buffer = Buffer.allocUnsafe(READ_CHUNK);
-    sftp.read(handle, buffer, 0, READ_CHUNK, position, (err, bytesRead) => {
-      if (err) return (err as { code?: unknown }).code === 1 ? resolve(0) : reject(err); // SSH_FX_EOF
-      chunks.push(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-      resolve(bytesRead);
-    });
-  });
-  try {
-    const [attrs, first] = await Promise.all([
-      new Promise<SftpAttrs>((resolve, reject) => sftp.fstat(handle, (err, a) => (err ? reject(err) : resolve(a)))),
-      readChunk(),
-    ]);
-    if (!(first > 0 && position === attrs.size)) while ((await readChunk()) > 0);
-    return Buffer.concat(chunks);
-  } finally {
-    sftp.close(handle, () => undefined);
-  }
-}
-
-/** `name:x:id:...` lines (passwd, group) to id → name; the first name of an id wins, as getpwuid's does. */
-function idTable(text: Buffer): Record<string, string> {
-  const table: Record<string, string> = {};
-  for (const line of text.toString('utf8').split('\n')) {
-    const [name, , id] = line.split(':');
-    if (name && id && /^\d+$/.test(id) && !(id in table)) table[id] = name;
-  }
-  return table;
-}
-
-/**
- * Settles a command's promise once, whichever comes first: its result, its time limit or the run's Ctrl-C. `arm`
- * starts the time limit and listens for the signal once the command is under way; `finish` clears both.
- */
-function commandOutcome(signal: AbortSignal | undefined, cleanup?: () => void): {
-  finish: (settle: () => void) => void;
-  arm: (timeoutMs: number | undefined, onTimeout: () => void, onInterrupt: () => void) => void;
-} {
-  let done = false;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort = (): void => undefined;
-  const finish = (settle: () => void): void => {
-    if (done) return;
-    done = true;
-    if (timer) clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    cleanup?.();
-    settle();
-  };
-  const arm = (timeoutMs: number | undefined, onTimeout: () => void, onInterrupt: () => void): void => {
-    if (timeoutMs) timer = setTimeout(() => finish(onTimeout), timeoutMs);
-    onAbort = () => finish(onInterrupt);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  };
-  return { finish, arm };
-}
-
-function interrupted(): RawResult {
-  return { rc: 130, stdout: Buffer.alloc(0), stderr: Buffer.from('phoenix: interrupted\n') };
-}
-
-/** Gathers a channel's output; `done(undefined)` when it closed without exit status or signal (link lost). */
-function collect(channel: Channel, done: (result: RawResult | undefined) => void): void {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let code: number | null | undefined;
-  let signal: string | undefined;
-  channel.on('data', (d: Buffer) => out.push(d));
-  channel.stderr.on('data', (d: Buffer) => err.push(d));
-  channel.on('exit', (c: number | null, s?: string) => {
-    code = c;
-    signal = s;
-  });
-  channel.on('close', () => done(code === undefined && signal === undefined ? undefined : {
-    rc: typeof code === 'number' ? code : 128 + (SIGNALS[signal ?? ''] ?? 0),
-    stdout: Buffer.concat(out),
-    stderr: Buffer.concat(err),
-  }));
-}
-
-function killChannel(channel: Channel): void {
-  try {
-    channel.signal('KILL');
-  } catch {
-    // the server may not support signals; closing the channel is enough for us
-  }
-  channel.close();
-}
-
-function envPrefix(env: Record<string, string> | undefined): string {
-  if (!env) return '';
-  return Object.entries(env).map(([name, value]) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid environment variable name: ${name}`);
-    return `export ${name}=${shellCommand(value)}; `;
-  }).join('');
-}
-
-function ownerSpec(options: PutOptions): string {
-  return `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
-}
-
-/** A temp name in the destination's directory, so the final rename is atomic. */
-function siblingTemp(path: string): string {
-  return join(dirname(path), `.${basename(path)}.phoenix-${randomBytes(6).toString('hex')}`);
-}
-
-function sftpCall(call: (cb: (err?: Error) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
-}
-
-type NodeSshClass = typeof import('node-ssh').NodeSSH;
-
-/** Opens one SSH session (TCP or a forwarded socket), checking the host key and logging in. */
-async function handshake(NodeSSH: NodeSshClass, endpoint: SshEndpoint, sock: Duplex | undefined,
-  timeouts: SshTimeouts, host: string): Promise<Client> {
-  const entries = await loadKnownHosts(endpoint.knownHostsFile);
-  const name = knownHostName(endpoint.address, endpoint.port);
-  let refused: Error | undefined;
-  const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
-    const verdict = checkHostKey(entries, name, key);
-    if (verdict.kind === 'known' || (verdict.kind === 'unknown' && endpoint.policy === 'off')) return verify(true);
-    if (verdict.kind === 'unknown' && endpoint.policy === 'accept-new') {
-      addKnownHost(endpoint.knownHostsFile, name, key).then(() => verify(true), (error: Error) => {
-        refused = new UnreachableError(host, `cannot add ${name} to ${endpoint.knownHostsFile}: ${error.message}`);
-        verify(false);
-      });
-      return;
-    }
-    refused = hostKeyError({ ...endpoint, host }, verdict, key);
-    verify(false);
-  };
-  const ssh = new NodeSSH();
-  const algorithms = preferredHostKeyAlgorithms(entries, name);
-  try {
-    await ssh.connect({
-      host: endpoint.address, port: endpoint.port, username: endpoint.user, sock,
-      readyTimeout: timeouts.connectMs, keepaliveInterval: timeouts.keepaliveMs,
-      keepaliveCountMax: timeouts.keepaliveCountMax, hostVerifier,
-      authHandler: await authMethods(endpoint, host),
-      ...(algorithms ? { algorithms: { serverHostKey: algorithms } } : {}),
-    } as Parameters<InstanceType<NodeSshClass>['connect']>[0]);
-  } catch (error) {
-    ssh.connection?.end();
-    throw refused ?? unreachable(endpoint, host, error as Error & { code?: string; level?: string }, timeouts);
-  }
-  const client = ssh.connection as unknown as Client;
-  client.on('error', () => undefined); // 'close' follows; commands in flight are failed there
-  // Many small packets per command (open, exec, EOF): Nagle + delayed ACK would add ~40 ms to each.
-  client.setNoDelay(true);
-  return client;
-}
-
-async function authMethods(endpoint: SshEndpoint, host: string): Promise<AuthMethod[]> {
-  const username = endpoint.user;
-  const methods: AuthMethod[] = [];
-  for (const file of endpoint.identityFiles) {
-    try {
-      methods.push({ type: 'publickey', username, key: await readFile(file) });
-    } catch (error) {
-      if (!endpoint.requiredKeys?.includes(file)) continue;
-      throw new UnreachableError(host, `${host}: cannot read private key ${file} (ansible_ssh_private_key_file): ` +
-        `${(error as Error).message}`);
-    }
-  }
-  if (endpoint.agent) methods.push({ type: 'agent', username, agent: endpoint.agent });
-  if (endpoint.password !== undefined) methods.push({ type: 'password', username, password: endpoint.password });
-  if (methods.length === 0) methods.push({ type: 'none', username });
-  return methods;
-}
-
-/** Opens a channel from `via` to the next hop; its stream is the next handshake's socket. */
-function forward(via: Client, next: SshEndpoint, host: string): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    via.forwardOut('127.0.0.1', 0, next.address, next.port, (err, stream) => {
-      if (err) {
-        reject(new UnreachableError(host, `${host}: the jump host could not reach ${next.address}:${next.port}: ` +
-          `${err.message}`));
-      } else resolve(stream);
-    });
-  });
-}
-
-/** Turns a failed connect into a message that says where, why, and what to check. */
-function unreachable(endpoint: SshEndpoint, host: string, error: Error & { code?: string; level?: string },
-  timeouts: SshTimeouts): UnreachableError {
-  const where = `${endpoint.user}@${endpoint.address}:${endpoint.port}`;
-  const text = `${error.code ?? ''} ${error.message}`;
-  let reason: string;
-  if (error.level === 'client-authentication') {
-    const tried = [...endpoint.identityFiles, ...(endpoint.agent ? ['ssh-agent'] : []),
-      ...(endpoint.password !== undefined ? ['password'] : [])];
-    reason = `authentication failed (tried: ${tried.join(', ') || 'nothing'}); check ansible_user, ` +
-      'ansible_ssh_private_key_file and the key in the remote authorized_keys';
-  } else if (/ECONNREFUSED/.test(text)) {
-    reason = 'connection refused: nothing listens on that port (is sshd running? is ansible_port right?)';
-  } else if (/ETIMEDOUT|Timed out|No response/i.test(text)) {
-    reason = `no SSH answer within ${Math.round(timeouts.connectMs / 100) / 10} s (host down, firewall, wrong address?)`;
-  } else if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
-    reason = `cannot resolve ${endpoint.address} (check ansible_host or HostName in ~/.ssh/config)`;
-  } else if (/EHOSTUNREACH|ENETUNREACH/.test(text)) {
-    reason = 'no route to host (network down or wrong address?)';
-  } else reason = error.message;
-  const via = endpoint.host !== host ? ` (jump host ${endpoint.host})` : '';
-  return new UnreachableError(host, `${host}: cannot connect to ${where}${via}: ${reason}`);
 }
