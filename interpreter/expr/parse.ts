@@ -1,15 +1,21 @@
-import { PhoenixError, type SourcePosition } from '../errors.js';
+/**
+ * The expression parser: tokens to an Expr tree, by Jinja's grammar (condexpr, or, and, not, compare, math,
+ * unary, primaries with attributes, subscripts, filters and tests). Positions and syntax errors are in
+ * syntax-error.ts, the checks of named filters/tests/methods in call-check.ts, the tree depth limit in depth.ts.
+ */
+import type { SourcePosition } from '../errors.js';
 import type { BinaryOp, CallArgs, CompareOp, Expr } from './ast.js';
-import { findCallable, type Callable, type CallableTable } from './callable.js';
+import type { Callable } from './callable.js';
+import { checkCallArgs, checkNamedCallable, lookupCallable } from './call-check.js';
+import { checkDepth } from './depth.js';
 import { filters } from './filters.js';
 import { methods } from './methods.js';
+import { describe, Locator, syntaxError } from './syntax-error.js';
 import { tests } from './tests.js';
 import { tokenize, TokenError, type Token } from './tokens.js';
 
 /** Parentheses, brackets and unary operators nested deeper than this are refused (the parser is recursive). */
 const MAX_NESTING = 100;
-/** Trees deeper than this (e.g. a chain of 1000 `or`) are refused: the evaluator is recursive too. */
-const MAX_DEPTH = 400;
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 const LITERAL_NAMES = new Map<string, unknown>([
@@ -18,35 +24,6 @@ const LITERAL_NAMES = new Map<string, unknown>([
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 /** Tokens that may start the bare argument of a test (`x is divisibleby 3`), as in Jinja. */
 const TEST_ARG_START = new Set(['name', 'string', 'int', 'float']);
-
-/** Maps offsets of the expression text to positions in the YAML file. */
-class Locator {
-  private readonly lineStarts: number[] = [0];
-
-  constructor(
-    text: string,
-    private readonly origin?: SourcePosition,
-  ) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
-  }
-
-  at(offset: number): SourcePosition {
-    let line = 0;
-    for (let lo = 0, hi = this.lineStarts.length - 1; lo <= hi; ) {
-      const mid = (lo + hi) >> 1;
-      if (this.lineStarts[mid] <= offset) (line = mid), (lo = mid + 1);
-      else hi = mid - 1;
-    }
-    const column = offset - this.lineStarts[line];
-    if (!this.origin) return { file: '<expression>', line: line + 1, column: column + 1 };
-    // Only the first line starts at the origin's column; later lines of a block scalar start at their own.
-    return {
-      file: this.origin.file,
-      line: this.origin.line + line,
-      column: line === 0 ? this.origin.column + column : column + 1,
-    };
-  }
-}
 
 /**
  * Parses a condition (`result.rc == 0 and 'ok' in result.stdout`). A whole-string `{{ ... }}` is accepted and
@@ -72,16 +49,6 @@ export function parseExpression(text: string, origin?: SourcePosition): Expr {
   const expr = new Parser(tokens, locator).parseAll();
   checkDepth(expr);
   return expr;
-}
-
-function syntaxError(message: string, pos: SourcePosition, code = 'E_EXPR_SYNTAX'): PhoenixError {
-  return new PhoenixError(code, message, { pos });
-}
-
-function describe(token: Token): string {
-  if (token.kind === 'end') return 'end of expression';
-  if (token.kind === 'string') return `string ${JSON.stringify(token.text)}`;
-  return `'${token.text}'`;
 }
 
 class Parser {
@@ -345,7 +312,7 @@ class Parser {
     }
     if (token.kind !== 'name') this.fail('an attribute name', token);
     if (!this.isOp('(')) return { kind: 'attr', object, name: token.text, pos };
-    const method = this.lookup(methods, token, 'E_EXPR_UNKNOWN_METHOD', 'method');
+    const method = lookupCallable(methods, token, 'E_EXPR_UNKNOWN_METHOD', 'method', this.locator);
     const call = this.parseCallArgs(method, token);
     return { kind: 'method', object, name: token.text, ...call, pos };
   }
@@ -374,9 +341,9 @@ class Parser {
   private parseFilter(subject: Expr): Expr {
     this.next();
     const token = this.expectName('a filter name');
-    const filter = this.lookup(filters, token, 'E_EXPR_UNKNOWN_FILTER', 'filter');
-    const call = this.isOp('(') ? this.parseCallArgs(filter, token) : this.checkArgs(filter, token, { args: [], kwargs: [] });
-    this.checkNamedCallable(token.text, call);
+    const filter = lookupCallable(filters, token, 'E_EXPR_UNKNOWN_FILTER', 'filter', this.locator);
+    const call = this.isOp('(') ? this.parseCallArgs(filter, token) : checkCallArgs(filter, token, { args: [], kwargs: [] }, this.locator);
+    checkNamedCallable(token.text, call);
     return { kind: 'filter', name: token.text, subject, ...call, pos: this.pos(token) };
   }
 
@@ -384,7 +351,7 @@ class Parser {
     this.next();
     const negated = this.skipWord('not');
     const token = this.expectName('a test name');
-    const test = this.lookup(tests, token, 'E_EXPR_UNKNOWN_TEST', 'test');
+    const test = lookupCallable(tests, token, 'E_EXPR_UNKNOWN_TEST', 'test', this.locator);
     let call: CallArgs = { args: [], kwargs: [] };
     if (this.isOp('(')) return this.makeTest(subject, token, negated, this.parseCallArgs(test, token));
     const next = this.peek();
@@ -393,17 +360,11 @@ class Parser {
     if (startsArg && !(next.kind === 'name' && KEYWORDS.has(next.text))) {
       call = { args: [this.parsePostfix(this.parsePrimary())], kwargs: [] };
     }
-    return this.makeTest(subject, token, negated, this.checkArgs(test, token, call));
+    return this.makeTest(subject, token, negated, checkCallArgs(test, token, call, this.locator));
   }
 
   private makeTest(subject: Expr, token: Token, negated: boolean, call: CallArgs): Expr {
     return { kind: 'test', name: token.text, subject, negated, ...call, pos: this.pos(token) };
-  }
-
-  private lookup(table: CallableTable, token: Token, code: string, what: string): Callable {
-    const found = findCallable(table, token.text);
-    if (!found) throw syntaxError(`unknown ${what} '${token.text}'`, this.pos(token), code);
-    return found;
   }
 
   /** `(a, b, key=value)` after a filter, test or method name. */
@@ -421,74 +382,6 @@ class Parser {
       }
       if (!this.isOp(')')) this.expectOp(',');
     }
-    return this.checkArgs(callable, name, call);
-  }
-
-  private checkArgs(callable: Callable, name: Token, call: CallArgs): CallArgs {
-    const count = call.args.length;
-    if (count < callable.min || count > callable.max) {
-      const wanted = callable.min === callable.max ? `${callable.min}` : `${callable.min} to ${callable.max}`;
-      throw syntaxError(`'${name.text}' takes ${wanted} argument(s), ${count} given`, this.pos(name));
-    }
-    for (const { name: key } of call.kwargs) {
-      if (!callable.kwargs?.includes(key)) {
-        throw syntaxError(`'${name.text}' has no argument '${key}'`, this.pos(name));
-      }
-    }
-    return call;
-  }
-
-  /** `select('match', ...)`, `map('lower')`: a test or filter named by a string literal is checked here too. */
-  private checkNamedCallable(filter: string, call: CallArgs): void {
-    const index = filter === 'select' || filter === 'reject' ? 0 : filter.endsWith('attr') ? 1 : filter === 'map' ? 0 : -1;
-    const arg = index >= 0 ? call.args[index] : undefined;
-    if (arg?.kind !== 'literal' || typeof arg.value !== 'string') return;
-    const [table, code, what] =
-      filter === 'map' ? [filters, 'E_EXPR_UNKNOWN_FILTER', 'filter'] : [tests, 'E_EXPR_UNKNOWN_TEST', 'test'];
-    if (!findCallable(table, arg.value)) throw syntaxError(`unknown ${what} '${arg.value}'`, arg.pos, code);
-  }
-}
-
-function children(expr: Expr): Expr[] {
-  switch (expr.kind) {
-    case 'literal':
-    case 'name':
-      return [];
-    case 'list':
-      return expr.items;
-    case 'dict':
-      return expr.entries.flat();
-    case 'attr':
-      return [expr.object];
-    case 'index':
-      return [expr.object, expr.index];
-    case 'slice':
-      return [expr.object, expr.start, expr.stop, expr.step].filter((e): e is Expr => e !== undefined);
-    case 'method':
-    case 'filter':
-    case 'test':
-      return [expr.kind === 'method' ? expr.object : expr.subject, ...expr.args, ...expr.kwargs.map((k) => k.value)];
-    case 'neg':
-    case 'pos':
-    case 'not':
-      return [expr.operand];
-    case 'binary':
-    case 'and':
-    case 'or':
-      return [expr.left, expr.right];
-    case 'compare':
-      return [expr.first, ...expr.rest.map((r) => r.operand)];
-    case 'cond':
-      return [expr.test, expr.then, ...(expr.otherwise ? [expr.otherwise] : [])];
-  }
-}
-
-/** Iterative, so a pathological tree is refused here instead of overflowing the stack of the evaluator. */
-function checkDepth(root: Expr): void {
-  const stack: Array<[Expr, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [expr, depth] = stack.pop()!;
-    if (depth > MAX_DEPTH) throw syntaxError('expression is too deeply nested or too long a chain', expr.pos);
-    for (const child of children(expr)) stack.push([child, depth + 1]);
+    return checkCallArgs(callable, name, call, this.locator);
   }
 }
