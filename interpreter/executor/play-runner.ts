@@ -1,3 +1,8 @@
+/**
+ * The playbook runner: plays in order, their serial batches, blocks and includes, tasks in lockstep across hosts,
+ * the recap's counts. Check mode's container bookkeeping is in check-mode-pending.ts, handler flushes in
+ * handlers.ts, magic variables in magic-vars.ts, batches and --start-at-task in batches.ts.
+ */
 import { isAbsolute, resolve } from 'node:path';
 import { emptyStats, failedResult, okResult, registeredValue, skippedResult, type HostResult, type HostStats } from '../result.js';
 import { PhoenixError } from '../errors.js';
@@ -11,6 +16,10 @@ import { tagsSelected } from './tags.js';
 import { mapLimit } from './map-limit.js';
 import { renderString, renderValue } from '../vars/template.js';
 import type { RunOptions, RunServices } from './options.js';
+import { batches, matchesTaskName } from './batches.js';
+import { notePending } from './check-mode-pending.js';
+import { flushHandlers } from './handlers.js';
+import { magicVars } from './magic-vars.js';
 
 /** Per-host state that lives for the whole playbook run. */
 interface HostState {
@@ -304,36 +313,7 @@ export class PlaybookRunner {
         break;
     }
     if (result.changed && result.status !== 'unreachable') task.notify?.forEach((n) => state.notified.add(n));
-    this.notePending(task, host, result);
-  }
-
-  /**
-   * Check mode: a pct task that would create or start this host's container makes the tasks inside it unplannable
-   * (they are predicted from where it comes from); a snapshot of it records what its clones will start with.
-   */
-  private notePending(task: TaskNode, host: string, result: HostResult): void {
-    if (!this.options.check || task.module !== 'pct') return;
-    const vars = this.services.inventory.vars(host);
-    if (vars.ansible_connection !== 'pct' || result.data.vmid !== vars.proxmox_vmid) return;
-    const snapshot = result.data.snapshot as { name: string; taken_now: boolean } | undefined;
-    if (snapshot && (result.status === 'ok' || result.status === 'changed')) this.planned?.recordSnapshot(host, snapshot.name, snapshot.taken_now);
-    if (result.status !== 'changed') return;
-    const vmid = Number(vars.proxmox_vmid);
-    if (result.data.exists === false) this.state(host).pending = this.createdPending(host, vmid, vars, result.data.created_from);
-    else if (result.data.running === false) this.state(host).pending ??= { reason: `CT ${vmid} is not running yet`, vmid };
-  }
-
-  /** What a container created in this run starts as: a clone of an inventory host's snapshot, or an OS template. */
-  private createdPending(host: string, vmid: number, vars: Record<string, unknown>, from: unknown): PendingContainer {
-    const pending: PendingContainer = { reason: `CT ${vmid} does not exist yet`, vmid };
-    const created = (from ?? {}) as { cloneOf?: number; snapname?: string; ostemplate?: string };
-    const node = String(vars.proxmox_node ?? '');
-    if (created.ostemplate !== undefined && node) pending.template = { node, ostemplate: created.ostemplate };
-    if (created.cloneOf !== undefined) {
-      const parent = this.services.inventory.select('all').find((h) => h !== host && sameContainer(this.services.inventory.vars(h), node, created.cloneOf!));
-      if (parent) pending.cloneOf = { host: parent, vmid: created.cloneOf, ...(created.snapname ? { snapname: created.snapname } : {}) };
-    }
-    return pending;
+    if (this.options.check) notePending(task, host, result, this.services.inventory, this.planned, state);
   }
 
   private checkMaxFail(): void {
@@ -343,30 +323,10 @@ export class PlaybookRunner {
     if ((failed / this.playHosts.length) * 100 > limit) this.stopPlay = true;
   }
 
-  /**
-   * Runs notified handlers in definition order, once per notification. A handler may notify another, even one
-   * defined before it: passes repeat until nothing is pending, as ansible-core does.
-   */
-  private async flushHandlers(hosts: string[]): Promise<void> {
-    for (let pass = 0; pass <= this.play.handlers.length; pass++) {
-      let ran = false;
-      for (const handler of this.play.handlers) {
-        const targets = hosts.filter((h) => {
-          const state = this.state(h);
-          const wanted = state.notified.has(handler.name) || handler.listen.some((l) => state.notified.has(l));
-          return wanted && (!state.failed || this.play.forceHandlers);
-        });
-        if (targets.length === 0) continue;
-        // Only the handler's own name is consumed here: other handlers listening to the same topic still run.
-        for (const h of targets) this.state(h).notified.delete(handler.name);
-        await this.runOnHosts(handler, targets, { rescuable: false, extraVars: {} }, 'handler');
-        ran = true;
-      }
-      const topics = new Set(this.play.handlers.flatMap((h) => h.listen));
-      for (const h of hosts) for (const topic of topics) this.state(h).notified.delete(topic);
-      if (!ran) break;
-    }
-    for (const h of hosts) this.state(h).notified.clear();
+  /** Runs the notified handlers of the hosts (handlers.ts). */
+  private flushHandlers(hosts: string[]): Promise<void> {
+    return flushHandlers(this.play, hosts, (h) => this.state(h),
+      (handler, targets) => this.runOnHosts(handler, targets, { rescuable: false, extraVars: {} }, 'handler'));
   }
 
   private taskEnv(flow: Flow): TaskEnv {
@@ -402,31 +362,12 @@ export class PlaybookRunner {
     const key = playHosts.join('\0');
     const cached = this.magicCache.get(host);
     if (cached?.play === this.play && cached.batch === this.playHosts && cached.key === key) return cached.value;
-    const value = this.buildMagic(host, playHosts);
+    const value = magicVars(host, playHosts, {
+      inventory: this.services.inventory, facts: (name) => this.hosts.get(name)?.facts, playbookDir: this.playbook.dir,
+      options: this.options, play: this.play, batch: this.playHosts,
+    });
     this.magicCache.set(host, { play: this.play, batch: this.playHosts, key, value });
     return value;
-  }
-
-  private buildMagic(host: string, playHosts: string[]): Record<string, unknown> {
-    const hostvars = new Proxy({}, {
-      get: (_t, name) => (typeof name === 'string' ? { ...this.services.inventory.vars(name), ...this.hosts.get(name)?.facts } : undefined),
-      has: (_t, name) => typeof name === 'string' && this.services.inventory.select(name).length > 0,
-      getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && this.services.inventory.select(name).length > 0
-        ? { value: { ...this.services.inventory.vars(name), ...this.hosts.get(name)?.facts }, enumerable: true, configurable: true } : undefined),
-    });
-    return {
-      ...this.services.inventory.magic(host),
-      hostvars,
-      playbook_dir: this.playbook.dir,
-      ansible_check_mode: this.options.check,
-      ansible_diff_mode: this.options.diff,
-      ansible_play_hosts: playHosts,
-      ansible_play_batch: this.playHosts,
-      ansible_play_name: this.play.name,
-      ansible_run_tags: this.options.onlyTags.length ? this.options.onlyTags : ['all'],
-      ansible_skip_tags: this.options.skipTags,
-      ansible_verbosity: this.options.verbosity,
-    };
   }
 
   private state(host: string): HostState {
@@ -437,33 +378,4 @@ export class PlaybookRunner {
     }
     return state;
   }
-}
-
-/** Splits hosts into serial batches (numbers or percentages; the last size repeats). */
-export /** The inventory host of container `vmid` on `node`. */
-function sameContainer(vars: Record<string, unknown>, node: string, vmid: number): boolean {
-  return vars.ansible_connection === 'pct' && Number(vars.proxmox_vmid) === vmid && String(vars.proxmox_node ?? '') === node;
-}
-
-function batches(hosts: string[], serial?: Array<number | string>): string[][] {
-  if (!serial || serial.length === 0) return [hosts];
-  const out: string[][] = [];
-  let index = 0;
-  let step = 0;
-  while (index < hosts.length) {
-    const spec = serial[Math.min(step, serial.length - 1)];
-    const size = typeof spec === 'string' && spec.endsWith('%')
-      ? Math.max(1, Math.floor((hosts.length * parseFloat(spec)) / 100))
-      : Math.max(1, Number(spec));
-    out.push(hosts.slice(index, index + size));
-    index += size;
-    step++;
-  }
-  return out;
-}
-
-function matchesTaskName(name: string, wanted: string): boolean {
-  if (name === wanted) return true;
-  const pattern = new RegExp(`^${wanted.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return pattern.test(name);
 }
