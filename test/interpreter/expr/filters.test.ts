@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { filters, tests } from '../../../interpreter/expr/index.js';
-import { FILTERS, RESULTS, TESTS, type ValueCase } from './cases.js';
+import type { ValueCase } from './cases.js';
+import { FILTERS, RESULTS, TESTS } from './filter-cases.js';
 import { valueTable } from './support.js';
 
 valueTable('every filter, with its Jinja/Ansible semantics', FILTERS);
