@@ -1,32 +1,17 @@
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
-import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
-import { loadYamlFile, PositionMap, type LoadedYaml } from '../load/yaml-file.js';
-import { validateKnown, validateWithSchema } from '../schema/validate.js';
+import { ErrorList, type SourcePosition } from '../errors.js';
+import { PositionMap } from '../load/yaml-file.js';
 import { checkTemplate, isTemplated } from '../vars/template.js';
-import { parseExpression } from '../expr/index.js';
 import { findModule } from '../../modules/registry.js';
-import { parseKeyValue } from './kv.js';
 import { FEATURES_DIR_VAR } from '../config/features-dir.js';
 import {
   BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS, blockKeywordSchema, playKeywordSchema, taskKeywordSchema,
 } from './keywords.js';
-import type { BlockNode, Condition, Inherited, IncludeNode, MetaNode, Node, Play, Playbook, TaskNode } from './types.js';
-
-type Raw = Record<string, unknown>;
-
-/** State of one load: the errors so far and the files already parsed (a tasks file included twice is read once). */
-interface LoadContext {
-  errors: ErrorList;
-  playbookDir: string;
-  files: Map<string, LoadedYaml | undefined>;
-  /** Include chain, to refuse an include cycle instead of recursing forever. */
-  including: string[];
-  /** Where `{{ phoenix_features_dir }}` points (the inventory decides it), to read and check the feature files now. */
-  featuresDir?: string;
-  /** Includes whose file name uses `phoenix_features_dir`: the playbook uses the configuration's features. */
-  featureIncludes: SourcePosition[];
-}
+import type { BlockNode, Inherited, IncludeNode, MetaNode, Node, Play, Playbook, TaskNode } from './types.js';
+import { bool, fail, isMap, list, readFile, start, type LoadContext, type Raw, type Source } from './load-context.js';
+import { checkModuleArgs, checkTaskTemplates, moduleArgs } from './task-args.js';
+import { checkKeywords, checkNotify, checkSchema, conditions, emptyInherited, inheritedOf } from './load-checks.js';
 
 /** Options of {@link loadPlaybook}. */
 export interface LoadPlaybookOptions {
@@ -35,11 +20,6 @@ export interface LoadPlaybookOptions {
    * then reads and validates every `.yml` there at load time, as it does for a relative `features/{{ feature }}.yml`.
    */
   featuresDir?: string;
-}
-
-interface Source {
-  yaml: LoadedYaml;
-  dir: string;
 }
 
 const META_ACTIONS = new Set(['flush_handlers', 'noop', 'end_play', 'end_host', 'clear_host_errors', 'refresh_inventory']);
@@ -366,178 +346,3 @@ function loopVar(raw: Raw): string {
   return isMap(raw.loop_control) && typeof raw.loop_control.loop_var === 'string' ? raw.loop_control.loop_var : 'item';
 }
 
-function moduleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: string): Record<string, unknown> {
-  const module = findModule(moduleKey)!;
-  const value = raw[moduleKey];
-  const extra = isMap(raw.args) ? raw.args : {};
-  if (value === null || value === undefined) return { ...extra };
-  if (isMap(value)) return { ...extra, ...value };
-  if (typeof value === 'string' || typeof value === 'number') {
-    const known = new Set(Object.keys((module.schema.properties ?? {}) as object));
-    const { args, freeForm } = parseKeyValue(String(value), known);
-    if (module.freeForm) return { ...extra, ...args, ...(freeForm ? { [module.freeForm]: freeForm } : {}) };
-    if (freeForm) {
-      fail(ctx, 'E_MODULE_ARGS', `module '${module.name}' takes key=value arguments, got '${freeForm}'`, src.yaml.positions.valueOf(raw, moduleKey)!);
-    }
-    return { ...extra, ...args };
-  }
-  fail(ctx, 'E_MODULE_ARGS', `arguments of '${module.name}' must be a mapping or a key=value string`, src.yaml.positions.valueOf(raw, moduleKey)!);
-  return {};
-}
-
-/**
- * Every literal argument is validated now, before any task runs, with the module's schema; templated values (at any
- * depth) and the rules that look at them are left to the check of the rendered values at run time (same schema).
- * An argument whose literal value is null is unset, as after rendering.
- */
-function checkModuleArgs(ctx: LoadContext, src: Source, raw: Raw, moduleKey: string, task: TaskNode): void {
-  const module = findModule(moduleKey)!;
-  const rawArgs = new Set(module.rawArgs ?? []);
-  const args = Object.fromEntries(Object.entries(task.args).filter(([, v]) => v !== null && v !== undefined));
-  const templated = (path: readonly string[], value: unknown) => typeof value === 'string' && path.length > 0 && !rawArgs.has(path[0]) && isTemplated(value);
-  for (const p of validateKnown(module.schema, args, templated)) {
-    fail(ctx, 'E_MODULE_ARGS', `${module.name}: ${p.message}`, argumentPosition(src, raw, moduleKey, p.at ?? p.path) ?? task.pos,
-      `see the arguments of '${module.name}' in the README`);
-  }
-}
-
-/** Where an argument (or a value inside one) is written: its key in the module's mapping or in `args:`, else the module. */
-function argumentPosition(src: Source, raw: Raw, moduleKey: string, path: string[]): SourcePosition | undefined {
-  const holders = [raw[moduleKey], raw.args].filter((h): h is Raw => isMap(h) && path[0] !== undefined && path[0] in h);
-  if (holders.length === 0) return src.yaml.positions.of(raw, moduleKey);
-  let holder: unknown = holders[0];
-  let pos = src.yaml.positions.of(holder, path[0]);
-  for (let i = 0; i + 1 < path.length; i++) {
-    holder = (holder as Record<string, unknown>)[path[i]];
-    if (!holder || typeof holder !== 'object') break;
-    const key = Array.isArray(holder) ? Number(path[i + 1]) : path[i + 1];
-    pos = (Array.isArray(holder) ? src.yaml.positions.valueOf(holder, key) : src.yaml.positions.of(holder, key)) ?? pos;
-  }
-  return pos;
-}
-
-function checkTaskTemplates(ctx: LoadContext, src: Source, raw: Raw, task: TaskNode): void {
-  const module = findModule(task.module)!;
-  walkStrings(task.args, (text) => guard(ctx, () => checkTemplate(text, { pos: task.pos })), module.rawArgs);
-  for (const key of ['name', 'loop_control']) walkStrings(raw[key], (text) => guard(ctx, () => checkTemplate(text, { pos: src.yaml.positions.of(raw, key) })));
-  if (module.rawArgs?.includes('that')) {
-    for (const text of list(task.args.that)) guard(ctx, () => parseExpression(text, task.pos));
-  }
-}
-
-function walkStrings(value: unknown, visit: (text: string) => void, skip: readonly string[] = []): void {
-  if (typeof value === 'string') visit(value);
-  else if (Array.isArray(value)) value.forEach((v) => walkStrings(v, visit));
-  else if (isMap(value)) for (const [k, v] of Object.entries(value)) if (!skip.includes(k)) walkStrings(v, visit);
-}
-
-/** Own keywords merged over the parent's (tags and when accumulate, vars merge, the rest override). */
-function inheritedOf(ctx: LoadContext, src: Source, raw: Raw, parent: Inherited): Inherited {
-  return {
-    when: [...parent.when, ...(conditions(ctx, src, raw, 'when') ?? [])],
-    tags: [...new Set([...parent.tags, ...list(raw.tags)])],
-    vars: isMap(raw.vars) ? { ...parent.vars, ...raw.vars } : parent.vars,
-    become: bool(raw.become) ?? parent.become,
-    checkMode: bool(raw.check_mode) ?? parent.checkMode,
-    diff: bool(raw.diff) ?? parent.diff,
-    noLog: raw.no_log !== undefined ? (typeof raw.no_log === 'string' ? raw.no_log : bool(raw.no_log)) : parent.noLog,
-    ignoreErrors: bool(raw.ignore_errors) ?? parent.ignoreErrors,
-    environment: isMap(raw.environment) ? { ...parent.environment, ...raw.environment } : parent.environment,
-    delegateTo: typeof raw.delegate_to === 'string' ? raw.delegate_to : parent.delegateTo,
-    runOnce: bool(raw.run_once) ?? parent.runOnce,
-    anyErrorsFatal: bool(raw.any_errors_fatal) ?? parent.anyErrorsFatal,
-  };
-}
-
-function emptyInherited(): Inherited {
-  return { when: [], tags: [], vars: {} };
-}
-
-function conditions(ctx: LoadContext, src: Source, raw: Raw, key: string): Condition[] | undefined {
-  const value = raw[key];
-  if (value === undefined || value === null) return undefined;
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item, i) => {
-    const pos = Array.isArray(value) ? src.yaml.positions.valueOf(value, i) : src.yaml.positions.valueOf(raw, key);
-    const text = typeof item === 'boolean' ? item : String(item);
-    if (typeof text === 'string') guard(ctx, () => parseExpression(text, pos));
-    return { text, pos };
-  });
-}
-
-function checkNotify(ctx: LoadContext, src: Source, play: Play): void {
-  const names = new Set<string>();
-  for (const h of play.handlers) {
-    names.add(h.name);
-    h.listen.forEach((l) => names.add(l));
-  }
-  const visit = (nodes: Node[]): void => {
-    for (const node of nodes) {
-      if (node.kind === 'block') [node.block, node.rescue, node.always].forEach(visit);
-      if (node.kind === 'include' && node.preloaded) visit(node.preloaded);
-      if (node.kind !== 'task') continue;
-      for (const n of node.notify) {
-        if (!names.has(n) && !isTemplated(n)) {
-          fail(ctx, 'E_UNKNOWN_HANDLER', `notify names no handler: '${n}'`, node.pos, `define a handler named '${n}' (or with listen: '${n}') in this play`);
-        }
-      }
-    }
-  };
-  [play.preTasks, play.tasks, play.postTasks, play.handlers].forEach(visit);
-}
-
-function checkKeywords(ctx: LoadContext, src: Source, raw: Raw, allowed: Set<string>, what: string): void {
-  for (const key of Object.keys(raw)) {
-    if (!allowed.has(key)) fail(ctx, 'E_UNKNOWN_KEYWORD', `'${key}' is not a valid ${what} keyword`, src.yaml.positions.of(raw, key)!);
-  }
-}
-
-function checkSchema(ctx: LoadContext, src: Source, raw: Raw, schema: Record<string, unknown>): void {
-  for (const p of validateWithSchema(schema, raw)) {
-    fail(ctx, 'E_KEYWORD_TYPE', p.message, (p.path[0] ? src.yaml.positions.valueOf(raw, p.path[0]) : undefined) ?? src.yaml.positions.of(raw)!);
-  }
-}
-
-function readFile(ctx: LoadContext, path: string, code: string, pos?: SourcePosition): LoadedYaml | undefined {
-  if (ctx.files.has(path)) return ctx.files.get(path);
-  const yaml = loadYamlFile(path, ctx.errors, code);
-  if (!yaml && pos) {
-    const last = ctx.errors.errors[ctx.errors.errors.length - 1];
-    if (last?.code === code && !last.pos) last.pos = pos;
-  }
-  ctx.files.set(path, yaml);
-  return yaml;
-}
-
-function guard(ctx: LoadContext, check: () => unknown): void {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof PhoenixError) ctx.errors.add(error);
-    else throw error;
-  }
-}
-
-function fail(ctx: LoadContext, code: string, message: string, pos: SourcePosition, hint?: string): void {
-  ctx.errors.add(new PhoenixError(code, message, { pos, hint }));
-}
-
-function start(file: string): SourcePosition {
-  return { file, line: 1, column: 1 };
-}
-
-function isMap(value: unknown): value is Raw {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function bool(value: unknown): boolean | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') return ['yes', 'true', 'on', '1'].includes(value.toLowerCase());
-  return Boolean(value);
-}
-
-function list(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
