@@ -4,6 +4,13 @@
 # Usage: configure-node.sh <state dir> <node name> <login account>
 set -eu
 S=$1 NAME=$2 ACCOUNT=$3
+# Only ever inside the node: its / must be the overlay with <state>/upper. A namespace whose set-up failed half-way
+# shares this machine's root, and everything below would land on the machine itself (it once did: reboot links,
+# pct and the login account in the real /usr/sbin and /etc).
+awk -v u="upperdir=$S/upper," '$5 == "/" && index($0 ",", u) { found = 1 } END { exit !found }' /proc/self/mountinfo || {
+  echo "configure-node.sh: / is not node $NAME's overlay (upperdir=$S/upper): refusing to write to this machine's root" >&2
+  exit 3
+}
 mkdir -p /etc/phoenix-lab /run/sshd /run/lock/lxc "/etc/pve/nodes/$NAME/lxc"
 # As on Proxmox: /etc/pve/lxc and /etc/pve/local point at this node's directory.
 ln -sfn "nodes/$NAME/lxc" /etc/pve/lxc
