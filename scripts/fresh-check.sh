@@ -76,8 +76,12 @@ if [ "${1:-}" = "__inner" ]; then
   mount --rbind /dev "$root/dev"
   mount -t tmpfs -o mode=755 tmpfs "$root/run"
   mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+  # The environment a session on a new machine has: a clean one, plus the CA settings the machine kind sets
+  # (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ... pointing at the system bundle, which the root has too).
+  ca_env=()
+  while read -r name; do ca_env+=("$name=${!name}"); done < <(compgen -e | grep -E '^(NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|CURL_CA_BUNDLE|GIT_SSL_CAINFO|REQUESTS_CA_BUNDLE|PIP_CERT)$' || true)
   in_root() {
-    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "${ca_env[@]}" \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "$1"
   }
   step() { # step <name> <command run in /work/phoenix>
@@ -158,11 +162,12 @@ mkdir -p "$cache/runs" "$cache/logs"
 base=$cache/base-bookworm
 mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 mirror=${mirror:-http://deb.debian.org/debian}
-base_pkgs=git,python3
+# All three are on the fresh image's package list (ca-certificates: apt, npm and curl over TLS need it).
+base_pkgs=git,python3,ca-certificates
 begin "pristine root ($base)"
 exec 9>"$cache/.base.lock"
 flock 9
-if [ "$rebuild_base" = 1 ] || [ ! -f "$base.stamp" ]; then
+if [ "$rebuild_base" = 1 ] || ! grep -qF "include=$base_pkgs mirror=$mirror " "$base.stamp" 2>/dev/null; then
   rm -rf "$base" "$base.stamp"
   work=$(mktemp -d "$cache/base-build.XXXXXX")
   log "debootstrap --variant=minbase --include=$base_pkgs bookworm from $mirror (a few minutes; cached afterwards)"
@@ -235,6 +240,12 @@ mkdir -p "$root/usr/lib/node_modules"
 cp -a "$npm_dir" "$root/usr/lib/node_modules/npm"
 ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
 ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
+# The machine's own CA certificates (its TLS egress is intercepted by a CA that new machines of our kind trust):
+# the same files in /usr/local/share/ca-certificates, the system bundle rebuilt from them.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in $root"
+fi
 # DNS through slirp4netns's forwarder (this machine's resolver may be on its loopback, which the root cannot reach).
 echo 'nameserver 10.0.2.3' >"$root/etc/resolv.conf"
 echo fresh >"$root/etc/hostname"
