@@ -61,6 +61,9 @@ if [ "${1:-}" = "__inner" ]; then
   done
   ip -4 addr show dev tap0 2>/dev/null | grep -q 'inet ' ||
     { echo "fresh-check: slirp4netns did not configure tap0 in the root's network namespace" >&2; exit 3; }
+  # The root is a mount point of its own, as a real / is: the lab's `unshare --propagation private` changes the
+  # propagation of / (EINVAL on a plain directory) and its nodes pivot_root (refused when / is not a mount).
+  mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   mount -t sysfs sysfs "$root/sys"
   # The cgroup hierarchies exactly as this machine has them (here: cgroup v1 controllers + the cgroup2 'unified'
@@ -246,6 +249,10 @@ if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
   cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
   chroot "$root" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in $root"
 fi
+# npm's global configuration of this machine (cafile = that bundle); never root's ~/.npmrc (it may hold a token).
+for f in /etc/npmrc /usr/etc/npmrc; do
+  if [ -f "$f" ]; then mkdir -p "$root$(dirname "$f")"; cp -a "$f" "$root$f"; fi
+done
 # DNS through slirp4netns's forwarder (this machine's resolver may be on its loopback, which the root cannot reach).
 echo 'nameserver 10.0.2.3' >"$root/etc/resolv.conf"
 echo fresh >"$root/etc/hostname"
