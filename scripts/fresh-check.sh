@@ -61,8 +61,10 @@ if [ "${1:-}" = "__inner" ]; then
   done
   ip -4 addr show dev tap0 2>/dev/null | grep -q 'inet ' ||
     { echo "fresh-check: slirp4netns did not configure tap0 in the root's network namespace" >&2; exit 3; }
-  # The root is a mount point of its own, as a real / is: the lab's `unshare --propagation private` changes the
-  # propagation of / (EINVAL on a plain directory) and its nodes pivot_root (refused when / is not a mount).
+  # The root becomes this mount namespace's root (pivot_root, not chroot): the lab's nodes do
+  # `unshare --propagation private` (EINVAL unless / is a mount point) and pivot_root themselves, and `nsenter
+  # --mount` into a node starts from the namespace's root mount: under a chroot that is this machine's real /, so
+  # the node's set-up (configure-node.sh: /etc, /usr/sbin, useradd) would land on this machine.
   mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   mount -t sysfs sysfs "$root/sys"
@@ -79,12 +81,27 @@ if [ "${1:-}" = "__inner" ]; then
   mount --rbind /dev "$root/dev"
   mount -t tmpfs -o mode=755 tmpfs "$root/run"
   mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+  mkdir -p "$root/run/fresh-check"
+  mount --bind "$logs" "$root/run/fresh-check"
+  logs=/run/fresh-check
+  mkdir -p "$root/.fresh-check-oldroot"
+  cd "$root"
+  pivot_root . .fresh-check-oldroot
+  cd /
+  umount -l /.fresh-check-oldroot
+  rmdir /.fresh-check-oldroot
+  # From here on only the root's own programs exist (this block was parsed before it ran).
+  # What the lab does to enter a node must land in the root, never on this machine: check it the same way.
+  if ! nsenter --mount=/proc/self/ns/mnt -- test -f /etc/phoenix-fresh-check; then
+    echo "fresh-check: nsenter into the root's mount namespace does not land in the root; stopping" >&2
+    exit 3
+  fi
   # The environment a session on a new machine has: a clean one, plus the CA settings the machine kind sets
   # (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ... pointing at the system bundle, which the root has too).
   ca_env=()
   while read -r name; do ca_env+=("$name=${!name}"); done < <(compgen -e | grep -E '^(NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|CURL_CA_BUNDLE|GIT_SSL_CAINFO|REQUESTS_CA_BUNDLE|PIP_CERT)$' || true)
   in_root() {
-    chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "${ca_env[@]}" \
+    /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "${ca_env[@]}" \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "$1"
   }
   step() { # step <name> <command run in /work/phoenix>
@@ -256,6 +273,7 @@ done
 # DNS through slirp4netns's forwarder (this machine's resolver may be on its loopback, which the root cannot reach).
 echo 'nameserver 10.0.2.3' >"$root/etc/resolv.conf"
 echo fresh >"$root/etc/hostname"
+echo "phoenix fresh-check root $id" >"$root/etc/phoenix-fresh-check"
 printf '127.0.0.1 localhost\n127.0.1.1 fresh\n::1 localhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 if [ -n "$lab_cache" ]; then
   log "copying the warm lab cache from $lab_cache (--lab-cache)"
