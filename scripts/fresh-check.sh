@@ -14,6 +14,9 @@
 #                    the cold path, everything built inside the root)
 #   --rebuild-base   rebuild the cached pristine root (debootstrap) even when its stamp is there
 #   --cache DIR      where the pristine root, the runs and the logs live (default /var/cache/phoenix-fresh)
+#   --run CMD        run CMD (bash, in /work/phoenix) instead of the README's commands: for finding out why one
+#                    failed, e.g. --run 'bash scripts/setup.sh && npx uvu dist/test lab/connections' (always FAILs the
+#                    check: it is not the check)
 #
 # What it does, with the time of each phase in the summary:
 #   1. host tools: debootstrap, slirp4netns, util-linux (unshare), git (installed on this machine when missing)
@@ -52,7 +55,7 @@ log() { echo "fresh-check: $*"; }
 # Inside: PID 1 of the new namespaces, still on this machine's filesystem; mounts the root's filesystems and runs
 # the README's commands in it. Arguments: <root> <log dir>. Writes <log dir>/results ("name rc seconds" lines).
 if [ "${1:-}" = "__inner" ]; then
-  root=$2 logs=$3
+  root=$2 logs=$3 custom=${4:-}
   hostname fresh
   ip link set lo up
   for _ in $(seq 1 100); do
@@ -116,6 +119,10 @@ if [ "${1:-}" = "__inner" ]; then
     echo "$name $rc $(( $(date +%s) - started ))" >>"$logs/results"
     echo "=== fresh-check: $name: exit $rc in $(( $(date +%s) - started )) s"
   }
+  if [ -n "$custom" ]; then
+    step run "$custom"
+    exit 0
+  fi
   step demo 'bash scripts/setup.sh && npm run demo'
   # setup.sh puts `phoenix` on PATH: it must run from anywhere, finding its bundle through the link.
   step path 'command -v phoenix && phoenix --version && cd / && phoenix run --syntax-check /work/phoenix/playbooks/site.yml -i /work/phoenix/inventory'
@@ -125,7 +132,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Outside.
-ref=HEAD keep=0 lab_cache='' rebuild_base=0 cache=/var/cache/phoenix-fresh
+ref=HEAD keep=0 lab_cache='' rebuild_base=0 cache=/var/cache/phoenix-fresh custom=''
 while [ $# -gt 0 ]; do
   case $1 in
     --ref) [ $# -ge 2 ] || die "--ref needs a commit, branch or tag"; ref=$2; shift 2 ;;
@@ -134,6 +141,7 @@ while [ $# -gt 0 ]; do
       if [ $# -ge 2 ] && [ "${2#--}" = "$2" ]; then lab_cache=$2; shift 2; else lab_cache=/var/cache/phoenix-lab; shift; fi ;;
     --rebuild-base) rebuild_base=1; shift ;;
     --cache) [ $# -ge 2 ] || die "--cache needs a directory"; cache=$2; shift 2 ;;
+    --run) [ $# -ge 2 ] && [ -n "$2" ] || die "--run needs a command"; custom=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
@@ -319,7 +327,7 @@ done </proc/self/cgroup
 begin "inside the root: the README's commands"
 (
   for d in "${cgroup_dirs[@]}"; do echo "$BASHPID" >"$d/cgroup.procs"; done
-  exec unshare --mount --propagation private --pid --fork --uts --ipc --net --cgroup -- bash "$self" __inner "$root" "$logs"
+  exec unshare --mount --propagation private --pid --fork --uts --ipc --net --cgroup -- bash "$self" __inner "$root" "$logs" "$custom"
 ) &
 inner_pid=$!
 # slirp4netns must only attach once unshare is in its new network namespace (else it would configure this machine's).
@@ -342,9 +350,12 @@ status=0
 echo
 echo "=== fresh-check summary ($sha, $ref; logs in $logs)"
 for i in "${!phase_names[@]}"; do printf '  %-72s %5s s\n' "${phase_names[$i]}" "${phase_secs[$i]}"; done
-for name in demo path test; do
+names=(demo path test)
+[ -z "$custom" ] || names=(run)
+for name in "${names[@]}"; do
   read -r rc secs <<<"$(result "$name")" || true
   case $name in
+    run) cmd=$custom ;;
     demo) cmd='bash scripts/setup.sh && npm run demo' ;;
     path) cmd='phoenix --version; phoenix run --syntax-check (from /)' ;;
     test) cmd='bash scripts/setup.sh && npm test' ;;
@@ -367,6 +378,7 @@ if [ -f "$logs/test.log" ]; then
   echo "  npm test: $passed passed, $failed failed, $skipped skipped"
 fi
 [ "$inner_rc" = 0 ] || { echo "  the root's PID 1 exited $inner_rc"; status=1; }
+[ -z "$custom" ] || { echo "  --run: not the fresh check (the README's commands did not run)"; status=1; }
 echo "  total: $(( $(date +%s) - total_start )) s"
 if [ "$status" = 0 ]; then echo "fresh-check: PASS"; else echo "fresh-check: FAIL"; fi
 exit "$status"

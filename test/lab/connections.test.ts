@@ -60,8 +60,9 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await destroyAll();
-  rmSync(home, { recursive: true, force: true });
+  // Only when acquire() succeeded: otherwise this hook's own error (no such node) would hide the one that matters.
+  if (lab.info) await destroyAll();
+  if (home) rmSync(home, { recursive: true, force: true });
   await lab.release();
 });
 
