@@ -131,7 +131,9 @@ if [ "${1:-}" = "__inner" ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-# Outside.
+# Outside. One function, so bash has read all of it before it runs (editing the script during a run is harmless);
+# the namespaces run this run's own copy of the script ($run/fresh-check.sh).
+main() {
 ref=HEAD keep=0 lab_cache='' rebuild_base=0 cache=/var/cache/phoenix-fresh custom=''
 while [ $# -gt 0 ]; do
   case $1 in
@@ -216,6 +218,8 @@ if [ "$rebuild_base" = 1 ] || ! grep -qF "include=$base_pkgs mirror=$mirror " "$
 else
   log "cached: $(cat "$base.stamp")"
 fi
+# Held shared until this run has its copy: a concurrent --rebuild-base waits instead of deleting it mid-copy.
+flock -s 9
 end
 
 # 3. This run's root.
@@ -224,6 +228,7 @@ run=$cache/runs/$id
 logs=$cache/logs/$id
 root=$run/root
 mkdir -p "$run" "$logs"
+cp "$self" "$run/fresh-check.sh"
 cgroup_dirs=() slirp_pid='' inner_pid=''
 
 cleanup() {
@@ -283,6 +288,7 @@ echo 'nameserver 10.0.2.3' >"$root/etc/resolv.conf"
 echo fresh >"$root/etc/hostname"
 echo "phoenix fresh-check root $id" >"$root/etc/phoenix-fresh-check"
 printf '127.0.0.1 localhost\n127.0.1.1 fresh\n::1 localhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+flock -u 9
 if [ -n "$lab_cache" ]; then
   log "copying the warm lab cache from $lab_cache (--lab-cache)"
   mkdir -p "$root/var/cache/phoenix-lab"
@@ -327,7 +333,7 @@ done </proc/self/cgroup
 begin "inside the root: the README's commands"
 (
   for d in "${cgroup_dirs[@]}"; do echo "$BASHPID" >"$d/cgroup.procs"; done
-  exec unshare --mount --propagation private --pid --fork --uts --ipc --net --cgroup -- bash "$self" __inner "$root" "$logs" "$custom"
+  exec unshare --mount --propagation private --pid --fork --uts --ipc --net --cgroup -- bash "$run/fresh-check.sh" __inner "$root" "$logs" "$custom"
 ) &
 inner_pid=$!
 # slirp4netns must only attach once unshare is in its new network namespace (else it would configure this machine's).
@@ -382,3 +388,7 @@ fi
 echo "  total: $(( $(date +%s) - total_start )) s"
 if [ "$status" = 0 ]; then echo "fresh-check: PASS"; else echo "fresh-check: FAIL"; fi
 exit "$status"
+}
+
+main "$@"
+exit
