@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The fresh-root check: runs the README's two commands, as root, from a clean clone, on a root filesystem that has
-# only what a new machine of our kind has (Debian 12 minbase from debootstrap + git + python3, and this machine's
-# Node 20 and npm copied in). It finds the install steps that a developer machine (or CI) hides because something
-# was installed there by hand or by earlier work.
+# only what a new machine of our kind has (Debian 12 minbase from debootstrap with git, python3 and ca-certificates;
+# this machine's Node 20 and npm, CA certificates and npm cafile copied in). It finds the install steps that a
+# developer machine (or CI) hides because something was installed there by hand or by earlier work.
 #
-#   bash scripts/fresh-check.sh [--ref REF] [--keep] [--lab-cache [DIR]] [--rebuild-base] [--cache DIR]
+#   bash scripts/fresh-check.sh [--ref REF] [--keep] [--lab-cache [DIR]] [--rebuild-base] [--cache DIR] [--run CMD]
 #
 #   --ref REF        check this commit/branch/tag of the repository the script lives in (default: its committed
 #                    HEAD; uncommitted changes are NOT part of the check, the script says so)
@@ -20,12 +20,12 @@
 #
 # What it does, with the time of each phase in the summary:
 #   1. host tools: debootstrap, slirp4netns, util-linux (unshare), git (installed on this machine when missing)
-#   2. pristine root <cache>/base-bookworm: `debootstrap --variant=minbase --include=git,python3 bookworm`, built
-#      once (stamp written last); never entered. Every package in it is on the fresh image's package list (the
+#   2. pristine root <cache>/base-bookworm: `debootstrap --variant=minbase --include=git,python3,ca-certificates`,
+#      built once (stamp written last); never entered. Every package in it is on the fresh image's package list (the
 #      default variant would add kmod and other "important" packages that a new machine does not have).
 #   3. a copy of it for this run (<cache>/runs/<id>/root), this machine's /usr/bin/node and /usr/lib/node_modules/npm
 #      copied in, the repository cloned (at REF) to /work/phoenix with a copy of ../shared at /work/shared
-#   4. inside the root (chroot + its own namespaces, see below), in /work/phoenix:
+#   4. inside the root (pivot_root into it, in namespaces of its own, see below), in /work/phoenix:
 #        bash scripts/setup.sh && npm run demo
 #        phoenix --version, and `phoenix run --syntax-check` from another directory (the command setup.sh links)
 #        bash scripts/setup.sh && npm test
