@@ -6,13 +6,19 @@ import {
   NODE_USER, configureNode, createNamespace, destroyNode, knownHostsLine, nodeExec, nodeExists, nodePaths, portOpen,
   sshdPid, startSshd as startNodeSshd, stopSshd as stopNodeSshd, type LabNode, type SshdOptions,
 } from './node.js';
-import { LAB_DIR, NODE_MARKER, NODE_SCRIPTS, STATE_ROOT } from './paths.js';
+import { LAB_DIR, NODE_MARKER, NODE_SCRIPTS, REPO_ROOT, STATE_ROOT } from './paths.js';
 import { ensureRootfs } from './rootfs.js';
 import { labSiteVars, writeLabConfig } from './site-config.js';
 import { DEFAULT_DRIVER_VERSIONS, startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
 
-/** Debian packages the lab runs on (installed by `up` when missing). */
-export const LAB_PACKAGES = ['lxc', 'debootstrap', 'openssh-server', 'makeself', 'apt-utils', 'gnupg', 'dpkg-dev', 'uidmap'];
+/**
+ * Debian packages the lab runs on (installed by `up` when missing): scripts/debian-packages.txt, the list
+ * scripts/setup.sh installs too, so the two never drift apart.
+ */
+export function labPackages(): string[] {
+  return readFileSync(join(REPO_ROOT, 'scripts', 'debian-packages.txt'), 'utf8').split('\n')
+    .map((line) => line.replace(/#.*/, '').trim().split(/\s+/)[0] ?? '').filter((name) => name !== '');
+}
 
 /** How to start the lab. */
 export interface LabOptions {
@@ -281,12 +287,14 @@ export function onNode(name: string, script: string, ...args: string[]): Promise
 
 async function ensurePackages(log: (line: string) => void): Promise<void> {
   const missing: string[] = [];
-  for (const pkg of LAB_PACKAGES) {
+  for (const pkg of labPackages()) {
     const r = await exec('dpkg-query', ['-W', '-f=${Status}', pkg]);
     if (!r.stdout.includes('install ok installed')) missing.push(pkg);
   }
   if (missing.length === 0) return;
-  log(`installing Debian packages: ${missing.join(' ')}`);
+  log(`installing Debian packages: ${missing.join(' ')} (scripts/setup.sh installs them all)`);
+  // A fresh machine may have no package lists yet.
+  await must('apt-get', ['update', '-qq']);
   await must('apt-get', ['install', '-y', '--no-install-recommends', ...missing]);
 }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what phoenix's demo and tests need on a fresh Debian 12 machine, as root:
-# Debian packages for the lab (LXC, sshd, debootstrap, makeself, apt tooling) and the npm packages (npm ci).
+# the Debian packages of scripts/debian-packages.txt (LXC, sshd, debootstrap, makeself, kmod, apt tooling; the lab
+# installs from the same list), the npm packages (npm ci), the build, and a `phoenix` command on PATH.
+# scripts/fresh-check.sh runs it on a root that has only what a new machine has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(lxc debootstrap openssh-server makeself apt-utils gnupg dpkg-dev sudo iproute2 rsync)
+mapfile -t packages < <(sed 's/#.*//' scripts/debian-packages.txt | awk 'NF { print $1 }')
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,3 +26,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run build --silent
+
+bash scripts/link-phoenix.sh

@@ -43,7 +43,7 @@ async function destroyAll(): Promise<void> {
     ...CLONES, TEMPLATE);
 }
 
-test.before(async () => {
+async function setUp(): Promise<void> {
   await lab.acquire({ privateNode: true }); // its own sshd log: only this test's connections
   home = mkdtempSync(join(tmpdir(), 'phoenix-lab-home-'));
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
@@ -57,11 +57,22 @@ test.before(async () => {
       'pct start "$id" || exit 1; done',
   ].join(' && '), ...CLONES);
   assert.is(setup.rc, 0, setup.stderr);
+}
+
+test.before(async () => {
+  try {
+    await setUp();
+  } catch (error) {
+    // uvu 0.5 drops an error thrown by a before hook (its finally returns): say it here, or the file fails silently.
+    process.stderr.write(`\nconnections.test: set-up failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    throw error;
+  }
 });
 
 test.after(async () => {
-  await destroyAll();
-  rmSync(home, { recursive: true, force: true });
+  // Only when acquire() succeeded: otherwise this hook's own error (no such node) would hide the one that matters.
+  if (lab.info) await destroyAll();
+  if (home) rmSync(home, { recursive: true, force: true });
   await lab.release();
 });
 
