@@ -227,22 +227,23 @@ interface HostRun {
 }
 
 async function planOnHost(task: TaskNode, module: Module, args: Record<string, unknown>, run: HostRun): Promise<HostResult> {
-  const { host, env, scope, facts, check } = run;
-  const diff = task.diff ?? env.options.diff;
-  const conn = module.controllerOnly ? null : await openConnection(run.target, task, env, scope);
-  const ctx = moduleContext({
-    host, conn, check, diff, scope, env: renderEnvironment(task, scope), services: env.services,
-    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog), planned: env.planned,
-  });
+  const ctx = await taskContext(task, run.host, module.controllerOnly ? null : run.target, run.env, run.scope, run.check);
   const plan: Plan = await module.plan(ctx, args);
-  return outcomeOf(task, module, args, ctx, plan, facts, diff);
+  return outcomeOf(task, module, args, ctx, plan, run.facts, ctx.diff);
 }
 
 /** A check-mode context whose connection is the container's node, for planning against an OS template there. */
-async function templateContext(host: string, node: string, env: TaskEnv, scope: Record<string, unknown>, task: TaskNode): Promise<ModuleContext> {
-  const conn = await openConnection(node, task, env, scope);
+function templateContext(host: string, node: string, env: TaskEnv, scope: Record<string, unknown>, task: TaskNode): Promise<ModuleContext> {
+  return taskContext(task, host, node, env, scope, true);
+}
+
+/** The ModuleContext of a task on a host, connected to `target` (null: the module runs on the controller). */
+async function taskContext(
+  task: TaskNode, host: string, target: string | null, env: TaskEnv, scope: Record<string, unknown>, check: boolean,
+): Promise<ModuleContext> {
+  const conn = target === null ? null : await openConnection(target, task, env, scope);
   return moduleContext({
-    host, conn, check: true, diff: task.diff ?? env.options.diff, scope, env: renderEnvironment(task, scope), services: env.services,
+    host, conn, check, diff: task.diff ?? env.options.diff, scope, env: renderEnvironment(task, scope), services: env.services,
     searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog), planned: env.planned,
   });
 }
