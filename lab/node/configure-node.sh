@@ -32,7 +32,9 @@ usermod -p '*' "$ACCOUNT"
 for t in ${OS_TEMPLATES:-}; do
   [ -s "$t" ] && continue
   mkdir -p "$(dirname "$t")"
-  tar -C "$ROOTFS_CACHE" --zstd -cf "$t.tmp" ./var/lib/dpkg/status ./etc/os-release && mv -f "$t.tmp" "$t"
+  tar -C "$ROOTFS_CACHE" --zstd -cf "$t.tmp" ./var/lib/dpkg/status ./etc/os-release ||
+    { echo "configure-node.sh: cannot make the OS template $t (is zstd installed? scripts/debian-packages.txt)" >&2; exit 4; }
+  mv -f "$t.tmp" "$t"
 done
 grep -q " $NAME\$" /etc/hosts || printf '127.0.1.1 %s\n' "$NAME" >>/etc/hosts
 [ -f "$S/shared/ssh_host_ed25519_key" ] ||
