@@ -74,10 +74,14 @@ export async function containerNode(ctx: ModuleContext, module: string): Promise
 /** `mode` as the schema admits it: octal digits, as a string (a number becomes one when validated). */
 export const PUSH_MODE_PATTERN = '^(?:0o)?[0-7]{1,4}$';
 
-/** `'0644'`, `'644'`, `'0o644'` or 644 (its digits read as octal) → the permission bits. */
+/**
+ * `'0644'`, `'644'` or `'0o644'` (octal digits) → the permission bits; a number is the bits themselves, as in
+ * Ansible and the file module: YAML's `mode: 0644` arrives as 420 (= 0o644).
+ */
 export function parseMode(mode: string | number | undefined): number | undefined {
   if (mode === undefined) return undefined;
-  return parseInt(String(mode).replace(/^0o/, ''), 8);
+  if (typeof mode === 'number') return mode;
+  return parseInt(mode.replace(/^0o/, ''), 8);
 }
 
 interface Target {
@@ -182,9 +186,11 @@ export const pctPush: Module<PctPushArgs, PushState> = {
       src: { type: 'string', minLength: 1, description: 'Source path: on the controller (relative to the playbook) or on the node.' },
       dest: { ...absolutePath, description: 'Absolute path inside the container.' },
       mode: {
-        // A string: a number (644) is coerced to its digits, which the pattern then checks.
-        type: 'string',
+        // Octal digits as a string, or the permission bits as a number (YAML's 0644 is 420), never coerced.
+        type: ['integer', 'string'],
         pattern: PUSH_MODE_PATTERN,
+        minimum: 0,
+        maximum: 0o7777,
         expected: "octal permissions such as '0644'",
         description: "Octal permissions, e.g. '0644' (default 0644 for a new file).",
       },
