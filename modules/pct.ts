@@ -63,7 +63,7 @@ export const pct: Module<PctArgs, Step[]> = {
     const facts = await containerFacts(ctx, args.vmid);
     const steps = planSteps(args, facts);
     const after = factsAfter(args, facts);
-    if (ctx.check) rememberPlanned(ctx, args.vmid, after);
+    rememberPlanned(ctx, args.vmid, after);
     const data = { vmid: args.vmid, exists: facts.exists, running: facts.running, snapshots: facts.snapshots, ...plannedData(args, facts, after) };
     if (steps.length === 0) return { changes: [], reason: okReason(args, facts), data };
     return { changes: steps.map((s): Change => ({ summary: s.summary })), state: steps, data };

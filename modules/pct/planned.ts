@@ -46,7 +46,7 @@ function createdBy(args: PctArgs): PlannedContainer['createdFrom'] {
   return args.ostemplate ? { ostemplate: args.ostemplate } : undefined;
 }
 
-/** Records the container as planned (check mode only). */
+/** Records the container as this task leaves it (only in a check run; a check_mode: false task of one records what it did). */
 export function rememberPlanned(ctx: ModuleContext, vmid: number, facts: PlannedContainer): void {
   ctx.planned?.set('container', containerKey(ctx.conn.host, vmid), facts);
 }
