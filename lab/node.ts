@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync,
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { exec, must, type Exec } from './exec.js';
-import { CACHE_DIR, NODE_MARKER, NODE_SCRIPTS, PROC_DEVICES_FIXTURE, REPO_ROOT, ROOTFS_DIR, STATE_ROOT } from './paths.js';
+import { CACHE_DIR, NODE_MARKER, NODE_SCRIPTS, PROC_DEVICES_FIXTURE, REPO_ROOT, ROOTFS_DIR, ROOTFS_UNPRIVILEGED_DIR, STATE_ROOT,
+  UNPRIVILEGED_ID_OFFSET } from './paths.js';
 
 /** The account phoenix logs in as: uid 0 with /bin/sh, so no root dotfiles run per command (see README). */
 export const NODE_USER = 'pveroot';
@@ -155,6 +156,8 @@ export async function configureNode(node: LabNode, userPublicKey: string, sshd: 
     `LXC_PATH=${node.lxcPath}`,
     'PVE_LXC_DIR=/etc/pve/lxc',
     `ROOTFS_CACHE=${ROOTFS_DIR}`,
+    `ROOTFS_CACHE_UNPRIVILEGED=${ROOTFS_UNPRIVILEGED_DIR}`,
+    `UNPRIVILEGED_ID_OFFSET=${UNPRIVILEGED_ID_OFFSET}`,
     `STORAGE_DIR=${join(node.stateDir, 'storage')}`,
     `STATE_DIR=${node.stateDir}`,
     `OS_TEMPLATES='${osTemplates().join(' ')}'`,

@@ -13,6 +13,10 @@ export const STATE_ROOT = '/var/lib/phoenix-lab';
 /** Built once, kept by `down`. */
 export const CACHE_DIR = '/var/cache/phoenix-lab';
 export const ROOTFS_DIR = join(CACHE_DIR, 'rootfs-bookworm');
+/** Proxmox's id map for unprivileged containers: container id 0..65535 is host id 100000..165535. */
+export const UNPRIVILEGED_ID_OFFSET = 100000;
+/** The rootfs cache with every owner shifted by that offset: the lowest layer of unprivileged containers. */
+export const ROOTFS_UNPRIVILEGED_DIR = join(CACHE_DIR, `rootfs-bookworm-${UNPRIVILEGED_ID_OFFSET}`);
 /** Real /proc/devices of an H100 host: the lab's NVIDIA majors come from here (uvm 238, caps 241). */
 export const PROC_DEVICES_FIXTURE = gpuFixture('proc-devices.txt');
 /** Marker file saying a state dir was made by the lab (`down` removes only such dirs). */

@@ -36,6 +36,15 @@ for t in ${OS_TEMPLATES:-}; do
     { echo "configure-node.sh: cannot make the OS template $t (is zstd installed? scripts/debian-packages.txt)" >&2; exit 4; }
   mv -f "$t.tmp" "$t"
 done
+# Unprivileged containers, as on Proxmox: root owns the id range 100000-165535 (LXC insists on it while
+# newuidmap exists), and a proc mount with nothing mounted over it. The kernel lets a user namespace mount a
+# new proc only when the mount namespace already shows one proc fully (mount_too_revealing): the node's own
+# /proc has the fixture /proc/devices, /proc/driver and boot_id mounted over it, so this one is kept beside it.
+for f in /etc/subuid /etc/subgid; do
+  grep -qx "root:100000:65536" "$f" 2>/dev/null || echo "root:100000:65536" >>"$f"
+done
+mkdir -p /run/phoenix-lab/proc
+mountpoint -q /run/phoenix-lab/proc || mount -t proc -o nosuid,nodev,noexec proc /run/phoenix-lab/proc
 grep -q " $NAME\$" /etc/hosts || printf '127.0.1.1 %s\n' "$NAME" >>/etc/hosts
 [ -f "$S/shared/ssh_host_ed25519_key" ] ||
   ssh-keygen -q -t ed25519 -N '' -C "phoenix-lab-$NAME" -f "$S/shared/ssh_host_ed25519_key"
