@@ -48,7 +48,9 @@ test.before(async () => {
   }
   await pct(lab.node, 'stop', CT);
   await pct(lab.node, 'destroy', CT);
-  const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'gpu');
+  // Privileged: here the device cgroup decides (test/lab/unprivileged.test.ts has the unprivileged side).
+  const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'gpu',
+    '--unprivileged', '0');
   assert.is(r.rc, 0, r.stderr);
   // A snapshot section makes "append with >>" land in the wrong section, like on a real node.
   await pct(lab.node, 'snapshot', CT, 'base');

@@ -135,7 +135,18 @@ test('first run: no failures, every change was predicted, one download, installe
   }
   const verified = withStatus(run.doc!, 'ok').filter((t) => t.startsWith('Verify the GPU stack'));
   assert.equal(verified.sort(), ['ct901', 'ct903', 'ct950'].map((h) => `Verify the GPU stack in the container @ ${h}`));
+  await assertUnprivileged([900, 901, 902, 903, 950]);
 });
+
+/** Every container of the example configuration is `"unprivileged": true`: each runs in PVE's id map. */
+async function assertUnprivileged(vmids: number[]): Promise<void> {
+  for (const vmid of vmids) {
+    const map = await pct(lab.node, 'exec', String(vmid), '--', 'cat', '/proc/self/uid_map');
+    assert.match(map.stdout, /^\s*0\s+100000\s+65536\s*$/, `CT ${vmid} runs in a user namespace: ${map.stdout}${map.stderr}`);
+    const nvidiaSmi = await pct(lab.node, 'exec', String(vmid), '--', 'sh', '-c', 'stat -c %u:%g /usr/bin/nvidia-smi 2>/dev/null || echo none');
+    assert.ok(['0:0\n', 'none\n'].includes(nvidiaSmi.stdout), `CT ${vmid}: files the installer wrote belong to the CT's root`);
+  }
+}
 
 test('second run: --check predicts no change, and the run changes nothing', async () => {
   if (skip) return;

@@ -51,7 +51,12 @@ init_nvml() {
         return
     fi
     [ -e "$ROOT/dev/nvidiactl" ] || no_driver
-    if denied "$ROOT/dev/nvidiactl"; then echo "Failed to initialize NVML: Unknown Error"; exit 255; fi
+    # EPERM = the device cgroup refuses (NVML: Unknown Error); EACCES = the node's owner and mode do, as in an
+    # unprivileged CT where a 0660 root:root node shows as nobody:nogroup (NVML_ERROR_NO_PERMISSION, exit 4).
+    case "$(open_error "$ROOT/dev/nvidiactl")" in
+        *"Operation not permitted"*) echo "Failed to initialize NVML: Unknown Error"; exit 255 ;;
+        *"Permission denied"*) echo "Failed to initialize NVML: Insufficient Permissions"; exit 4 ;;
+    esac
     local d n
     for d in "$ROOT"/dev/nvidia[0-9]*; do
         n="${d##*/nvidia}"
@@ -66,9 +71,11 @@ init_nvml() {
 # driver behind them, so an allowed open fails with ENXIO instead, which counts as allowed.
 denied() {
     local err
-    err="$( (exec 3<"$1") 2>&1 )"
+    err="$(open_error "$1")"
     [[ "$err" == *"Operation not permitted"* || "$err" == *"Permission denied"* ]]
 }
+# What opening the node read-write says (empty when it opens; ENXIO on the lab's driverless nodes).
+open_error() { ( (exec 3<>"$1") 2>&1 ); }
 
 table() {
     local i idx=0 minor bar

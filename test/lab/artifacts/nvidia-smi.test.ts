@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildRunfile } from '../../../lab/artifacts/index.js';
 import { FIXTURES, FIXTURE_VERSION as V, sh, tempDir } from './test-support.js';
@@ -99,6 +99,26 @@ test('module of another version: Driver/library version mismatch, exit 18', () =
   const r = smi(['--query-gpu=driver_version', '--format=csv,noheader']);
   assert.is(r.rc, 18);
   assert.is(r.stdout, 'Failed to initialize NVML: Driver/library version mismatch\nNVML library version: 580.159\n');
+});
+
+test('a /dev/nvidiactl the caller may not open (unprivileged CT, 0660 host node): Insufficient Permissions, exit 4', () => {
+  loadFixtureModule();
+  for (const dir of [tmp.dir, root]) chmodSync(dir, 0o755); // nobody must reach the stand-in at all
+  const ctl = path.join(root, 'dev/nvidiactl');
+  chmodSync(ctl, 0o660);
+  try {
+    const r = sh('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', path.join(root, 'usr/bin/nvidia-smi'), '-L'],
+      { PHOENIX_LAB_ROOT: root });
+    assert.is(r.stdout, 'Failed to initialize NVML: Insufficient Permissions\n');
+    assert.is(r.rc, 4);
+    chmodSync(ctl, 0o666);
+    const open = sh('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', path.join(root, 'usr/bin/nvidia-smi'), '-L'],
+      { PHOENIX_LAB_ROOT: root });
+    assert.is(open.rc, 6, `0666 nvidiactl opens; the 0644 nvidia0 does not count: ${open.stdout}`);
+    assert.is(open.stdout, 'No devices were found\n');
+  } finally {
+    chmodSync(ctl, 0o644);
+  }
 });
 
 test('PHOENIX_LAB_GPUS overrides the device scan', () => {
