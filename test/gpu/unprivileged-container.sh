@@ -45,6 +45,7 @@ pack() {
   chmod 777 "$dest.part/debs"
   # shellcheck disable=SC2086
   (cd "$dest.part/debs" && apt-get download $DEBS)
+  chmod 755 "$dest.part/debs"
   xz -T0 -6 -c "$(command -v node)" >"$dest.part/node.xz"
   node --version >"$dest.part/node.version"
   cp -r "$root/dist" "$dest.part/dist"
@@ -253,7 +254,7 @@ echo "\$ /opt/vector-add"; /opt/vector-add; echo "[vector-add exit $?]"
 
 # Builds, starts and checks one container. $2: raw | devn | control. Prints everything; records expectations.
 container() {
-  local name=$1 style=$2 d=$W/lxc/$1 pid out user rc=0
+  local name=$1 style=$2 d=$W/lxc/$1 pid out user
   say "container $name (style $style)"
   mkdir -p "$d"
   cp -a "$W/rootfs-base" "$d/rootfs"
@@ -302,10 +303,10 @@ container() {
     echo "   /proc/$pid/cgroup:"; sed 's/^/     /' "/proc/$pid/cgroup"
   fi
   echo "-- inside"
-  out=$(lxc attach -P "$W/lxc" -n "$name" --clear-env --set-var PATH=/usr/bin:/bin --set-var "LD_LIBRARY_PATH=$CT_LD_PATH" -- /bin/sh -c "$INSIDE" 2>&1) || rc=$?
+  out=$(lxc attach -P "$W/lxc" -n "$name" --clear-env --set-var PATH=/usr/bin:/bin --set-var "LD_LIBRARY_PATH=$CT_LD_PATH" -- /bin/sh -c "$INSIDE" 2>&1) || true
   printf '%s\n' "$out" | sed 's/^/   /'
   echo "-- inside, as uid 1000 (lxc-attach -u 1000 -g 1000)"
-  user=$(lxc attach -P "$W/lxc" -n "$name" -u 1000 -g 1000 --clear-env --set-var PATH=/usr/bin:/bin --set-var "LD_LIBRARY_PATH=$CT_LD_PATH" -- /bin/sh -c "$INSIDE_USER" 2>&1) || rc=$?
+  user=$(lxc attach -P "$W/lxc" -n "$name" -u 1000 -g 1000 --clear-env --set-var PATH=/usr/bin:/bin --set-var "LD_LIBRARY_PATH=$CT_LD_PATH" -- /bin/sh -c "$INSIDE_USER" 2>&1) || true
   printf '%s\n' "$user" | sed 's/^/   /'
   out+=$'\n'$user
   echo "-- lxc.log (warnings and errors)"; grep -E 'WARN|ERROR' "$d/lxc.log" | sed 's/^/   /' | tail -20 || true
