@@ -272,6 +272,16 @@ container() {
       control)
         echo "# CONTROL: the raw style's mount entries WITHOUT its device allow rules"
         grep -v 'devices\.allow' "$W/plan/raw.lines" | raw_to_lxc ;;
+      pve-userns)
+        # What Proxmox adds for unprivileged: 1 (pve-container update_lxc_config): LXC's userns.conf, whose device
+        # lines reset the list, and pve-container's userns.conf.d/01-pve.conf, which makes it a deny-list. Inlined:
+        # the files live under /usr/share/lxc on a PVE node, not in this private prefix.
+        echo "# userns.conf + userns.conf.d/01-pve.conf as a PVE node includes them for an unprivileged CT"
+        echo "$(dev_key).deny ="
+        echo "$(dev_key).allow ="
+        echo "$(dev_key).allow = a"
+        echo "# the raw style's mount entries WITHOUT its allow rules: on PVE the bind mount and the node's mode decide"
+        grep -v 'devices\.allow' "$W/plan/raw.lines" | raw_to_lxc ;;
     esac
   } >"$d/config"
   echo "-- $d/config"; sed 's/^/   | /' "$d/config"
@@ -319,7 +329,7 @@ container() {
   vec_ok=$(grep -c '^vector-add: PASS' <<<"$out" || true)
   grep -q '^uid=1000(user) gid=1000(user)' <<<"$out" && user_ok=true
   case $style in
-    raw|devn)
+    raw|devn|pve-userns)
       if $root_ok && $user_ok && [ "$smi_ok" = 3 ] && [ "$vec_ok" = 2 ]; then
         pass "$name ($style): unprivileged (CT root = host $MAPPED), nvidia-smi ok (3/3) and vector-add PASS as CT root and as uid 1000"
       else
@@ -362,6 +372,7 @@ run_proof() {
   container ct-raw raw
   container ct-devn devn
   container ct-control control
+  container ct-pve-userns pve-userns
   say "summary"
   printf '   %s\n' "${RESULTS[@]}"
   local held; held=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^HOLDS' || true)
