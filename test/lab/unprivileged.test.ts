@@ -139,6 +139,22 @@ test('a clone of an unprivileged CT is unprivileged on the same shifted disk', a
   }
 });
 
+test('the stand-in .run as the mapped root: user space installs (host uid 100000), the kernel module is refused', async () => {
+  await pct(lab.node, 'start', CT);
+  const url = lab.info.artifacts?.runfileUrls['580.159.04'];
+  assert.ok(url, "the lab's artifact server offers the stand-in .run");
+  const fetch = await pct(lab.node, 'exec', CT, '--', 'curl', '-fsS', '-o', '/root/driver.run', url!);
+  assert.is(fetch.rc, 0, fetch.stderr);
+  const module = await pct(lab.node, 'exec', CT, '--', 'sh', '/root/driver.run', '--silent');
+  assert.is(module.rc, 1, 'the kernel module cannot be built or loaded from a container');
+  assert.match(module.stdout + module.stderr, "Unable to load the kernel module 'nvidia.ko'");
+  const user = await pct(lab.node, 'exec', CT, '--', 'sh', '/root/driver.run', '--silent', '--no-kernel-modules');
+  assert.is(user.rc, 0, user.stdout + user.stderr);
+  assert.is(await inCt(CT, 'stat -c "%u:%g %a" /usr/bin/nvidia-smi /usr/bin/nvidia-modprobe'), '0:0 755\n0:0 4755\n');
+  const onDisk = `${labNode(lab.node).lxcPath}/${CT}/upper/usr/bin/nvidia-smi`;
+  assert.is((await onNode(lab.node, 'stat -c "%u:%g" "$1"', onDisk)).stdout, '100000:100000\n');
+});
+
 const skip = labSkipReason();
 if (skip) announceSkip('test/lab/unprivileged.test.ts', skip);
 else test.run();

@@ -59,7 +59,10 @@ test.before(async () => {
   ({ pool, dispose } = labPool((h) => (h === lab.node ? labNodeVars(lab) : h === `ct${CT}` ? ctVars() : undefined)));
   await pct(lab.node, 'stop', CT);
   await pct(lab.node, 'destroy', CT);
-  const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'verify');
+  // Privileged: the wrong-major case below is refused by the device cgroup, which decides only in privileged CTs
+  // (an unprivileged CT's is PVE's deny-list: test/lab/unprivileged.test.ts; site.test verifies unprivileged CTs).
+  const r = await pct(lab.node, 'create', CT, 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'verify',
+    '--unprivileged', '0');
   assert.is(r.rc, 0, r.stderr);
   loadNodeModule(H100_PROC);
   await passthrough('0,1');
