@@ -45,6 +45,19 @@ for f in /etc/subuid /etc/subgid; do
 done
 mkdir -p /run/phoenix-lab/proc
 mountpoint -q /run/phoenix-lab/proc || mount -t proc -o nosuid,nodev,noexec proc /run/phoenix-lab/proc
+# The Proxmox packages whose versions tools read with dpkg-query (lxc_conf's devN support: pve-container >= 5.0.7).
+# Version only, no files: empty file and md5sums lists keep dpkg from warning about them (dpkg --audit).
+for pkg in "pve-container ${PVE_CONTAINER_VERSION:-5.2.6} Proxmox VE container management tool" \
+           "pve-manager ${PVE_MANAGER_VERSION:-8.4.1} Proxmox Virtual Environment management tools"; do
+  set -- $pkg; name=$1 version=$2; shift 2
+  for f in list md5sums; do [ -e "/var/lib/dpkg/info/$name.$f" ] || : >"/var/lib/dpkg/info/$name.$f"; done
+  if [ "$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null)" != "$version" ]; then
+    awk -v p="$name" 'BEGIN { RS = ""; ORS = "\n\n" } $0 !~ ("^Package: " p "\n")' /var/lib/dpkg/status >/var/lib/dpkg/status.phoenix-lab
+    printf 'Package: %s\nStatus: install ok installed\nPriority: optional\nSection: admin\nInstalled-Size: 1\nMaintainer: Proxmox Support Team <support@proxmox.com>\nArchitecture: all\nVersion: %s\nDescription: %s (phoenix lab: the version only)\n\n' \
+      "$name" "$version" "$*" >>/var/lib/dpkg/status.phoenix-lab
+    mv /var/lib/dpkg/status.phoenix-lab /var/lib/dpkg/status
+  fi
+done
 grep -q " $NAME\$" /etc/hosts || printf '127.0.1.1 %s\n' "$NAME" >>/etc/hosts
 [ -f "$S/shared/ssh_host_ed25519_key" ] ||
   ssh-keygen -q -t ed25519 -N '' -C "phoenix-lab-$NAME" -f "$S/shared/ssh_host_ed25519_key"

@@ -59,6 +59,11 @@ test('exec on a stopped CT fails like pct; after start the command exit code pro
   assert.equal([started.rc, started.stderr], [255, `CT ${A} already running\n`]);
 });
 
+test("the node's Proxmox packages answer dpkg-query (a PVE 8.4 node: pve-container 5.2.6), and dpkg is sound", async () => {
+  const r = await onNodeSsh("dpkg-query -W -f='${Package} ${Version}\\n' pve-container pve-manager && dpkg --audit && echo audit-clean");
+  assert.is(r.stdout, 'pve-container 5.2.6\npve-manager 8.4.1\naudit-clean\n', r.stderr);
+});
+
 test('list prints the real header and rows', async () => {
   const r = await onNodeSsh('pct list');
   const lines = r.stdout.split('\n');
