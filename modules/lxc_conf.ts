@@ -223,8 +223,8 @@ function rawStyleDevDeletes(lines: string[]): DevPlan {
 
 async function planDevN(ctx: ModuleContext, args: LxcConfArgs, t: Target): Promise<Plan<State>> {
   const config = await devConfig(ctx, args, t.conf);
-  const paths = t.present ? devPassthroughPaths(t.gpus, t.caps) : [];
-  const modes = await nodeModes(ctx.conn, paths);
+  const modes = await nodeModes(ctx.conn, t.present ? devPassthroughPaths(t.gpus, t.caps) : [], args.include_caps === undefined);
+  const paths = [...modes.keys()];
   const ownership = { mode: args.mode ?? '0666', uid: args.uid, gid: args.gid };
   const devPlan = planDevEntries(parseDevEntries(config), devPassthroughValues(paths, ownership, modes));
   const edit = await rawEdit(ctx, t, []);
@@ -295,20 +295,23 @@ async function devConfig(ctx: ModuleContext, args: LxcConfArgs, conf: ConfFile):
 }
 
 /**
- * The node's modes of `paths` (`0400`), in one command. PVE stats devN paths at `pct set` and at every start: a
- * missing node means a container that won't start, so any missing one fails the task.
+ * The node's modes of `paths` (`0400`) in one command, in the order given. PVE stats devN paths at `pct set` and
+ * at every start: a missing node means a container that won't start, so a missing one fails the task, except MIG
+ * capability nodes when `capsOptional` (include_caps not asked for: many hosts have the nvidia-caps major but
+ * never create the nodes), which are left out.
  */
-async function nodeModes(conn: Connection, paths: string[]): Promise<Map<string, string>> {
+async function nodeModes(conn: Connection, paths: string[], capsOptional: boolean): Promise<Map<string, string>> {
   if (paths.length === 0) return new Map();
   const script = 'for p; do if [ -c "$p" ]; then stat -L -c "%a %n" -- "$p"; else echo "missing $p"; fi; done';
   const out = (await runChecked(conn, shellCommand('sh', '-c', script, 'sh', ...paths), 'checking device nodes')).stdout;
   const lines = out.split('\n').filter(Boolean).map((l) => /^(\S+) (.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m);
-  const missing = lines.filter((m) => m[1] === 'missing').map((m) => m[2]!);
+  const optional = (path: string): boolean => capsOptional && path.startsWith('/dev/nvidia-caps/');
+  const missing = lines.filter((m) => m[1] === 'missing' && !optional(m[2]!)).map((m) => m[2]!);
   if (missing.length) {
     throw new ModuleFailure(`style devN needs the node's device nodes, missing: ${missing.join(', ')} ` +
       '(create them with `nvidia-modprobe -c0 -u`, or use style raw, whose entries are optional)');
   }
-  return new Map(lines.map((m) => [m[2]!, m[1]!.padStart(4, '0')]));
+  return new Map(lines.filter((m) => m[1] !== 'missing').map((m) => [m[2]!, m[1]!.padStart(4, '0')]));
 }
 
 function sha1(bytes: Buffer): string {
