@@ -183,8 +183,9 @@ function rawPart(t: Target, edit: { owned: OwnedLine[]; after: string }, wanted:
   const counts = [unmatched.length && `add ${unmatched.length}`, removed.length && `remove ${removed.length}`].filter(Boolean);
   const replaced = t.choice.style === 'devN' ? ' (devN entries replace them)' : '';
   const path = t.conf.path;
+  const summary = `edit ${path}: ${counts.length ? counts.join(', ') : 'reorder'} GPU line(s)${replaced}`;
   return {
-    change: { summary: `edit ${path}: ${counts.length ? counts.join(', ') : 'reorder'} GPU line(s)${replaced}`, diff: { path, before: t.conf.text, after: edit.after } },
+    change: { summary, diff: { path, before: t.conf.text, after: edit.after } },
     state: { raw: { path, beforeSha1: sha1(t.conf.content), after: edit.after, encoding: t.conf.encoding } },
     data: { added: unmatched, removed: removed.map((o) => ({ line: o.text, why: o.why })) },
   };
