@@ -109,9 +109,15 @@ interface ConfFile {
   planned: boolean;
 }
 
-async function readConf(ctx: ModuleContext, args: LxcConfArgs): Promise<ConfFile> {
+/**
+ * The config file; raw style edits it and needs it. devN style reads it only for raw lines to remove (`pct config`
+ * is its source), so there a missing file reads as empty and `pct config` says whether the container exists.
+ */
+async function readConf(ctx: ModuleContext, args: LxcConfArgs, style: PassthroughStyle): Promise<ConfFile> {
   const path = posix.join(args.conf_dir ?? '/etc/pve/lxc', `${args.vmid}.conf`);
-  const { content, planned } = await confContent(ctx, args, path);
+  const found = await confContent(ctx, args, path);
+  const content = found.content ?? (style === 'devN' ? Buffer.alloc(0) : null);
+  const planned = found.planned;
   if (content === null) throw new ModuleFailure(`${path} does not exist: no container ${args.vmid} on this node`);
   const encoding: BufferEncoding = Buffer.from(content.toString('utf8'), 'utf8').equals(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
@@ -156,7 +162,7 @@ interface Target {
 async function planTarget(ctx: ModuleContext, args: LxcConfArgs): Promise<Target> {
   const gpus = parseGpuAssignment(args.gpu_assignment ?? 'none');
   const choice = await styleOnNode(ctx.conn, args.style ?? 'auto');
-  const conf = await readConf(ctx, args);
+  const conf = await readConf(ctx, args, choice.style);
   const devices = await readDevices(ctx.conn);
   const majors = nvidiaMajors(devices);
   const present = args.state !== 'absent' && gpus.length > 0;
@@ -292,7 +298,10 @@ function withDevPlan(text: string, plan: DevPlan): string {
 /** `pct config` (pending changes included); in check mode, for a config this run plans, the planned main section. */
 async function devConfig(ctx: ModuleContext, args: LxcConfArgs, conf: ConfFile): Promise<string> {
   if (conf.planned) return mainSection(conf.lines);
-  return (await runChecked(ctx.conn, shellCommand('pct', 'config', args.vmid), `pct config ${args.vmid}`)).stdout;
+  const config = (await runChecked(ctx.conn, shellCommand('pct', 'config', args.vmid), `pct config ${args.vmid}`)).stdout;
+  const lock = /^lock:\s*(\S+)/m.exec(config)?.[1];
+  if (lock !== undefined) throw new ModuleFailure(`container ${args.vmid} is locked (${lock}): not changing its GPU passthrough now`);
+  return config;
 }
 
 /**
