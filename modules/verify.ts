@@ -1,6 +1,6 @@
-import type { DeviceNode } from './nvidia/device-nodes.js';
+import { judgeNode, type ProbedNode } from './nvidia/node-access.js';
 import {
-  probeDeniedNodes, probeDeviceNodes, probeGpus, probeKernelModule, probeNodeModuleVersion, probeNvcc, type GpuProbe,
+  probeDeviceNodes, probeGpus, probeKernelModule, probeNodeAccess, probeNodeModuleVersion, probeNvcc, type GpuProbe,
 } from './nvidia/probes.js';
 import type { GpuInfo } from './nvidia/smi.js';
 import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.js';
@@ -26,7 +26,10 @@ interface Findings {
   host_driver_version?: string;
   toolkit_version?: string;
   nvcc?: string;
-  devices: DeviceNode[];
+  /** Every /dev/nvidia* and /dev/nvidia-caps/* node: mode, owner and group as seen here, what root may do with it. */
+  devices: ProbedNode[];
+  /** What is inaccessible by design or otherwise does not fail (an unreadable MIG capability node). */
+  warnings: string[];
 }
 
 /** `gpus`: a count (`2`), indexes (`[0, 1]`, `"0,1"`); `"none"` or `[]` ask for none. */
@@ -91,21 +94,24 @@ async function checkHost(ctx: ModuleContext, args: VerifyArgs, found: Findings, 
 const UVM_HINT = ' (a node creates /dev/nvidia-uvm only on first use: `nvidia-modprobe -u -c0`; a container gets it ' +
   'through lxc_conf and a restart)';
 
-/** Required nodes: nvidiactl, nvidia-uvm and the GPUs (listed indexes, else at least `count` /dev/nvidiaN). */
+/**
+ * Required nodes: nvidiactl, nvidia-uvm and the GPUs (listed indexes, else at least `count` /dev/nvidiaN). Then
+ * each node as root here may use it (one probe for all): see judgeNode for what fails and what is a warning.
+ */
 async function checkDevices(ctx: ModuleContext, gpus: { count: number; indexes?: number[] }, found: Findings,
   problems: string[]): Promise<void> {
-  found.devices = await probeDeviceNodes(ctx.conn);
-  const present = new Set(found.devices.map((d) => d.path));
-  const gpuNodes = found.devices.filter((d) => /^\/dev\/nvidia\d+$/.test(d.path)).map((d) => d.path);
+  const nodes = await probeDeviceNodes(ctx.conn);
+  const access = new Map((await probeNodeAccess(ctx.conn, nodes.map((n) => n.path))).map(({ path, ...a }) => [path, a]));
+  found.devices = nodes.map((n) => ({ ...n, ...access.get(n.path) }));
+  const present = new Set(nodes.map((d) => d.path));
+  const gpuNodes = nodes.filter((d) => /^\/dev\/nvidia\d+$/.test(d.path)).map((d) => d.path);
   const wanted = ['/dev/nvidiactl', '/dev/nvidia-uvm', ...(gpus.indexes ?? []).map((i) => `/dev/nvidia${i}`)];
   const missing = wanted.filter((p) => !present.has(p));
   if (!gpus.indexes && gpuNodes.length < gpus.count) missing.unshift(gpus.count === 1 ? '/dev/nvidia0 (any /dev/nvidiaN)' : `${gpus.count - gpuNodes.length} more /dev/nvidiaN`);
   if (missing.length) problems.push(`device nodes missing: ${missing.join(', ')}${missing.includes('/dev/nvidia-uvm') ? UVM_HINT : ''}`);
-  const denied = await probeDeniedNodes(ctx.conn, [...wanted, ...gpuNodes].filter((p, i, all) => present.has(p) && all.indexOf(p) === i));
-  for (const d of denied) {
-    const major = found.devices.find((n) => n.path === d.path)?.major;
-    problems.push(`${d.path} exists but opening it fails (${d.error}): the device cgroup does not allow major ${major} ` +
-      '(lxc.cgroup2.devices.allow missing or for a wrong major)');
+  for (const finding of found.devices.map(judgeNode)) {
+    if (finding.problem) problems.push(finding.problem);
+    if (finding.warning) found.warnings.push(finding.warning);
   }
 }
 
@@ -145,8 +151,8 @@ function factsOf(ctx: ModuleContext, found: Findings): Record<string, unknown> {
 function reasonOf(found: Findings): string {
   const gpus = `${found.gpus.length} GPU${found.gpus.length === 1 ? '' : 's'}`;
   const parts = [found.driver_version && `driver ${found.driver_version} on ${gpus}`, found.toolkit_version && `CUDA ${found.toolkit_version}`];
-  const text = parts.filter(Boolean).join(', ');
-  return text || `${found.devices.length} NVIDIA device nodes present`;
+  const text = parts.filter(Boolean).join(', ') || `${found.devices.length} NVIDIA device nodes present`;
+  return [text, ...found.warnings.map((w) => `warning: ${w}`)].join('; ');
 }
 
 /**
@@ -187,7 +193,7 @@ export const verify: Module<VerifyArgs> = {
   async plan(ctx, args) {
     const checks = new Set<Check>(args.checks ?? ['driver', 'toolkit', 'devices']);
     const gpus = parseGpus(args.gpus);
-    const found: Findings = { gpus: [], devices: [] };
+    const found: Findings = { gpus: [], devices: [], warnings: [] };
     const problems: string[] = [];
     if (checks.has('driver')) await checkDriver(ctx, args, found, problems);
     if (checks.has('driver')) checkGpuCount(found, gpus, problems);

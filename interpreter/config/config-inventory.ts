@@ -19,9 +19,10 @@ export function containerHostName(ctid: number): string {
 
 /**
  * Adds the configuration's containers to an inventory: host `ct<CTID>` per container (reached with `pct` through
- * `node`), groups `lxc`, `templates`, `gpu` and `feature_<name>`, and the driver settings as variables of `all`
- * (`nvidia`, `phoenix_cache_dir`, `phoenix_clone_order`, ...). A container host already in the inventory keeps the
- * variables written there (they win over the configuration's). Returns the node used; throws `E_CONFIG_NODE`.
+ * `node`; its config as `lxc`, with `gpu_passthrough_style` resolved against the hypervisor file's), groups `lxc`,
+ * `templates`, `gpu` and `feature_<name>`, and the driver settings as variables of `all` (`nvidia`,
+ * `phoenix_cache_dir`, `phoenix_clone_order`, ...). A container host already in the inventory keeps the variables
+ * written there (they win over the configuration's). Returns the node used; throws `E_CONFIG_NODE`.
  */
 export function configInventory(config: PhoenixConfig, inventory: Inventory, options: ConfigInventoryOptions = {}): string {
   const node = pickNode(inventory, options.node);
@@ -85,7 +86,7 @@ function addContainer(config: PhoenixConfig, inventory: Inventory, container: Ph
     ansible_connection: 'pct',
     proxmox_vmid: ctid,
     proxmox_node: node,
-    lxc: structuredClone(lxc),
+    lxc: { ...structuredClone(lxc), gpu_passthrough_style: lxc.gpu_passthrough_style ?? config.gpuPassthroughStyle },
     gpu_indexes: [...container.gpuIndexes],
     phoenix_clone_depth: container.depth,
     phoenix_features: inheritedFeatures(config, container),

@@ -7,7 +7,7 @@ import { checkFeatureFiles } from './features-dir.js';
 import { jsonPath } from './json-path.js';
 import { readJsonSource, type JsonSource } from './json-source.js';
 import { KNOWN_KEYS, checkKeyTypos, hypervisorConfigSchema, lxcConfigSchema, validateConfigShape } from './schema.js';
-import { DEFAULT_CACHE_DIR, type NvidiaDriverConfig, type PhoenixConfig } from './types.js';
+import { DEFAULT_CACHE_DIR, type GpuPassthroughStyle, type NvidiaDriverConfig, type PhoenixConfig } from './types.js';
 
 /** Options of {@link loadPhoenixConfig}. */
 export interface LoadPhoenixConfigOptions extends ContainerCheckOptions {
@@ -81,6 +81,7 @@ function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof ch
     core_paths?: { cache_dir?: string };
     nvidia_driver: Partial<NvidiaDriverConfig> & { version: string; runfile_url: string; cuda_version: string };
     behavior?: { reboot_after_driver_install?: boolean };
+    gpu_passthrough_style?: GpuPassthroughStyle;
   };
   const driver = hv.nvidia_driver;
   const lxc = l.value as { nvidia_repo_url?: string };
@@ -97,6 +98,7 @@ function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof ch
     },
     cacheDir: hv.core_paths?.cache_dir ?? DEFAULT_CACHE_DIR,
     rebootAfterDriverInstall: hv.behavior?.reboot_after_driver_install ?? false,
+    gpuPassthroughStyle: hv.gpu_passthrough_style ?? 'auto',
     repoUrl: lxc.nvidia_repo_url,
     containers: new Map(containers.map((c) => [c.ctid, c])),
     cloneOrder: containers.map((c) => c.ctid),

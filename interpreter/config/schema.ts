@@ -6,6 +6,13 @@ import type { JsonSource } from './json-source.js';
 const str = { type: 'string' } as const;
 const text = { type: 'string', minLength: 1 } as const;
 
+/** How lxc_conf passes GPUs through: `auto` = devN where the node's Proxmox has it (PVE 8.1+), else raw lines. */
+export const GPU_PASSTHROUGH_STYLES = ['auto', 'raw', 'devN'] as const;
+const passthroughStyle = {
+  enum: GPU_PASSTHROUGH_STYLES,
+  expected: '"auto", "raw" or "devN" (devN needs Proxmox VE 8.1+)',
+} as const;
+
 /**
  * `phoenix_hypervisor_config.json`: only the fields phoenix uses are described; the users' real files have many more
  * top-level blocks, which are allowed. Formats (versions, URL, sha256) are checked in code, each with its own code.
@@ -22,6 +29,7 @@ export const hypervisorConfigSchema = {
       properties: { install: { type: 'boolean' }, version: str, runfile_url: str, runfile_sha256: { type: ['string', 'null'] }, cuda_version: str },
     },
     behavior: { type: 'object', properties: { reboot_after_driver_install: { type: 'boolean' } } },
+    gpu_passthrough_style: passthroughStyle,
   },
 } as const;
 
@@ -54,6 +62,7 @@ export const lxcConfigSchema = {
         clone_from_ctid: { type: ['string', 'integer', 'null'] },
         features: { type: 'array', items: str },
         template_snapshot_name: { type: ['string', 'null'] },
+        gpu_passthrough_style: passthroughStyle,
       },
     },
   },
@@ -61,7 +70,7 @@ export const lxcConfigSchema = {
 
 /** Names phoenix reads in each object of the files: a near miss of one of them is almost surely a typo. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  hypervisor: ['core_paths', 'nvidia_driver', 'behavior'],
+  hypervisor: ['core_paths', 'nvidia_driver', 'behavior', 'gpu_passthrough_style'],
   core_paths: ['lxc_config_file', 'cache_dir'],
   nvidia_driver: ['install', 'version', 'runfile_url', 'runfile_sha256', 'cuda_version'],
   behavior: ['reboot_after_driver_install'],

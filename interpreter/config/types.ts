@@ -1,5 +1,9 @@
 import type { SourcePosition } from '../errors.js';
 import type { JsonSource } from './json-source.js';
+import type { GPU_PASSTHROUGH_STYLES } from './schema.js';
+
+/** `gpu_passthrough_style`: `auto` (devN on PVE 8.1+, else raw), `raw` or `devN`. */
+export type GpuPassthroughStyle = (typeof GPU_PASSTHROUGH_STYLES)[number];
 
 /** The `nvidia_driver` block of `phoenix_hypervisor_config.json`, with the optional fields filled in. */
 export interface NvidiaDriverConfig {
@@ -25,6 +29,8 @@ export interface ContainerConfig {
   clone_from_ctid?: string;
   template?: string;
   template_snapshot_name?: string;
+  /** This container's passthrough style, when it overrides the hypervisor file's. */
+  gpu_passthrough_style?: GpuPassthroughStyle;
   [field: string]: unknown;
 }
 
@@ -53,6 +59,8 @@ export interface PhoenixConfig {
   cacheDir: string;
   /** `behavior.reboot_after_driver_install` (default false). */
   rebootAfterDriverInstall: boolean;
+  /** The hypervisor file's `gpu_passthrough_style` (default `auto`): every container's unless it sets its own. */
+  gpuPassthroughStyle: GpuPassthroughStyle;
   /** The lxc file's `nvidia_repo_url` (the CUDA apt repository), when given. */
   repoUrl?: string;
   /** Containers by CTID, in clone order. */

@@ -22,6 +22,55 @@ export function devPassthroughPaths(gpus: number[], includeCaps: boolean): strin
   ];
 }
 
+/** Who owns the GPU nodes (nvidiaN, nvidiactl, nvidia-uvm, nvidia-uvm-tools) inside the container, and their mode. */
+export interface DevOwnership {
+  mode: string;
+  /** Container-side ids: PVE maps them through the container's idmap (absent: 0, the container's root). */
+  uid?: number;
+  gid?: number;
+}
+
+const CAPS_DIR = '/dev/nvidia-caps/';
+
+/**
+ * The devN values for `paths`. GPU nodes get `gpu`'s mode and ids. A MIG capability node keeps its host mode
+ * (`capsModes`, 0400 for nvidia-cap1 and 0444 for nvidia-cap2 on a real host) with uid 0: PVE maps that to the
+ * container's root, the owner the driver intends, whereas a bind mount of the host's node shows host root as
+ * nobody in an unprivileged container and 0400 is then unreadable even for the container's root.
+ */
+export function devPassthroughValues(paths: string[], gpu: DevOwnership, capsModes: ReadonlyMap<string, string>): Array<{ path: string; value: string }> {
+  return paths.map((path) => {
+    const caps = path.startsWith(CAPS_DIR);
+    const mode = caps ? capsModes.get(path) : gpu.mode;
+    if (mode === undefined) throw new Error(`no host mode known for ${path}`);
+    return { path, value: devValue(path, caps ? { mode } : { gid: gpu.gid, mode, uid: gpu.uid }) };
+  });
+}
+
+/** `path,key=value,...` with the options in name order, as PVE prints a property string; undefined ones left out. */
+export function devValue(path: string, options: Record<string, string | number | undefined>): string {
+  const parts = Object.keys(options).sort().flatMap((k) => (options[k] === undefined ? [] : [`${k}=${options[k]}`]));
+  return [path, ...parts].join(',');
+}
+
+/** PVE's defaults for a devN entry (`create_passthrough_device_node`): a value without them means these. */
+const DEV_DEFAULTS: Record<string, string> = { mode: '0660', uid: '0', gid: '0', 'deny-write': '0' };
+
+/** Whether two devN values mean the same node (same path, options equal after PVE's defaults, in any order). */
+export function sameDevValue(a: string, b: string): boolean {
+  const parse = (value: string): Record<string, string> => {
+    const [first = '', ...rest] = value.split(',');
+    const options: Record<string, string> = { ...DEV_DEFAULTS, path: first.replace(/^path=/, '') };
+    for (const part of rest) {
+      const [k = '', v = ''] = part.split('=');
+      options[k === 'path' ? 'path' : k] = v;
+    }
+    return options;
+  };
+  const [x, y] = [parse(a), parse(b)];
+  return Object.keys({ ...x, ...y }).every((k) => x[k] === y[k]);
+}
+
 /** Parses the `devN:` lines of `pct config <vmid>` (`dev0: /dev/nvidia0,mode=0666` or `dev0: path=/dev/...`). */
 export function parseDevEntries(config: string): DevEntry[] {
   const out: DevEntry[] = [];
@@ -58,7 +107,7 @@ export function planDevEntries(existing: DevEntry[], wanted: Array<{ path: strin
     }
     kept.add(entry.path);
     taken.add(entry.index);
-    if (entry.value.replace(/^path=/, '') !== want.value) plan.set.push({ key: entry.key, value: want.value, why: `was ${entry.value}` });
+    if (!sameDevValue(entry.value, want.value)) plan.set.push({ key: entry.key, value: want.value, why: `was ${entry.value}` });
   }
   const deleted = new Set(plan.delete.map((d) => d.key));
   let next = 0;

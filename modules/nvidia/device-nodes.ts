@@ -3,6 +3,9 @@ export interface DeviceNode {
   path: string;
   /** `crw-rw-rw-`. */
   mode: string;
+  /** Owner and group names as `ls -l` prints them where it runs (`nobody`/`nogroup` for unmapped host ids). */
+  owner: string;
+  group: string;
   major: number;
   minor: number;
 }
@@ -25,11 +28,18 @@ export function parseDeviceListing(text: string): DeviceNode[] {
       dir = '';
       continue;
     }
-    const m = /^(c[rwxsStT-]{9})\S*\s+\d+\s+\S+\s+\S+\s+(\d+),\s*(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$/.exec(line);
+    const m = /^(c[rwxsStT-]{9})\S*\s+\d+\s+(\S+)\s+(\S+)\s+(\d+),\s*(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$/.exec(line);
     if (!m) continue;
-    const name = m[4]!;
+    const name = m[6]!;
     const path = name.startsWith('/') ? name : `${dir}/${name}`;
-    out.set(path, { path, mode: m[1]!, major: Number(m[2]), minor: Number(m[3]) });
+    out.set(path, { path, mode: m[1]!, owner: m[2]!, group: m[3]!, major: Number(m[4]), minor: Number(m[5]) });
   }
   return [...out.values()];
+}
+
+/** `crw-r-----` → `0640` (the permission bits; setuid/sticky letters count as their x bit). */
+export function octalMode(mode: string): string {
+  const bits = mode.slice(1, 10).split('').map((c) => (c === '-' || c === 'S' || c === 'T' ? 0 : 1));
+  const digit = (i: number): number => bits[i]! * 4 + bits[i + 1]! * 2 + bits[i + 2]!;
+  return `0${digit(0)}${digit(3)}${digit(6)}`;
 }

@@ -44,17 +44,39 @@ export async function probeDeviceNodes(conn: Connection): Promise<DeviceNode[]> 
   return parseDeviceListing(r.stdout);
 }
 
+/** How the probing user (root here) may use one device node: numeric ids, access(2) answers, and an open(2). */
+export interface NodeAccess {
+  path: string;
+  /** Numeric owner and group as seen here: 65534 for host ids an unprivileged container does not map. */
+  uid: number;
+  gid: number;
+  /** `test -r` / `test -w`: access(2), which applies the user-namespace rules (unmapped owner = "other" bits). */
+  read: boolean;
+  write: boolean;
+  /** `ok`, or the shell's error when opening for reading fails: EPERM = the device cgroup, EACCES = permissions. */
+  open: string;
+}
+
+/** One line per node: path, uid:gid, r/w letters, open result (tab-separated). */
+const NODE_ACCESS_SCRIPT = [
+  'for p; do',
+  'r=-; w=-; [ -r "$p" ] && r=r; [ -w "$p" ] && w=w',
+  'e=$( (: <"$p") 2>&1 | tr "\\t\\n" "  " ) && [ -z "$e" ] && e=ok',
+  'printf "%s\\t%s\\t%s%s\\t%s\\n" "$p" "$(stat -L -c %u:%g -- "$p")" "$r" "$w" "$e"',
+  'done',
+].join('\n');
+
 /**
- * The nodes among `paths` whose open(2) fails with EPERM/EACCES: the device cgroup refuses them (a missing or
- * wrong `lxc.cgroup2.devices.allow` major). Other errors (ENXIO without a driver) do not count: the cgroup let it by.
+ * For each node of `paths`, in one command: its numeric owner, whether this user may read and write it, and what
+ * opening it does. Opening for reading only: a missing driver answers ENXIO, which says the cgroup let it by.
  */
-export async function probeDeniedNodes(conn: Connection, paths: string[]): Promise<Array<{ path: string; error: string }>> {
+export async function probeNodeAccess(conn: Connection, paths: string[]): Promise<NodeAccess[]> {
   if (paths.length === 0) return [];
-  const script = 'for p; do e=$( (: <"$p") 2>&1 ) || printf "%s\\t%s\\n" "$p" "$e"; done';
-  const r = await conn.run(shellCommand('sh', '-c', script, 'sh', ...paths));
+  const r = await conn.run(shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh', ...paths));
   return r.stdout.split('\n').flatMap((line) => {
-    const [path, error = ''] = line.split('\t');
-    return path && /Operation not permitted|Permission denied/.test(error) ? [{ path, error: error.trim() }] : [];
+    const m = /^(\S+)\t(\d+):(\d+)\t([r-])([w-])\t(.*)$/.exec(line);
+    if (!m) return [];
+    return [{ path: m[1]!, uid: Number(m[2]), gid: Number(m[3]), read: m[4] === 'r', write: m[5] === 'w', open: m[6]!.trim() }];
   });
 }
 

@@ -45,6 +45,9 @@ const CASES: Record<string, string[]> = {
   'hv/not-an-object.json': [
     'E_CONFIG_TYPE $ hv/not-an-object.json:1:1',
   ],
+  'hv/passthrough-style-bad.json': [
+    'E_CONFIG_SCHEMA $.gpu_passthrough_style hv/passthrough-style-bad.json:14:28',
+  ],
   'hv/problems-in-both-files.json': [
     'E_CONFIG_SHA256 $.nvidia_driver.runfile_sha256 hv/problems-in-both-files.json:11:23',
     'E_CONFIG_TYPE $.lxc_configs["900"].memory_mb lxc/many-problems.json:10:20',
@@ -203,6 +206,12 @@ const CASES: Record<string, string[]> = {
   ],
   'lxc/no-template.json': [
     'E_CONFIG_TEMPLATE_MISSING $.lxc_configs["900"] lxc/no-template.json:3:5',
+  ],
+  'lxc/passthrough-style-bad.json': [
+    'E_CONFIG_SCHEMA $.lxc_configs["901"].gpu_passthrough_style lxc/passthrough-style-bad.json:12:32',
+  ],
+  'lxc/passthrough-style-typo.json': [
+    'E_CONFIG_UNKNOWN_KEY $.lxc_configs["901"].gpu_passthrough_stlye lxc/passthrough-style-typo.json:12:7',
   ],
   'lxc/single-quotes.json': [
     'E_CONFIG_JSON_SYNTAX - lxc/single-quotes.json:11:7',

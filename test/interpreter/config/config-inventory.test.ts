@@ -61,11 +61,25 @@ test('container host vars: pct connection through the node, vmid, the whole conf
     clone_from_ctid: '901',
     features: ['docker'],
     template_snapshot_name: 'pre-configured',
+    gpu_passthrough_style: 'auto',
   });
   const depths = ['ct900', 'ct901', 'ct902', 'ct903', 'ct950'].map((h) => [h, hostVars(inv, h).phoenix_clone_depth, hostVars(inv, h).gpu_indexes]);
   assert.equal(depths, [['ct900', 0, []], ['ct901', 1, [0, 1]], ['ct902', 1, []], ['ct903', 2, [0, 1]], ['ct950', 3, [0]]]);
   assert.is((hostVars(inv, 'ct900').lxc as { template: string }).template, '/var/lib/vz/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst');
   assert.is(hostVars(inv, 'pve1').ansible_connection, undefined, 'the node is untouched');
+});
+
+test('gpu_passthrough_style: auto when neither file sets it, else the hypervisor file\'s, unless the container sets its own', () => {
+  const { inv } = exampleInventory();
+  assert.is((hostVars(inv, 'ct950').lxc as { gpu_passthrough_style: string }).gpu_passthrough_style, 'auto');
+  const config = loadClean('passthrough/phoenix_hypervisor_config.json');
+  assert.is(config.gpuPassthroughStyle, 'devN');
+  const own = emptyInventory();
+  ensureHost(own, 'pve1', 'proxmox');
+  configInventory(config, own);
+  const style = (host: string) => (hostVars(own, host).lxc as { gpu_passthrough_style: string }).gpu_passthrough_style;
+  assert.equal(['ct900', 'ct901', 'ct902'].map(style), ['devN', 'devN', 'raw']);
+  assert.is(config.containers.get(901)!.config.gpu_passthrough_style, undefined, 'the configuration itself is as written');
 });
 
 test('all vars: the nvidia_driver block as nvidia, the cache dir, the clone order (parents first, ties by CTID)', () => {

@@ -87,7 +87,7 @@ test('apply writes what check predicted, in the main section; a second run is ok
   assert.not.match(snapshot!, 'lxc.', 'the snapshot section is untouched');
   const again = await run(false);
   assert.is(again.status, 'ok', again.changes.map((c) => c.summary).join('; '));
-  assert.is(again.reason, '730.conf already passes GPU 0 (uvm major 238, caps major 241) through with 8 lines');
+  assert.is(again.reason, '730.conf already passes GPU 0 (uvm major 238, caps major 241) through with 8 lines; auto chose raw: dpkg does not know pve-container');
   assert.is(await conf(), after);
 });
 
@@ -115,8 +115,8 @@ test('style devN: pct set plans, applies (pending while running), re-plans ok; a
   const checked = await runModule(lxcConf, devArgs, { ...ctx(true), conn });
   assert.is(checked.status, 'changed', checked.msg);
   assert.is(checked.changes[0]!.summary, `pct set ${CT} --dev0 /dev/nvidia1,mode=0666 --dev1 /dev/nvidiactl,mode=0666 ` +
-    '--dev2 /dev/nvidia-uvm,mode=0666 --dev3 /dev/nvidia-uvm-tools,mode=0666 --dev4 /dev/nvidia-caps/nvidia-cap1,mode=0666 ' +
-    '--dev5 /dev/nvidia-caps/nvidia-cap2,mode=0666');
+    '--dev2 /dev/nvidia-uvm,mode=0666 --dev3 /dev/nvidia-uvm-tools,mode=0666 --dev4 /dev/nvidia-caps/nvidia-cap1,mode=0400 ' +
+    '--dev5 /dev/nvidia-caps/nvidia-cap2,mode=0444', 'the capability nodes keep the node\'s modes (lab/node.ts: 400, 444)');
   assert.not.match(await conf(), 'dev0:', 'check mode set nothing');
   const applied = await runModule(lxcConf, devArgs, { ...ctx(false), conn });
   assert.is(applied.status, 'changed', applied.msg);

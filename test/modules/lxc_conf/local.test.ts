@@ -54,7 +54,7 @@ test('check changes nothing, apply writes what check predicted, a second apply i
 
   const again = await runModule(lxcConf, args(), ctx(false));
   assert.is(again.status, 'ok');
-  assert.is(again.reason, '901.conf already passes GPU 0,1 (uvm major 238, caps major 241) through with 9 lines');
+  assert.is(again.reason, '901.conf already passes GPU 0,1 (uvm major 238, caps major 241) through with 9 lines; auto chose raw: dpkg does not know pve-container');
 });
 
 test('a missing lock dir and its parent are made 0755 (whatever the umask) by the write itself', async () => {
@@ -118,7 +118,7 @@ test('check mode: a clone this run creates starts with its parent\'s config as p
   assert.is(parent.status, 'changed', 'the parent is planned to gain its lines');
   const clone = await runModule(lxcConf, { ...args(), vmid: 902 }, check());
   assert.is(clone.status, 'ok', clone.msg);
-  assert.is(clone.reason, '902.conf already passes GPU 0,1 (uvm major 238, caps major 241) through with 9 lines');
+  assert.is(clone.reason, '902.conf already passes GPU 0,1 (uvm major 238, caps major 241) through with 9 lines; auto chose raw: dpkg does not know pve-container');
   const grandchild = await runModule(lxcConf, { ...args(), vmid: 903, gpu_assignment: '0' }, check());
   assert.is(grandchild.status, 'changed', 'one GPU fewer than its parent');
   const fromTemplate = await runModule(lxcConf, { ...args(), vmid: 904, gpu_assignment: 'none' }, check());

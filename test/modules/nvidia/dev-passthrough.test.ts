@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyDevPlan, devPassthroughPaths, parseDevEntries, planDevEntries } from '../../../modules/nvidia/dev-passthrough.js';
+import {
+  applyDevPlan, devPassthroughPaths, devPassthroughValues, devValue, parseDevEntries, planDevEntries, sameDevValue,
+} from '../../../modules/nvidia/dev-passthrough.js';
 
 const want = (paths: string[]) => paths.map((path) => ({ path, value: `${path},mode=0666` }));
 
@@ -24,6 +26,27 @@ test('a duplicate NVIDIA entry is deleted; new ones skip keys in use and keys be
   assert.equal(plan.set, [{ key: 'dev3', value: '/dev/nvidiactl,mode=0666', why: 'missing' }]);
   assert.is(applyDevPlan('dev0: /dev/nvidia0,mode=0666\ndev1: /dev/nvidia0,mode=0666\ndev2: /dev/fuse\nlxc.x: y\n', plan),
     'dev0: /dev/nvidia0,mode=0666\ndev2: /dev/fuse\ndev3: /dev/nvidiactl,mode=0666\nlxc.x: y\n');
+});
+
+test('values: GPU nodes with the asked mode and ids, capability nodes with the host mode only (uid 0 = the CT root)', () => {
+  const paths = devPassthroughPaths([1], true);
+  const modes = new Map([['/dev/nvidia-caps/nvidia-cap1', '0400'], ['/dev/nvidia-caps/nvidia-cap2', '0444']]);
+  assert.equal(devPassthroughValues(paths, { mode: '0660', gid: 44 }, modes).map((v) => v.value), [
+    '/dev/nvidia1,gid=44,mode=0660', '/dev/nvidiactl,gid=44,mode=0660', '/dev/nvidia-uvm,gid=44,mode=0660',
+    '/dev/nvidia-uvm-tools,gid=44,mode=0660', '/dev/nvidia-caps/nvidia-cap1,mode=0400', '/dev/nvidia-caps/nvidia-cap2,mode=0444',
+  ]);
+  assert.throws(() => devPassthroughValues(paths, { mode: '0666' }, new Map()), /no host mode known for \/dev\/nvidia-caps\/nvidia-cap1/);
+  assert.is(devValue('/dev/nvidia0', { uid: 0, mode: '0666', gid: undefined }), '/dev/nvidia0,mode=0666,uid=0');
+});
+
+test('same devN value: any option order, path= spelling and PVE defaults (0660, uid 0, gid 0) written or not', () => {
+  assert.ok(sameDevValue('path=/dev/nvidia0,mode=0666,gid=44', '/dev/nvidia0,gid=44,mode=0666'));
+  assert.ok(sameDevValue('/dev/nvidia-caps/nvidia-cap1,mode=0400,uid=0', '/dev/nvidia-caps/nvidia-cap1,mode=0400'));
+  assert.ok(sameDevValue('/dev/nvidia0', '/dev/nvidia0,mode=0660,gid=0'));
+  assert.not.ok(sameDevValue('/dev/nvidia0', '/dev/nvidia0,mode=0666'));
+  assert.not.ok(sameDevValue('/dev/nvidia0,mode=0666', '/dev/nvidia1,mode=0666'));
+  assert.not.ok(sameDevValue('/dev/nvidia0,mode=0666,gid=44', '/dev/nvidia0,mode=0666'));
+  assert.not.ok(sameDevValue('/dev/nvidia0,mode=0666,deny-write=1', '/dev/nvidia0,mode=0666'));
 });
 
 test.run();

@@ -1,0 +1,39 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chooseStyle, probePveContainerVersion, styleOnNode } from '../../../modules/nvidia/passthrough-style.js';
+import { ModuleFailure } from '../../../modules/types.js';
+import { FixtureConnection } from '../../support/fixture-connection.js';
+
+const DPKG = "^dpkg-query -W '-f=\\$\\{Version\\}' pve-container$";
+
+test('auto: devN from pve-container 5.0.7 (PVE 8.1) on, raw before and where dpkg does not know it', () => {
+  assert.equal(chooseStyle('auto', '5.0.7'), { style: 'devN', reason: 'auto chose devN: pve-container 5.0.7 >= 5.0.7 (PVE 8.1)' });
+  assert.is(chooseStyle('auto', '6.0.9').style, 'devN');
+  assert.is(chooseStyle('auto', '5.0.10').style, 'devN', 'compared as versions, not as text');
+  assert.equal(chooseStyle('auto', '5.0.6'), { style: 'raw', reason: 'auto chose raw: pve-container 5.0.6 < 5.0.7 (devN came with PVE 8.1)' });
+  assert.is(chooseStyle('auto', '4.4.6').style, 'raw');
+  assert.equal(chooseStyle('auto', undefined), { style: 'raw', reason: 'auto chose raw: dpkg does not know pve-container' });
+});
+
+test('explicit styles: raw anywhere; devN refused on an older node, left to pct set where dpkg cannot tell', () => {
+  assert.equal(chooseStyle('raw', '8.0.0'), { style: 'raw', reason: 'raw as configured' });
+  assert.equal(chooseStyle('devN', '5.0.7'), { style: 'devN', reason: 'devN as configured (pve-container 5.0.7)' });
+  assert.equal(chooseStyle('devN', undefined), { style: 'devN', reason: 'devN as configured' });
+  assert.throws(() => chooseStyle('devN', '5.0.6'), (e: unknown) => e instanceof ModuleFailure && /needs pve-container >= 5\.0\.7.*has 5\.0\.6/.test(e.message));
+});
+
+test('the version comes from dpkg (Debian revision dropped); a package dpkg does not know is undefined', async () => {
+  assert.is(await probePveContainerVersion(new FixtureConnection('pve1', [{ match: DPKG, stdout: '5.2.0~bpo1' }])), '5.2.0');
+  const none = new FixtureConnection('pve1', [{ match: DPKG, rc: 1, stderr: 'dpkg-query: no packages found matching pve-container\n' }]);
+  assert.is(await probePveContainerVersion(none), undefined);
+  const notInstalled = new FixtureConnection('pve1', [{ match: DPKG, rc: 1, stdout: '' }]);
+  assert.is((await styleOnNode(notInstalled, 'auto')).style, 'raw');
+});
+
+test('style raw asks nothing on the node', async () => {
+  const conn = new FixtureConnection('pve1', []);
+  assert.is((await styleOnNode(conn, 'raw')).style, 'raw');
+  assert.equal(conn.commands, []);
+});
+
+test.run();
