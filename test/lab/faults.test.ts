@@ -91,7 +91,7 @@ test('two runs edit one container config at the same moment: never interleaved',
   if (skip) return;
   writeFileSync(join(dir, 'inventory.yml'), inventory([second.node]));
   await pct(second.node, 'create', CT, 'local:vztmpl/debian.tar.zst', '--hostname', 'race');
-  const edit = (gpus: string) => `- hosts: proxmox\n  gather_facts: false\n  tasks:\n    - name: passthrough\n      lxc_conf: { vmid: ${CT}, gpu_assignment: "${gpus}" }\n`;
+  const edit = (gpus: string) => `- hosts: proxmox\n  gather_facts: false\n  tasks:\n    - name: passthrough\n      lxc_conf: { vmid: ${CT}, gpu_assignment: "${gpus}", style: raw }\n`;
   writeFileSync(join(dir, 'one.yml'), edit('0'));
   writeFileSync(join(dir, 'two.yml'), edit('0,1'));
   for (let round = 0; round < 5; round++) {

@@ -172,14 +172,20 @@ test("a container left by the old scripts is repaired (duplicate CUDA sources, h
   await pct(lab.node, 'exec', '950', '--', 'sh', '-c',
     'echo "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] $1 /" > /etc/apt/sources.list.d/cuda-ubuntu2404-x86_64.list; echo "deb $1 /" > /etc/apt/sources.list.d/cuda.list',
     'sh', cuda);
-  await onNode(lab.node, 'sed -i "s/c 238:\\* rwm/c 243:* rwm/" /etc/pve/lxc/950.conf');
+  // The old scripts' raw lines with their hardcoded uvm major, in the main section (before the first [section]).
+  const oldLines = ['lxc.cgroup2.devices.allow: c 195:* rwm', 'lxc.cgroup2.devices.allow: c 243:* rwm',
+    'lxc.mount.entry: /dev/nvidia0 dev/nvidia0 none bind,optional,create=file'];
+  await onNode(lab.node, 'f=$1; shift; { sed "/^\\[/,\\$d" "$f"; printf "%s\\n" "$@"; echo; sed -n "/^\\[/,\\$p" "$f"; } >"$f.tmp" && mv "$f.tmp" "$f"',
+    '/etc/pve/lxc/950.conf', ...oldLines);
   const broken = await pct(lab.node, 'exec', '950', '--', 'apt-get', 'update');
   assert.ok(broken.rc !== 0 && /Conflicting values set for option Signed-By/.test(broken.stdout + broken.stderr), 'apt-get update fails first');
   const run = await site('--limit', 'ct950');
   assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
   const conf = (await onNode(lab.node, 'cat /etc/pve/lxc/950.conf')).stdout;
-  assert.match(conf, /c 238:\* rwm/);
-  assert.not.match(conf, /c 243:\* rwm/);
+  // The lab node is PVE 8.4: auto chose devN, which replaces the old raw lines with devN entries.
+  assert.not.match(conf, /^lxc\.(cgroup2\.devices|mount\.entry).*nvidia|c 243:\* rwm/m, conf);
+  assert.match(conf, /^dev\d+: \/dev\/nvidia0,mode=0666$/m, conf);
+  assert.match(conf, /^dev\d+: \/dev\/nvidia-uvm,mode=0666$/m, conf);
   assert.is((await pct(lab.node, 'exec', '950', '--', 'apt-get', 'update')).rc, 0, 'apt-get update works again');
 });
 

@@ -23,7 +23,7 @@ function ctx(check: boolean): ModuleContext {
 
 async function run(check: boolean) {
   const c = ctx(check);
-  return runModule(lxcConf, { vmid: Number(CT), gpu_assignment: '0' }, { ...c, conn: await pool.get('pve1') });
+  return runModule(lxcConf, { vmid: Number(CT), gpu_assignment: '0', style: 'raw' }, { ...c, conn: await pool.get('pve1') });
 }
 
 async function conf(): Promise<string> {
@@ -87,7 +87,7 @@ test('apply writes what check predicted, in the main section; a second run is ok
   assert.not.match(snapshot!, 'lxc.', 'the snapshot section is untouched');
   const again = await run(false);
   assert.is(again.status, 'ok', again.changes.map((c) => c.summary).join('; '));
-  assert.is(again.reason, '730.conf already passes GPU 0 (uvm major 238, caps major 241) through with 8 lines; auto chose raw: dpkg does not know pve-container');
+  assert.is(again.reason, '730.conf already passes GPU 0 (uvm major 238, caps major 241) through with 8 lines; raw as configured');
   assert.is(await conf(), after);
 });
 
@@ -102,7 +102,7 @@ test('after pct stop/start the container sees /dev/nvidia0 and the cgroup allows
 
 test('state absent removes the lines; after a restart /dev/nvidia0 is gone', async () => {
   const c = { ...ctx(false), conn: await pool.get('pve1') };
-  const got = await runModule(lxcConf, { vmid: Number(CT), state: 'absent' }, c);
+  const got = await runModule(lxcConf, { vmid: Number(CT), state: 'absent', style: 'raw' }, c);
   assert.is(got.status, 'changed', got.msg);
   assert.not.match(await conf(), 'nvidia');
   await restart();

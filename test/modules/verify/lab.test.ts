@@ -30,7 +30,7 @@ async function context(host: string, vars: Record<string, unknown>): Promise<Mod
 }
 
 async function passthrough(gpus: string): Promise<void> {
-  const r = await runModule(lxcConf, { vmid: Number(CT), gpu_assignment: gpus }, await context(lab.node, {}));
+  const r = await runModule(lxcConf, { vmid: Number(CT), gpu_assignment: gpus, style: 'raw' }, await context(lab.node, {}));
   assert.ok(r.status !== 'failed', r.msg);
   await pct(lab.node, 'stop', CT);
   assert.is((await pct(lab.node, 'start', CT)).rc, 0);
