@@ -121,6 +121,21 @@ test('set: devN is validated against the node, memory is written, --delete remov
   assert.not.match((await onNodeSsh(`pct config ${B}`)).stdout, /^dev0:/m);
 });
 
+test('set --delete of several devN on a running CT: one pending delete line lists them all, the next start drops them', async () => {
+  assert.is((await onNodeSsh(`pct set ${B} --dev0 /dev/nvidia0,mode=0666 --dev1 /dev/nvidiactl --dev2 /dev/nvidia-uvm`)).rc, 0);
+  assert.is((await onNodeSsh(`pct start ${B}`)).rc, 0);
+  const del = await onNodeSsh(`pct set ${B} --delete dev0,dev2 && pct set ${B} --delete dev1`);
+  assert.is(del.rc, 0, del.stderr);
+  const file = (await onNodeSsh(`cat /etc/pve/lxc/${B}.conf`)).stdout;
+  assert.match(file, /^\[pve:pending\]\ndelete: dev0,dev2,dev1$/m, file);
+  assert.match((await onNodeSsh(`pct config ${B} --current 1`)).stdout, /^dev0: .*\n(.*\n)*dev2: /m, 'still there until the next start');
+  assert.not.match((await onNodeSsh(`pct config ${B}`)).stdout, /^dev[0-2]:/m, 'pct config shows the pending state');
+  assert.is((await onNodeSsh(`pct stop ${B} && pct start ${B}`)).rc, 0);
+  const after = (await onNodeSsh(`cat /etc/pve/lxc/${B}.conf`)).stdout;
+  assert.not.match(after, /^dev[0-2]:|pve:pending/m, after);
+  await onNodeSsh(`pct stop ${B}`);
+});
+
 test('template refuses a running CT, then marks the config and blocks start', async () => {
   const running = await onNodeSsh(`pct template ${A}`);
   assert.equal([running.rc, running.stderr], [255, "you can't convert a CT to template if the CT is running\n"]);

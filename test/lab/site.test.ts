@@ -201,6 +201,35 @@ test('a mismatch between the two config files stops the run before any connectio
   setDriverVersion('580.76.05');
 });
 
+test('gpu_passthrough_style raw: every GPU container swaps its devN entries for raw lines, as --check says; re-run changed=0', async () => {
+  if (skip) return;
+  const hvFile = join(dir, 'phoenix_hypervisor_config.json');
+  const hv = JSON.parse(readFileSync(hvFile, 'utf8'));
+  writeFileSync(hvFile, JSON.stringify({ ...hv, gpu_passthrough_style: 'raw' }, null, 2));
+  try {
+    const check = await site('--check');
+    assert.is(check.code, 0, check.stderr + JSON.stringify(check.doc && failures(check.doc)));
+    const run = await site();
+    assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+    assertSameChanges(withStatus(check.doc!, 'changed'), withStatus(run.doc!, 'changed'), 'style raw');
+    for (const vmid of [901, 903, 950]) {
+      const conf = (await onNode(lab.node, 'sed "/^\\[/,\\$d" "$1"', `/etc/pve/lxc/${vmid}.conf`)).stdout;
+      assert.not.match(conf, /^dev\d+: \/dev\/nvidia/m, `CT ${vmid}: no NVIDIA devN entry left:\n${conf}\n${JSON.stringify(withStatus(run.doc!, "changed"))}`);
+      assert.match(conf, /^lxc\.mount\.entry: \/dev\/nvidia0 dev\/nvidia0 none bind,optional,create=file$/m, `CT ${vmid}`);
+    }
+    // Unprivileged with raw binds: the GPU works; the 0400 MIG config capability is unreadable by design, and said so.
+    const verified = run.doc!.plays.flatMap((p) => p.tasks).filter((t) => t.task.name.startsWith('Verify the GPU stack'));
+    const reasons = verified.flatMap((t) => Object.values(t.hosts).filter((h) => h.status === 'ok')
+      .map((h) => (h as HostEntry & { reason?: string }).reason ?? ''));
+    assert.ok(reasons.length === 3 && reasons.every((r) => /nvidia-cap1 not readable/.test(r)), reasons.join(' | '));
+    await assertUnprivileged([901, 903, 950]);
+    const again = await site();
+    for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${withStatus(again.doc!, 'changed')}`);
+  } finally {
+    writeFileSync(hvFile, JSON.stringify(hv, null, 2));
+  }
+});
+
 test('a new driver version upgrades the node and every GPU container, and nothing else', async () => {
   if (skip) return;
   setDriverVersion('580.159.04');
