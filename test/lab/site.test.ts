@@ -201,6 +201,26 @@ test('a mismatch between the two config files stops the run before any connectio
   setDriverVersion('580.76.05');
 });
 
+test('a new driver version upgrades the node and every GPU container, and nothing else', async () => {
+  if (skip) return;
+  setDriverVersion('580.159.04');
+  const check = await site('--check');
+  assert.is(check.code, 0, check.stderr + JSON.stringify(check.doc && failures(check.doc)));
+  const run = await site();
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  assertSameChanges(withStatus(check.doc!, 'changed'), withStatus(run.doc!, 'changed'), 'driver upgrade');
+  assert.equal(withStatus(run.doc!, 'changed').filter((c) => c.startsWith('Install the NVIDIA user space')).sort(),
+    ['ct901', 'ct903', 'ct950'].map((h) => `Install the NVIDIA user space from the node's cached installer @ ${h}`));
+  assert.is((await installerLines('node')).length, 2, 'node upgraded');
+  for (const ct of [901, 903, 950]) {
+    const lines = await installerLines(ct);
+    assert.match(lines[lines.length - 1], /580\.159\.04/, `CT ${ct} upgraded`);
+  }
+  for (const host of ['ct900', 'ct902']) assert.is(run.doc!.stats[host].changed, 0, `${host} untouched`);
+  const again = await site();
+  for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host} after upgrade: ${withStatus(again.doc!, 'changed')}`);
+});
+
 test('gpu_passthrough_style raw: every GPU container swaps its devN entries for raw lines, as --check says; re-run changed=0', async () => {
   if (skip) return;
   const hvFile = join(dir, 'phoenix_hypervisor_config.json');
@@ -228,26 +248,6 @@ test('gpu_passthrough_style raw: every GPU container swaps its devN entries for 
   } finally {
     writeFileSync(hvFile, JSON.stringify(hv, null, 2));
   }
-});
-
-test('a new driver version upgrades the node and every GPU container, and nothing else', async () => {
-  if (skip) return;
-  setDriverVersion('580.159.04');
-  const check = await site('--check');
-  assert.is(check.code, 0, check.stderr + JSON.stringify(check.doc && failures(check.doc)));
-  const run = await site();
-  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
-  assertSameChanges(withStatus(check.doc!, 'changed'), withStatus(run.doc!, 'changed'), 'driver upgrade');
-  assert.equal(withStatus(run.doc!, 'changed').filter((c) => c.startsWith('Install the NVIDIA user space')).sort(),
-    ['ct901', 'ct903', 'ct950'].map((h) => `Install the NVIDIA user space from the node's cached installer @ ${h}`));
-  assert.is((await installerLines('node')).length, 2, 'node upgraded');
-  for (const ct of [901, 903, 950]) {
-    const lines = await installerLines(ct);
-    assert.match(lines[lines.length - 1], /580\.159\.04/, `CT ${ct} upgraded`);
-  }
-  for (const host of ['ct900', 'ct902']) assert.is(run.doc!.stats[host].changed, 0, `${host} untouched`);
-  const again = await site();
-  for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host} after upgrade: ${withStatus(again.doc!, 'changed')}`);
 });
 
 test.run();
