@@ -2,9 +2,9 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../interpreter/connection/local.js';
-import { validateWithSchema } from '../../interpreter/schema/validate.js';
 import { lxcConf } from '../../modules/lxc_conf.js';
-import { ModuleFailure, type Module, type ModuleContext } from '../../modules/types.js';
+import type { Module } from '../../modules/types.js';
+import { localCheckContext, planInCheckMode } from '../support/check-plan.js';
 import { verify } from '../../modules/verify.js';
 
 /**
@@ -25,32 +25,11 @@ interface Outcome {
 
 const conn = new LocalConnection('gpu-host');
 
-function context(): ModuleContext {
-  return {
-    host: 'gpu-host', conn, check: true, diff: true, vars: {}, env: {},
-    connect: async () => conn,
-    resolvePath: (p) => p,
-    renderTemplate: (t) => t,
-    evaluate: () => undefined,
-    log: () => undefined,
-    progress: () => undefined,
-  };
-}
-
 /** Validate, plan, report: what the executor does in check mode. */
 async function plan(module: Module, args: Record<string, unknown>): Promise<Outcome> {
-  const copy = structuredClone(args);
-  const problems = validateWithSchema(module.schema, copy);
-  if (problems.length) return { status: 'failed', msg: `invalid arguments: ${problems.map((p) => p.message).join('; ')}`, changes: [], data: {} };
-  try {
-    const p = await module.plan(context(), copy);
-    const base = { changes: p.changes.map((c) => c.summary), data: p.data ?? {}, facts: p.facts, after: p.changes[0]?.diff?.after };
-    if (p.fail) return { ...base, status: 'failed', msg: p.fail };
-    return p.changes.length ? { ...base, status: 'changed' } : { ...base, status: 'ok', reason: p.reason };
-  } catch (error) {
-    if (error instanceof ModuleFailure) return { status: 'failed', msg: error.message, changes: [], data: error.data };
-    throw error;
-  }
+  const { text, ...got } = await planInCheckMode(module, args, localCheckContext(conn));
+  if (got.status === 'failed') return { ...got, msg: text };
+  return got.status === 'ok' ? { ...got, reason: text } : got;
 }
 
 async function sh(command: string): Promise<string> {

@@ -2,9 +2,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../interpreter/connection/local.js';
-import { validateWithSchema } from '../../interpreter/schema/validate.js';
 import { lxcConf } from '../../modules/lxc_conf.js';
-import { ModuleFailure, type ModuleContext } from '../../modules/types.js';
+import { localCheckContext, planInCheckMode, type CheckOutcome } from '../support/check-plan.js';
 
 /**
  * Plans a GPU container's passthrough with phoenix's own `lxc_conf`, in check mode, on this host's real
@@ -44,42 +43,12 @@ esac
 
 const conn = new LocalConnection('gpu-host');
 
-function context(): ModuleContext {
-  return {
-    host: 'gpu-host', conn, check: true, diff: true, vars: {}, env: {},
-    connect: async () => conn,
-    resolvePath: (p) => p,
-    renderTemplate: (t) => t,
-    evaluate: () => undefined,
-    log: () => undefined,
-    progress: () => undefined,
-  };
+/** Validate and plan lxc_conf, as the executor does in check mode; never applies. */
+function plan(args: Record<string, unknown>): Promise<CheckOutcome> {
+  return planInCheckMode(lxcConf, args, localCheckContext(conn));
 }
 
-interface Planned {
-  status: 'changed' | 'ok' | 'failed';
-  text: string;
-  changes: string[];
-  data: Record<string, unknown>;
-}
-
-/** Validate and plan, as the executor does in check mode; never applies. */
-async function plan(args: Record<string, unknown>): Promise<Planned> {
-  const copy = structuredClone(args);
-  const problems = validateWithSchema(lxcConf.schema, copy);
-  if (problems.length) return { status: 'failed', text: problems.map((p) => p.message).join('; '), changes: [], data: {} };
-  try {
-    const p = await lxcConf.plan(context(), copy as never);
-    const changes = p.changes.map((c) => c.summary);
-    if (p.fail) return { status: 'failed', text: p.fail, changes, data: p.data ?? {} };
-    return { status: changes.length ? 'changed' : 'ok', text: p.reason ?? '', changes, data: p.data ?? {} };
-  } catch (error) {
-    if (error instanceof ModuleFailure) return { status: 'failed', text: error.message, changes: [], data: error.data };
-    throw error;
-  }
-}
-
-function show(title: string, args: Record<string, unknown>, got: Planned, lines: string[]): void {
+function show(title: string, args: Record<string, unknown>, got: CheckOutcome, lines: string[]): void {
   console.log(`-- lxc_conf ${title} (check mode)`);
   console.log(`   args: ${JSON.stringify(args)}`);
   console.log(`   status: ${got.status}${got.text ? ` (${got.text})` : ''}`);

@@ -2,11 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../../interpreter/connection/local.js';
-import { validateWithSchema } from '../../../interpreter/schema/validate.js';
 import { nvidiaRun } from '../../../modules/nvidia_run.js';
 import { sha256Of, writeStamp } from '../../../modules/nvidia_run/cache.js';
 import { DETECT_COMMAND, parseDetect } from '../../../modules/nvidia_run/detect.js';
-import { ModuleFailure, type ModuleContext } from '../../../modules/types.js';
+import { localCheckContext, planInCheckMode, type CheckOutcome } from '../../support/check-plan.js';
 
 /**
  * nvidia_run on a real GPU host, CHECK MODE ONLY (no installer, no download, no apt, nothing outside a temp dir):
@@ -19,33 +18,11 @@ const conn = new LocalConnection('gpu-host');
 const lines: string[] = [];
 const say = (line: string): void => { lines.push(line); process.stdout.write(`${line}\n`); };
 
-function context(): ModuleContext {
-  return {
-    host: 'gpu-host', conn, check: true, diff: false, vars: { proxmox_node: 'gpu-host', proxmox_vmid: '0' }, env: {},
-    connect: async () => conn,
-    resolvePath: (p) => p,
-    renderTemplate: (t) => t,
-    evaluate: () => undefined,
-    log: () => undefined,
-    progress: () => undefined,
-  };
-}
+type Outcome = CheckOutcome;
 
-interface Outcome { status: string; text: string; changes: string[]; data: Record<string, unknown> }
-
-/** Validate and plan, as the executor does in check mode; never applies. */
-async function plan(args: Record<string, unknown>): Promise<Outcome> {
-  const problems = validateWithSchema(nvidiaRun.schema, args);
-  if (problems.length) return { status: 'failed', text: problems.map((p) => p.message).join('; '), changes: [], data: {} };
-  try {
-    const p = await nvidiaRun.plan(context(), args as never);
-    const changes = p.changes.map((c) => c.summary);
-    if (p.fail) return { status: 'failed', text: p.fail, changes, data: p.data ?? {} };
-    return { status: changes.length ? 'changed' : 'ok', text: p.reason ?? '', changes, data: p.data ?? {} };
-  } catch (error) {
-    if (error instanceof ModuleFailure) return { status: 'failed', text: error.message, changes: [], data: error.data };
-    throw error;
-  }
+/** Validate and plan nvidia_run, as the executor does in check mode; never applies. */
+function plan(args: Record<string, unknown>): Promise<Outcome> {
+  return planInCheckMode(nvidiaRun, args, localCheckContext(conn, { diff: false, vars: { proxmox_node: 'gpu-host', proxmox_vmid: '0' } }));
 }
 
 async function step(title: string, args: Record<string, unknown>, expect: (o: Outcome) => string | undefined): Promise<boolean> {
