@@ -166,7 +166,8 @@ function plannedFirst(ctx: ModuleContext): string | undefined {
 }
 
 /**
- * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container.
+ * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container; the
+ * opt-in `compute` check (nvidia/compute-check.ts) also runs a CUDA program, writing only its own cache directory.
  * Never changed; fails with every problem found, and registers what it saw either way.
  */
 export const verify: Module<VerifyArgs> = {
