@@ -1,3 +1,4 @@
+import { checkCompute, type ComputeFindings } from './nvidia/compute-check.js';
 import { judgeNode, type ProbedNode } from './nvidia/node-access.js';
 import {
   probeDeviceNodes, probeGpus, probeKernelModule, probeNodeAccess, probeNodeModuleVersion, probeNvcc, type GpuProbe,
@@ -7,7 +8,7 @@ import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.
 import type { Module, ModuleContext } from './types.js';
 import type { PlannedDriver } from './nvidia_run/host.js';
 
-type Check = 'driver' | 'toolkit' | 'devices';
+type Check = 'driver' | 'toolkit' | 'devices' | 'compute';
 
 export interface VerifyArgs {
   driver_version?: string;
@@ -15,6 +16,8 @@ export interface VerifyArgs {
   gpus?: number | number[] | string;
   checks?: Check[];
   host_driver_version?: string;
+  /** Where the compute check keeps its compiled program (default /var/cache/phoenix/compute-check). */
+  compute_cache_dir?: string;
 }
 
 /** What verify found; registered as data and (nested) as the facts `nvidia.*` and `cuda.*`. */
@@ -30,6 +33,7 @@ interface Findings {
   devices: ProbedNode[];
   /** What is inaccessible by design or otherwise does not fail (an unreadable MIG capability node). */
   warnings: string[];
+  compute?: ComputeFindings;
 }
 
 /** `gpus`: a count (`2`), indexes (`[0, 1]`, `"0,1"`); `"none"` or `[]` ask for none. */
@@ -151,8 +155,8 @@ function factsOf(ctx: ModuleContext, found: Findings): Record<string, unknown> {
 function reasonOf(found: Findings): string {
   const gpus = `${found.gpus.length} GPU${found.gpus.length === 1 ? '' : 's'}`;
   const parts = [found.driver_version && `driver ${found.driver_version} on ${gpus}`, found.toolkit_version && `CUDA ${found.toolkit_version}`];
-  const text = parts.filter(Boolean).join(', ') || `${found.devices.length} NVIDIA device nodes present`;
-  return [text, ...found.warnings.map((w) => `warning: ${w}`)].join('; ');
+  const text = [parts.filter(Boolean).join(', '), found.compute?.summary].filter(Boolean).join('; ');
+  return [text || `${found.devices.length} NVIDIA device nodes present`, ...found.warnings.map((w) => `warning: ${w}`)].join('; ');
 }
 
 /**
@@ -168,7 +172,8 @@ function plannedFirst(ctx: ModuleContext): string | undefined {
 }
 
 /**
- * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container.
+ * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container; the
+ * opt-in `compute` check (nvidia/compute-check.ts) also runs a CUDA program, writing only its own cache directory.
  * Never changed; fails with every problem found, and registers what it saw either way.
  */
 export const verify: Module<VerifyArgs> = {
@@ -185,8 +190,9 @@ export const verify: Module<VerifyArgs> = {
         items: { type: 'integer', minimum: 0 },
         expected: 'a count, "none" or GPU indexes such as "0,1" (or a list of indexes)',
       },
-      checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices'] }, uniqueItems: true },
+      checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices', 'compute'] }, uniqueItems: true },
       host_driver_version: DRIVER_VERSION_ARG,
+      compute_cache_dir: { type: 'string', pattern: '^/', expected: 'an absolute directory path' },
     },
     additionalProperties: false,
   },
@@ -200,6 +206,7 @@ export const verify: Module<VerifyArgs> = {
     if (checks.has('devices')) await checkDevices(ctx, gpus, found, problems);
     const toolkitRequired = args.checks?.includes('toolkit') === true || args.cuda_version !== undefined;
     if (checks.has('toolkit')) await checkToolkit(ctx, args, toolkitRequired, found, problems);
+    if (checks.has('compute')) await checkCompute(ctx.conn, { cacheDir: args.compute_cache_dir, gpus }, found, problems);
     const data = { ...found } as Record<string, unknown>;
     const facts = factsOf(ctx, found);
     const pending = problems.length ? plannedFirst(ctx) : undefined;

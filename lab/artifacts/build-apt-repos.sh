@@ -3,7 +3,8 @@
 # Builds two signed apt repositories under OUTDIR, to be served at BASE_URL:
 #   OUTDIR/cuda/    flat repo like developer.download.nvidia.com/.../ubuntu2404/x86_64/ ("Suites: /"):
 #                   cuda-keyring (writes its own .list + pin, like the real 1.1-1), cuda-toolkit-12-8
-#                   (+ cuda-nvcc-12-8, cuda-cudart-12-8; real-format `nvcc --version`), and the
+#                   (+ cuda-nvcc-12-8, cuda-cudart-12-8; the stand-in nvcc of cuda/nvcc.sh: real-format
+#                   `nvcc --version`, "compiles" phoenix's compute check into cuda/compute-program.sh), and the
 #                   driver packages phoenix must refuse (cuda-drivers, nvidia-driver-580, ...).
 #   OUTDIR/docker/  like download.docker.com/linux/debian (dists/bookworm, component stable):
 #                   docker-ce, docker-ce-cli, containerd.io.
@@ -18,12 +19,14 @@ mkdir -p "$1"
 OUTDIR="$(cd "$1" && pwd)"
 BASE_URL="${2%/}"
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+CUDA_SRC="$(dirname "$SELF")/cuda"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1735689600}"
 STAMP="$OUTDIR/.stamp"
 for t in dpkg-deb apt-ftparchive gpg; do command -v "$t" >/dev/null || die "$t is not installed"; done
 
 up_to_date() {
     [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$BASE_URL" ] && [ "$SELF" -ot "$STAMP" ] \
+        && [ "$CUDA_SRC/nvcc.sh" -ot "$STAMP" ] && [ "$CUDA_SRC/compute-program.sh" -ot "$STAMP" ] \
         && [ -f "$OUTDIR/manifest.json" ]
 }
 
@@ -118,13 +121,10 @@ Pin-Priority: 600
     pkg_end "$d" cuda-keyring 1.1-1 all "$NV" "GPG keyring for the CUDA repository" "Priority: optional"
 
     pkg_begin
-    pkg_file /usr/local/cuda-12.8/bin/nvcc 0755 "$(script 'cat << EOF
-nvcc: NVIDIA (R) Cuda compiler driver
-Copyright (c) 2005-2025 NVIDIA Corporation
-Built on Fri_Feb_21_20:23:50_PST_2025
-Cuda compilation tools, release 12.8, V12.8.93
-Build cuda_12.8.r12.8/compiler.35583870_0
-EOF')
+    pkg_file /usr/local/cuda-12.8/bin/nvcc 0755 \
+        "$(sed -e 's/@RELEASE@/12.8/g' -e 's/@VERSION@/12.8.93/g' -e 's/@PKG@/12-8/g' "$CUDA_SRC/nvcc.sh")
+"
+    pkg_file /usr/local/cuda-12.8/share/phoenix-lab/compute-program.sh 0755 "$(cat "$CUDA_SRC/compute-program.sh")
 "
     pkg_end "$d" cuda-nvcc-12-8 12.8.93-1 amd64 "$NV" "CUDA nvcc"
 

@@ -20,7 +20,7 @@ const skip = labSkipReason();
 let dir = '';
 let inventory = '';
 
-interface HostEntry { status: string; msg?: string }
+interface HostEntry { status: string; msg?: string; reason?: string }
 interface RunDoc {
   plays: Array<{ play: { name: string }; tasks: Array<{ task: { name: string; module: string }; hosts: Record<string, HostEntry> }> }>;
   stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
@@ -41,6 +41,16 @@ function withStatus(doc: RunDoc, status: string): string[] {
   return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
     .filter(([, h]) => h.status === status).map(([host]) => `${t.task.name} @ ${host}`)));
 }
+
+/** The compute check's part of each container's verify reason: `compute: ...` after the versions. */
+function computeReasons(doc: RunDoc): Record<string, string | undefined> {
+  const task = doc.plays.flatMap((p) => p.tasks).find((t) => t.task.name === 'Verify the GPU stack in the container');
+  return Object.fromEntries(Object.entries(task?.hosts ?? {}).map(([host, h]) => [host, /compute: .*$/.exec(h.reason ?? '')?.[0]]));
+}
+
+const COMPUTE_OK = 'compute: 2 GPUs (2x NVIDIA H100 80GB HBM3 sm_90), vector add 4 MiB ok';
+/** 950 is assigned GPU 0 only: CUDA sees one. */
+const COMPUTE_ONE = 'compute: 1 GPU (NVIDIA H100 80GB HBM3 sm_90), vector add 4 MiB ok';
 
 function failures(doc: RunDoc): string[] {
   return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
@@ -135,6 +145,9 @@ test('first run: no failures, every change was predicted, one download, installe
   }
   const verified = withStatus(run.doc!, 'ok').filter((t) => t.startsWith('Verify the GPU stack'));
   assert.equal(verified.sort(), ['ct901', 'ct903', 'ct950'].map((h) => `Verify the GPU stack in the container @ ${h}`));
+  // 901 compiles the compute check (stand-in nvcc); its clones start from its snapshot and reuse the binary.
+  assert.equal(computeReasons(run.doc!), { ct901: `${COMPUTE_OK}, compiled by nvcc 12.8`,
+    ct903: `${COMPUTE_OK}, cached build of nvcc 12.8`, ct950: `${COMPUTE_ONE}, cached build of nvcc 12.8` });
   await assertUnprivileged([900, 901, 902, 903, 950]);
 });
 
@@ -156,6 +169,10 @@ test('second run: --check predicts no change, and the run changes nothing', asyn
   const run = await site();
   assert.is(run.code, 0, run.stderr);
   for (const [host, stats] of Object.entries(run.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${withStatus(run.doc!, 'changed')}`);
+  for (const reasons of [computeReasons(check.doc!), computeReasons(run.doc!)]) {
+    assert.equal(reasons, { ct901: `${COMPUTE_OK}, cached build of nvcc 12.8`, ct903: `${COMPUTE_OK}, cached build of nvcc 12.8`,
+      ct950: `${COMPUTE_ONE}, cached build of nvcc 12.8` }, 'a re-run compiles nothing, in --check and for real');
+  }
 });
 
 test('--limit ct903 --tags nvidia touches only 903', async () => {

@@ -125,6 +125,49 @@ test('the node updated to 580.76.05, the container not: NVML mismatch and the no
   }
 });
 
+/** The lab's stand-in nvcc (cuda-nvcc-12-8 from the artifact server's CUDA repo), installed alone with dpkg. */
+async function installNvcc(): Promise<void> {
+  const deb = `${lab.info.artifacts!.apt.cuda.url}cuda-nvcc-12-8_12.8.93-1_amd64.deb`;
+  const r = await pct(lab.node, 'exec', CT, '--', 'sh', '-c', 'curl -fsS "$1" -o /root/nvcc.deb && dpkg -i /root/nvcc.deb', 'sh', deb);
+  assert.is(r.rc, 0, r.stdout + r.stderr);
+}
+
+const COMPUTE_TWO = 'compute: 2 GPUs (2x NVIDIA H100 80GB HBM3 sm_90), vector add 4 MiB ok';
+
+test('compute: the stand-in nvcc compiles the check once, the next verify reuses it', async () => {
+  await installNvcc();
+  const first = await verifyInCt({ checks: ['compute'], gpus: [0, 1] });
+  assert.is(first.status, 'ok', first.msg);
+  assert.is(first.reason, `${COMPUTE_TWO}, compiled by nvcc 12.8`);
+  const again = await verifyInCt({ checks: ['compute'], gpus: [0, 1] });
+  assert.is(again.reason, `${COMPUTE_TWO}, cached build of nvcc 12.8`);
+  const cache = await pct(lab.node, 'exec', CT, '--', 'ls', '/var/cache/phoenix/compute-check');
+  assert.match(cache.stdout, /^compute-check-[0-9a-f]{16}\ncompute-check-[0-9a-f]{16}\.cu\n$/, 'the binary and its source, nothing else');
+});
+
+test('compute: only GPU 0 passed through names /dev/nvidia1; the cgroup refusing uvm gives cudaErrorUnknown', async () => {
+  await passthrough('0');
+  let got = await verifyInCt({ checks: ['compute'], gpus: [0, 1] });
+  assert.equal(got.data.problems, ['compute: no /dev/nvidia1: that GPU is not passed through (lxc_conf gpu_assignment)']);
+  await passthrough('0,1');
+  assert.is((await onNode(lab.node, 'sed -i "s/c 238:\\* rwm/c 243:* rwm/" "$1"', `/etc/pve/lxc/${CT}.conf`)).rc, 0);
+  await pct(lab.node, 'stop', CT);
+  await pct(lab.node, 'start', CT);
+  got = await verifyInCt({ checks: ['compute'], gpus: [0, 1] });
+  assert.match(got.msg ?? '', /^compute: cudaErrorUnknown from cudaGetDeviceCount: unknown error \(often \/dev\/nvidia-uvm unusable/);
+  await passthrough('0,1');
+});
+
+test('compute: a node module of another version than the container\'s libcuda: cudaErrorSystemDriverMismatch', async () => {
+  loadNodeModule(H100_PROC.replace('580.159.04', '580.76.05'));
+  try {
+    const got = await verifyInCt({ checks: ['compute'], gpus: [0, 1] });
+    assert.match(got.msg ?? '', /^compute: cudaErrorSystemDriverMismatch from cudaGetDeviceCount: /);
+  } finally {
+    loadNodeModule(H100_PROC);
+  }
+});
+
 const skip = labSkipReason();
 if (skip) announceSkip('test/modules/verify/lab.test.ts', skip);
 else test.run();

@@ -1,0 +1,87 @@
+#!/bin/bash
+# verify's compute check on a real GPU host, through phoenix's local connection (issue 13, part 2):
+#   1. compiled into a temp cache dir, then reused, then the container task's full checks, then one GPU too many;
+#   2. /dev/nvidia-uvm hidden in a private mount namespace (a copy of /dev on a tmpfs, without it): must fail
+#      with `compute: no /dev/nvidia-uvm: ...`;
+#   3. /dev/null bound over /dev/nvidia-uvm in a private mount namespace: must fail with a CUDA error name.
+# Writes only the temp cache dir (removed at the end) and, in the namespaces, their tmpfs; the host's /dev is not
+# touched (the namespaces are private). Needs root (mount namespaces), nvidia-smi, nvcc and its host compiler.
+#
+#   scripts/gpu-compute-check.sh pack   here: builds dist/ and .gpu-carry/node.xz (scripts/gpu-host-check.sh pack)
+#   scripts/gpu-compute-check.sh [run]  on the GPU host, from the repository root; exit 0 when all expectations hold.
+#                                       With $OUT set, the output is also written to $OUT/gpu-compute-check.txt.
+#
+# With the device tool (test/gpu/README.md):
+#   run(command: "bash scripts/gpu-compute-check.sh", kind: "nvidia-h200",
+#       carry: [".gpu-carry", "dist", "node_modules/ajv", "node_modules/fast-deep-equal", "node_modules/fast-uri",
+#               "node_modules/json-schema-traverse", "node_modules/require-from-string"])
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CHECK=dist/test/gpu/compute-check.js
+
+# A Node >= 20: the machine's own, else the one gpu-host-check.sh pack carried, unpacked into /tmp.
+find_node() {
+  if command -v node >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+    command -v node
+    return
+  fi
+  [ -s .gpu-carry/node.xz ] || { echo "no Node >= 20 here and no .gpu-carry/node.xz (run: $0 pack, then carry .gpu-carry)" >&2; exit 2; }
+  mkdir -p /tmp/phoenix-node
+  xz -dc .gpu-carry/node.xz >/tmp/phoenix-node/node
+  chmod +x /tmp/phoenix-node/node
+  echo /tmp/phoenix-node/node
+}
+
+# Runs the check in a private mount namespace whose /dev is a tmpfs copy of this one without nvidia-uvm.
+uvm_missing() { # node cache
+  local dev
+  dev=$(mktemp -d /tmp/phoenix-dev.XXXXXX)
+  unshare --mount --propagation private sh -c '
+    set -e
+    mount -t tmpfs -o mode=0755 phoenix-dev "$1"
+    cp -a /dev/. "$1"/ 2>/dev/null || true  # nodes, links and dirs; what cannot be copied is not needed here
+    rm -f "$1/nvidia-uvm" "$1/nvidia-uvm-tools"
+    mount --bind "$1" /dev
+    exec "$2" "$3" "$4" uvm-missing' sh "$dev" "$1" "$CHECK" "$2" || return 1
+  rmdir "$dev"
+}
+
+# Runs the check in a private mount namespace where /dev/nvidia-uvm is /dev/null.
+uvm_null() { # node cache
+  unshare --mount --propagation private sh -c '
+    set -e
+    mount --bind /dev/null /dev/nvidia-uvm
+    exec "$1" "$2" "$3" uvm-null' sh "$1" "$CHECK" "$2"
+}
+
+run() {
+  [ -f "$CHECK" ] || { echo "$CHECK missing: run '$0 pack' here and carry dist" >&2; exit 2; }
+  local node cache rc=0
+  node=$(find_node)
+  cache=$(mktemp -d /tmp/phoenix-compute-cache.XXXXXX)
+  echo "== phoenix gpu-compute-check on $(hostname) at $(date -u +%FT%TZ) ($(uname -r))"
+  echo "\$ nvidia-smi -L"; nvidia-smi -L 2>&1 | sed 's/^/  /' || true
+  echo "\$ nvcc --version"; PATH=$PATH:/usr/local/cuda/bin nvcc --version 2>&1 | tail -2 | sed 's/^/  /' || true
+  echo "\$ ls -l /dev/nvidia*"; ls -l /dev/nvidia* 2>&1 | sed 's/^/  /' || true
+  "$node" "$CHECK" "$cache" steps || rc=1
+  uvm_missing "$node" "$cache" || rc=1
+  uvm_null "$node" "$cache" || rc=1
+  echo
+  echo "\$ ls -l $cache (the only place the check wrote)"; ls -l "$cache" | sed 's/^/  /'
+  rm -rf "$cache"
+  echo "== gpu-compute-check: $([ $rc -eq 0 ] && echo 'all expectations hold' || echo 'BROKEN expectations above')"
+  return $rc
+}
+
+case "${1:-run}" in
+  pack) bash scripts/gpu-host-check.sh pack ;;
+  run)
+    if [ -n "${OUT:-}" ]; then
+      set +e
+      run 2>&1 | tee "$OUT/gpu-compute-check.txt"
+      exit "${PIPESTATUS[0]}"
+    fi
+    run
+    ;;
+  *) echo "usage: $0 [pack|run]" >&2; exit 2 ;;
+esac
