@@ -34,7 +34,7 @@ find_node() {
 
 # Runs the check in a private mount namespace whose /dev is a tmpfs copy of this one without nvidia-uvm.
 uvm_missing() { # node cache
-  local dev
+  local dev rc=0
   dev=$(mktemp -d /tmp/phoenix-dev.XXXXXX)
   unshare --mount --propagation private sh -c '
     set -e
@@ -42,8 +42,9 @@ uvm_missing() { # node cache
     cp -a /dev/. "$1"/ 2>/dev/null || true  # nodes, links and dirs; what cannot be copied is not needed here
     rm -f "$1/nvidia-uvm" "$1/nvidia-uvm-tools"
     mount --bind "$1" /dev
-    exec "$2" "$3" "$4" uvm-missing' sh "$dev" "$1" "$CHECK" "$2" || return 1
+    exec "$2" "$3" "$4" uvm-missing' sh "$dev" "$1" "$CHECK" "$2" || rc=1
   rmdir "$dev"
+  return $rc
 }
 
 # Runs the check in a private mount namespace where /dev/nvidia-uvm is /dev/null.
