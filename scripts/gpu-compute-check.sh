@@ -1,8 +1,9 @@
 #!/bin/bash
 # verify's compute check on a real GPU host, through phoenix's local connection (issue 13, part 2):
 #   1. compiled into a temp cache dir, then reused, then the container task's full checks, then one GPU too many;
-#   2. /dev/nvidia-uvm hidden in a private mount namespace (a copy of /dev on a tmpfs, without it): must fail
-#      with `compute: no /dev/nvidia-uvm: ...`;
+#   2. /dev/nvidia-uvm hidden in a private mount namespace (a copy of /dev on a tmpfs, without it): with that /dev
+#      writable the driver re-creates it (nvidia-modprobe, as on a host) and the check passes; read-only (nothing
+#      can mknod, as in an unprivileged container) it must fail with `compute: no /dev/nvidia-uvm: ...`;
 #   3. /dev/null bound over /dev/nvidia-uvm in a private mount namespace: must fail with a CUDA error name.
 # Writes only the temp cache dir (removed at the end) and, in the namespaces, their tmpfs; the host's /dev is not
 # touched (the namespaces are private). Needs root (mount namespaces), nvidia-smi, nvcc and its host compiler.
@@ -33,8 +34,12 @@ find_node() {
 }
 
 # Runs the check in a private mount namespace whose /dev is a tmpfs copy of this one without nvidia-uvm.
-uvm_missing() { # node cache
-  local dev rc=0
+# $3 = rw: that /dev stays writable, as on a host, where the driver's setuid nvidia-modprobe (run by nvidia-smi and
+# libcuda) re-creates a missing node; ro: it is read-only, so nothing can re-create it, as in an unprivileged
+# container (no mknod there): the mode is uvm-recreated or uvm-missing.
+uvm_missing() { # node cache rw|ro
+  local dev rc=0 mode=uvm-missing
+  [ "$3" = rw ] && mode=uvm-recreated
   dev=$(mktemp -d /tmp/phoenix-dev.XXXXXX)
   unshare --mount --propagation private sh -c '
     set -e
@@ -42,7 +47,10 @@ uvm_missing() { # node cache
     cp -a /dev/. "$1"/ 2>/dev/null || true  # nodes, links and dirs; what cannot be copied is not needed here
     rm -f "$1/nvidia-uvm" "$1/nvidia-uvm-tools"
     mount --bind "$1" /dev
-    exec "$2" "$3" "$4" uvm-missing' sh "$dev" "$1" "$CHECK" "$2" || rc=1
+    [ "$5" = uvm-missing ] && mount -o remount,bind,ro /dev
+    "$2" "$3" "$4" "$5"; rc=$?
+    echo "   afterwards in this namespace: $(ls -l /dev/nvidia-uvm 2>&1)"
+    exit $rc' sh "$dev" "$1" "$CHECK" "$2" "$mode" || rc=1
   rmdir "$dev"
   return $rc
 }
@@ -65,7 +73,8 @@ run() {
   echo "\$ nvcc --version"; PATH=$PATH:/usr/local/cuda/bin nvcc --version 2>&1 | tail -2 | sed 's/^/  /' || true
   echo "\$ ls -l /dev/nvidia*"; ls -l /dev/nvidia* 2>&1 | sed 's/^/  /' || true
   "$node" "$CHECK" "$cache" steps || rc=1
-  uvm_missing "$node" "$cache" || rc=1
+  uvm_missing "$node" "$cache" rw || rc=1
+  uvm_missing "$node" "$cache" ro || rc=1
   uvm_null "$node" "$cache" || rc=1
   echo
   echo "\$ ls -l $cache (the only place the check wrote)"; ls -l "$cache" | sed 's/^/  /'

@@ -8,11 +8,13 @@ import { verify } from '../../modules/verify.js';
  * verify's compute check on a real GPU host through phoenix's local connection (scripts/gpu-compute-check.sh runs
  * it, also inside private mount namespaces that hide /dev/nvidia-uvm):
  *
- *   node dist/test/gpu/compute-check.js CACHE_DIR [steps|uvm-missing|uvm-null]
+ *   node dist/test/gpu/compute-check.js CACHE_DIR [steps|uvm-recreated|uvm-missing|uvm-null]
  *
  * `steps`: compiles into CACHE_DIR (must not hold a build yet), reuses it, runs the full container check, and asks
- * for one GPU more than nvidia-smi lists. `uvm-missing` (a /dev without nvidia-uvm) and `uvm-null` (/dev/null bound
- * over it): the check must fail with its one line. Exit 0 when every expectation holds. Writes only under CACHE_DIR.
+ * for one GPU more than nvidia-smi lists. `uvm-recreated` (a writable /dev without nvidia-uvm: the driver's
+ * nvidia-modprobe makes it again, so the check passes, as on a host), `uvm-missing` (a read-only /dev without it, as
+ * in an unprivileged container, where nothing can mknod) and `uvm-null` (/dev/null bound over it): those two must
+ * fail with their one line. Exit 0 when every expectation holds. Writes only under CACHE_DIR.
  */
 
 interface Outcome {
@@ -81,10 +83,18 @@ async function steps(cache: string): Promise<void> {
     'failed: CUDA sees fewer GPUs than gpus asks for');
 }
 
-async function hidden(cache: string, how: 'uvm-missing' | 'uvm-null'): Promise<void> {
+type Hidden = 'uvm-missing' | 'uvm-recreated' | 'uvm-null';
+
+async function hidden(cache: string, how: Hidden): Promise<void> {
   const args = { checks: ['compute'], gpus: await gpuCount(), compute_cache_dir: cache };
+  if (how === 'uvm-recreated') {
+    // On a host (root, writable /dev) nvidia-smi and libcuda run the setuid nvidia-modprobe, which makes the node.
+    await step('/dev/nvidia-uvm removed from a writable private /dev (as on a host)', args,
+      (g) => g.status === 'ok', 'ok: the driver re-created the node (nvidia-modprobe), so CUDA works');
+    return;
+  }
   if (how === 'uvm-missing') {
-    await step('/dev/nvidia-uvm hidden (a private /dev without it)', args,
+    await step('/dev/nvidia-uvm hidden (a read-only private /dev without it: no mknod, as in an unprivileged CT)', args,
       (g) => g.status === 'failed' && g.text.startsWith('compute: no /dev/nvidia-uvm: CUDA cannot start without it'),
       'failed, naming /dev/nvidia-uvm, before compiling or running anything');
     return;
@@ -96,12 +106,12 @@ async function hidden(cache: string, how: 'uvm-missing' | 'uvm-null'): Promise<v
 
 async function main(): Promise<void> {
   const [cache, mode = 'steps'] = process.argv.slice(2);
-  if (!cache?.startsWith('/') || !['steps', 'uvm-missing', 'uvm-null'].includes(mode)) {
-    console.error('usage: compute-check.js /CACHE_DIR [steps|uvm-missing|uvm-null]');
+  if (!cache?.startsWith('/') || !['steps', 'uvm-missing', 'uvm-recreated', 'uvm-null'].includes(mode)) {
+    console.error('usage: compute-check.js /CACHE_DIR [steps|uvm-missing|uvm-recreated|uvm-null]');
     process.exit(2);
   }
   if (mode === 'steps') await steps(cache);
-  else await hidden(cache, mode as 'uvm-missing' | 'uvm-null');
+  else await hidden(cache, mode as Hidden);
   const held = results.filter((r) => r.pass).length;
   console.log(`\n== compute-check ${mode}: ${held}/${results.length} expectations hold`);
   for (const r of results.filter((x) => !x.pass)) console.log(`   BROKEN: ${r.step}: expected ${r.why}`);
