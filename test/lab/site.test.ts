@@ -44,8 +44,10 @@ function withStatus(doc: RunDoc, status: string): string[] {
 
 /** The compute check's part of each container's verify reason: `compute: ...` after the versions. */
 function computeReasons(doc: RunDoc): Record<string, string | undefined> {
-  const task = doc.plays.flatMap((p) => p.tasks).find((t) => t.task.name === 'Verify the GPU stack in the container');
-  return Object.fromEntries(Object.entries(task?.hosts ?? {}).map(([host, h]) => [host, /compute: .*$/.exec(h.reason ?? '')?.[0]]));
+  // The task runs once per clone level (serial batches); hosts it skipped (no GPU) have no reason.
+  const tasks = doc.plays.flatMap((p) => p.tasks).filter((t) => t.task.name === 'Verify the GPU stack in the container');
+  const verified = tasks.flatMap((t) => Object.entries(t.hosts)).filter(([, h]) => h.status !== 'skipped');
+  return Object.fromEntries(verified.map(([host, h]) => [host, /compute: .*$/.exec(h.reason ?? '')?.[0]]));
 }
 
 const COMPUTE_OK = 'compute: 2 GPUs (2x NVIDIA H100 80GB HBM3 sm_90), vector add 4 MiB ok';
