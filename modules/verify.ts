@@ -176,6 +176,12 @@ function plannedFirst(ctx: ModuleContext): string | undefined {
   return changes > 0 ? `the real run changes ${ctx.host} in ${changes} earlier task(s) first` : undefined;
 }
 
+/** Why a check that did not run was skipped; in check mode after planned changes, what the real run does first. */
+function skipReason(ctx: ModuleContext, skipped: string): string {
+  const pending = plannedFirst(ctx);
+  return pending ? `${pending}; verify then (now: ${skipped})` : skipped;
+}
+
 /**
  * `verify`: read-only checks of the NVIDIA driver, device nodes and CUDA toolkit on a node or in a container; the
  * opt-in `compute` check (nvidia/compute-check.ts) also runs a CUDA program, writing only its own cache directory.
@@ -214,7 +220,7 @@ export const verify: Module<VerifyArgs> = {
     if (checks.has('toolkit')) await checkToolkit(ctx, args, toolkitRequired, found, problems);
     if (checks.has('compute')) await checkCompute(ctx.conn, { cacheDir: args.compute_cache_dir, gpus }, found, problems);
     if (checks.has('docker_gpu')) await checkDockerGpu(ctx.conn, { image: args.docker_gpu_image, gpus }, found, problems);
-    if (checks.size === 1 && found.docker_gpu?.skipped) return { changes: [], skip: found.docker_gpu.skipped, data: { ...found } };
+    if (checks.size === 1 && found.docker_gpu?.skipped) return { changes: [], skip: skipReason(ctx, found.docker_gpu.skipped), data: { ...found } };
     const data = { ...found } as Record<string, unknown>;
     const facts = factsOf(ctx, found);
     const pending = problems.length ? plannedFirst(ctx) : undefined;

@@ -27,9 +27,9 @@ const NO_DOCKER = 127;
 const FAILURES: Array<{ pattern: RegExp; problem: string }> = [
   {
     pattern: /could not select device driver "" with capabilities: \[\[gpu\]\]/,
-    problem: 'Docker has no NVIDIA runtime (could not select device driver "" with capabilities: [[gpu]]): add '
-      + '"runtimes": {"nvidia": {"args": [], "path": "nvidia-container-runtime"}} to /etc/docker/daemon.json '
-      + '(the docker feature, or nvidia-ctk runtime configure --runtime=docker) and restart Docker',
+    problem: 'Docker found no NVIDIA GPU support when it started (could not select device driver "" with '
+      + 'capabilities: [[gpu]]): dockerd registers --gpus only when the NVIDIA Container Toolkit\'s '
+      + 'nvidia-container-runtime-hook is on its PATH at start: install the toolkit (the docker feature) and restart Docker',
   },
   {
     pattern: /bpf_prog_query\(BPF_CGROUP_DEVICE\) failed|failed to add device rules/,
