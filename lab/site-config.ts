@@ -8,7 +8,8 @@ export const LAB_CONFIG_DIR = join(LAB_DIR, 'config');
 
 /**
  * The example configuration (inventory/phoenix_*.json) as the lab runs it: identical except that the URLs point at
- * the lab's artifact server instead of NVIDIA (no machine here reaches the internet). The driver version and the
+ * the lab's artifact server instead of NVIDIA (no machine here reaches the internet), and verify's docker_gpu check
+ * gets the stand-in docker's local image. The driver version and the
  * URL's version still agree, so every cross-check of the real files applies.
  */
 export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_ROOT, 'inventory')): string {
@@ -20,6 +21,10 @@ export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_
   hypervisor.nvidia_driver.runfile_url = runfileUrl;
   if (lxc.nvidia_runfile_url !== undefined) lxc.nvidia_runfile_url = runfileUrl;
   lxc.nvidia_repo_url = `${artifacts.apt.cuda.url.replace(/\/?$/, '/')}`;
+  lxc.nvidia_container_toolkit_repo_url = artifacts.apt.containerToolkit.url;
+  lxc.nvidia_container_toolkit_key_url = artifacts.apt.containerToolkit.keyUrl;
+  // The image the stand-in docker-ce ships in its local store (lab/artifacts/README.md): nothing is pulled.
+  lxc.docker_gpu_image = artifacts.apt.docker.image;
   mkdirSync(LAB_CONFIG_DIR, { recursive: true });
   const file = join(LAB_CONFIG_DIR, 'phoenix_hypervisor_config.json');
   writeFileSync(file, `${JSON.stringify(hypervisor, null, 2)}\n`);

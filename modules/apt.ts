@@ -1,6 +1,7 @@
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { APT_ENV, aptErrors, aptUpdate, LOCK_WAIT } from './apt/apt-update.js';
 import { isDriverPackage } from './apt/driver-packages.js';
+import { PLANNED_REPO } from './apt_repo.js';
 import { isTrue } from './common/rules.js';
 import { parseAptPolicy, parseDpkgQuery, parseDpkgStatusFile, parseSimulation, type DpkgState, type PolicyState, type SimulatedInstall } from './apt/dpkg.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
@@ -151,7 +152,11 @@ async function planApt(ctx: ModuleContext, args: AptArgs): Promise<Plan<AptState
   const update = needsUpdate(args, facts, install.length > 0 || latest || list.length === 0);
   const state: AptState = { update, install: install.map((w) => w.spec), remove: remove.map((w) => w.name) };
   const changes: Change[] = update ? [{ summary: 'update the apt cache (apt-get update)' }] : [];
-  if (install.length && !update) {
+  const repo = ctx.check ? ctx.planned?.get<string>(PLANNED_REPO, ctx.host) : undefined;
+  if (install.length && !update && repo !== undefined) {
+    // The package lists do not hold that repository yet: the real run simulates again after its update.
+    changes.push(...install.map((w) => ({ summary: `install ${w.spec} (from repository ${repo}, which this run configures first)` })));
+  } else if (install.length && !update) {
     const installs = await simulate(ctx, args, state.install);
     const refusal = driverPull(args, state.install, installs, fromRun);
     if (refusal) return { changes: [], fail: refusal, data: { would_install: installs.map((i) => i.name) } };

@@ -45,6 +45,12 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
 /** The file the `cuda-keyring` package installs (`cuda-<distro>-<arch>.list`), named in summaries. */
 const CUDA_KEYRING_LIST = /^cuda-[a-z0-9]+-[a-z0-9_]+\.list$/;
 
+/**
+ * Check mode: the repository (name) whose change this run plans on a host, after which it runs apt-get update; an
+ * apt task after it cannot simulate installing from it yet (see apt's plan).
+ */
+export const PLANNED_REPO = 'apt-repo';
+
 function pinPath(name: string): string {
   return `/etc/apt/preferences.d/${name}`;
 }
@@ -240,8 +246,10 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
     allOf: RULES,
     additionalProperties: false,
   },
-  plan(ctx, args) {
-    return (args.state ?? 'present') === 'present' ? planPresent(ctx, args) : planAbsent(ctx, args);
+  async plan(ctx, args) {
+    const plan = await ((args.state ?? 'present') === 'present' ? planPresent(ctx, args) : planAbsent(ctx, args));
+    if (plan.changes.length && args.update_cache !== false) ctx.planned?.set(PLANNED_REPO, ctx.host, args.name);
+    return plan;
   },
   async apply(ctx, args, plan) {
     return { data: await applyRepo(ctx, args, plan.state!) };

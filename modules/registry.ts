@@ -6,6 +6,7 @@ import { copy } from './copy.js';
 import { debug } from './debug.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
+import { jsonFile } from './json_file.js';
 import { lineinfile } from './lineinfile.js';
 import { lxcConf } from './lxc_conf.js';
 import { nvidiaRun } from './nvidia_run.js';
@@ -21,7 +22,7 @@ import { verify } from './verify.js';
 import { waitFor } from './wait_for.js';
 
 /** Every built-in module by name. Add a module by importing it and listing it here. */
-const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, lineinfile, lxcConf, nvidiaRun, pct, pctPush, reboot, setFact, shell, stat, template, verify, waitFor];
+const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, jsonFile, lineinfile, lxcConf, nvidiaRun, pct, pctPush, reboot, setFact, shell, stat, template, verify, waitFor];
 
 export const modules: ReadonlyMap<string, Module> = new Map(builtins.map((m) => [m.name, m]));
 

@@ -1,4 +1,5 @@
 import { checkCompute, type ComputeFindings } from './nvidia/compute-check.js';
+import { checkDockerGpu, type DockerGpuFindings } from './nvidia/docker-gpu-check.js';
 import { judgeNode, type ProbedNode } from './nvidia/node-access.js';
 import {
   probeDeviceNodes, probeGpus, probeKernelModule, probeNodeAccess, probeNodeModuleVersion, probeNvcc, type GpuProbe,
@@ -8,7 +9,7 @@ import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.
 import type { Module, ModuleContext } from './types.js';
 import type { PlannedDriver } from './nvidia_run/host.js';
 
-type Check = 'driver' | 'toolkit' | 'devices' | 'compute';
+type Check = 'driver' | 'toolkit' | 'devices' | 'compute' | 'docker_gpu';
 
 export interface VerifyArgs {
   driver_version?: string;
@@ -18,6 +19,8 @@ export interface VerifyArgs {
   host_driver_version?: string;
   /** Where the compute check keeps its compiled program (default /var/cache/phoenix/compute-check). */
   compute_cache_dir?: string;
+  /** The local image the docker_gpu check runs with `--gpus all`; null or absent: that check is skipped. */
+  docker_gpu_image?: string | null;
 }
 
 /** What verify found; registered as data and (nested) as the facts `nvidia.*` and `cuda.*`. */
@@ -34,6 +37,7 @@ interface Findings {
   /** What is inaccessible by design or otherwise does not fail (an unreadable MIG capability node). */
   warnings: string[];
   compute?: ComputeFindings;
+  docker_gpu?: DockerGpuFindings;
 }
 
 /** `gpus`: a count (`2`), indexes (`[0, 1]`, `"0,1"`); `"none"` or `[]` ask for none. */
@@ -155,7 +159,8 @@ function factsOf(ctx: ModuleContext, found: Findings): Record<string, unknown> {
 function reasonOf(found: Findings): string {
   const gpus = `${found.gpus.length} GPU${found.gpus.length === 1 ? '' : 's'}`;
   const parts = [found.driver_version && `driver ${found.driver_version} on ${gpus}`, found.toolkit_version && `CUDA ${found.toolkit_version}`];
-  const text = [parts.filter(Boolean).join(', '), found.compute?.summary].filter(Boolean).join('; ');
+  const text = [parts.filter(Boolean).join(', '), found.compute?.summary, found.docker_gpu?.summary ?? found.docker_gpu?.skipped]
+    .filter(Boolean).join('; ');
   return [text || `${found.devices.length} NVIDIA device nodes present`, ...found.warnings.map((w) => `warning: ${w}`)].join('; ');
 }
 
@@ -169,6 +174,12 @@ function plannedFirst(ctx: ModuleContext): string | undefined {
   if (driver) return `the real run installs driver ${driver.version} on ${node} first`;
   const changes = ctx.planned?.changesOn(ctx.host) ?? 0;
   return changes > 0 ? `the real run changes ${ctx.host} in ${changes} earlier task(s) first` : undefined;
+}
+
+/** Why a check that did not run was skipped; in check mode after planned changes, what the real run does first. */
+function skipReason(ctx: ModuleContext, skipped: string): string {
+  const pending = plannedFirst(ctx);
+  return pending ? `${pending}; verify then (now: ${skipped})` : skipped;
 }
 
 /**
@@ -190,9 +201,10 @@ export const verify: Module<VerifyArgs> = {
         items: { type: 'integer', minimum: 0 },
         expected: 'a count, "none" or GPU indexes such as "0,1" (or a list of indexes)',
       },
-      checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices', 'compute'] }, uniqueItems: true },
+      checks: { type: 'array', items: { enum: ['driver', 'toolkit', 'devices', 'compute', 'docker_gpu'] }, uniqueItems: true },
       host_driver_version: DRIVER_VERSION_ARG,
       compute_cache_dir: { type: 'string', pattern: '^/', expected: 'an absolute directory path' },
+      docker_gpu_image: { type: ['string', 'null'], pattern: '^[^-\\s]\\S*$', expected: 'a local Docker image such as "nvidia/cuda:12.8.1-base-ubuntu24.04"' },
     },
     additionalProperties: false,
   },
@@ -207,6 +219,8 @@ export const verify: Module<VerifyArgs> = {
     const toolkitRequired = args.checks?.includes('toolkit') === true || args.cuda_version !== undefined;
     if (checks.has('toolkit')) await checkToolkit(ctx, args, toolkitRequired, found, problems);
     if (checks.has('compute')) await checkCompute(ctx.conn, { cacheDir: args.compute_cache_dir, gpus }, found, problems);
+    if (checks.has('docker_gpu')) await checkDockerGpu(ctx.conn, { image: args.docker_gpu_image, gpus }, found, problems);
+    if (checks.size === 1 && found.docker_gpu?.skipped) return { changes: [], skip: skipReason(ctx, found.docker_gpu.skipped), data: { ...found } };
     const data = { ...found } as Record<string, unknown>;
     const facts = factsOf(ctx, found);
     const pending = problems.length ? plannedFirst(ctx) : undefined;

@@ -38,7 +38,8 @@ export const CONFIG_VAR = 'phoenix_config';
 /** The variable of `all` that names the node holding the containers, when group proxmox has several hosts. */
 export const NODE_VAR = 'phoenix_node';
 /** Variables the configuration sets: defining them in the inventory too would make a second source of truth. */
-export const CONFIG_OWNED_VARS = ['nvidia', 'phoenix_cache_dir', 'phoenix_clone_order', 'phoenix_clone_batches', 'cuda_toolkit_package', 'phoenix_reboot_after_driver_install', 'nvidia_repo_url'];
+export const CONFIG_OWNED_VARS = ['nvidia', 'phoenix_cache_dir', 'phoenix_clone_order', 'phoenix_clone_batches', 'cuda_toolkit_package', 'phoenix_reboot_after_driver_install', 'nvidia_repo_url',
+  'nvidia_container_toolkit'];
 
 /** Name of the hypervisor file phoenix looks for beside the inventory when no `phoenix_config` names one. */
 export const DEFAULT_CONFIG_NAME = 'phoenix_hypervisor_config.json';

@@ -1,6 +1,7 @@
 import { PhoenixError } from '../errors.js';
 import { ensureGroup, ensureHost, groupHosts, reconcileInventory } from '../inventory/graph.js';
 import type { Inventory } from '../inventory/types.js';
+import { TOOLKIT_KEYS } from './container-toolkit.js';
 import type { PhoenixConfig, PhoenixContainer } from './types.js';
 
 /** Options of {@link configInventory}. */
@@ -71,6 +72,9 @@ function addAllVars(config: PhoenixConfig, inventory: Inventory): void {
   set('phoenix_clone_batches', cloneBatches(config), ['core_paths', 'lxc_config_file']);
   set('cuda_toolkit_package', `cuda-toolkit-${config.nvidia.cuda_version.replace('.', '-')}`, ['nvidia_driver', 'cuda_version']);
   set('phoenix_reboot_after_driver_install', config.rebootAfterDriverInstall, ['behavior', 'reboot_after_driver_install']);
+  const toolkitKey = Object.values(TOOLKIT_KEYS).find((k) => Object.hasOwn(config.sources.lxc.value as object, k));
+  all.vars.nvidia_container_toolkit = structuredClone(config.containerToolkit);
+  all.varPositions.nvidia_container_toolkit = config.sources.lxc.keyPos(toolkitKey ? [toolkitKey] : []);
   if (config.repoUrl !== undefined) {
     all.vars.nvidia_repo_url = config.repoUrl;
     all.varPositions.nvidia_repo_url = config.sources.lxc.keyPos(['nvidia_repo_url']);

@@ -3,6 +3,7 @@ import type { ErrorList } from '../errors.js';
 import { checkContainers, type ContainerCheckOptions } from './check-containers.js';
 import { checkDriver, checkDriverCopies } from './check-driver.js';
 import { configError, stringAt } from './config-error.js';
+import { checkContainerToolkit, containerToolkitConfig } from './container-toolkit.js';
 import { checkFeatureFiles } from './features-dir.js';
 import { jsonPath } from './json-path.js';
 import { readJsonSource, type JsonSource } from './json-source.js';
@@ -41,6 +42,7 @@ export function loadPhoenixConfig(hypervisorFile: string, errors: ErrorList, opt
   checkDuplicateKeys(l, errors, true);
   checkKeyTypos(l, [], KNOWN_KEYS.lxc, errors);
   checkDriverCopies(h, l, errors);
+  checkContainerToolkit(l, errors);
   const containers = checkContainers(l, errors, options);
   if (options.featuresDir !== undefined) checkFeatureFiles(l, { dir: resolve(options.featuresDir), source: 'explicit' }, errors);
   if (errors.errors.length > before) return undefined;
@@ -100,6 +102,7 @@ function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof ch
     rebootAfterDriverInstall: hv.behavior?.reboot_after_driver_install ?? false,
     gpuPassthroughStyle: hv.gpu_passthrough_style ?? 'auto',
     repoUrl: lxc.nvidia_repo_url,
+    containerToolkit: containerToolkitConfig(l),
     containers: new Map(containers.map((c) => [c.ctid, c])),
     cloneOrder: containers.map((c) => c.ctid),
   };

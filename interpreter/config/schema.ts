@@ -42,6 +42,10 @@ export const lxcConfigSchema = {
     nvidia_driver_version: str,
     nvidia_runfile_url: str,
     nvidia_repo_url: str,
+    nvidia_container_toolkit_repo_url: str,
+    nvidia_container_toolkit_key_url: str,
+    nvidia_container_toolkit_version: str,
+    docker_gpu_image: str,
     lxc_configs: { type: 'object', additionalProperties: { $ref: '#/$defs/container' } },
   },
   $defs: {
@@ -74,7 +78,8 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   core_paths: ['lxc_config_file', 'cache_dir'],
   nvidia_driver: ['install', 'version', 'runfile_url', 'runfile_sha256', 'cuda_version'],
   behavior: ['reboot_after_driver_install'],
-  lxc: ['nvidia_driver_version', 'nvidia_runfile_url', 'nvidia_repo_url', 'lxc_configs'],
+  lxc: ['nvidia_driver_version', 'nvidia_runfile_url', 'nvidia_repo_url', 'lxc_configs',
+    'nvidia_container_toolkit_repo_url', 'nvidia_container_toolkit_key_url', 'nvidia_container_toolkit_version', 'docker_gpu_image'],
   container: Object.keys(lxcConfigSchema.$defs.container.properties),
 };
 

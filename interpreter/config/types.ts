@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../errors.js';
+import type { ContainerToolkitConfig } from './container-toolkit.js';
 import type { JsonSource } from './json-source.js';
 import type { GPU_PASSTHROUGH_STYLES } from './schema.js';
 
@@ -63,6 +64,8 @@ export interface PhoenixConfig {
   gpuPassthroughStyle: GpuPassthroughStyle;
   /** The lxc file's `nvidia_repo_url` (the CUDA apt repository), when given. */
   repoUrl?: string;
+  /** The NVIDIA Container Toolkit for Docker in GPU containers (the lxc file's `nvidia_container_toolkit_*`, `docker_gpu_image`). */
+  containerToolkit: ContainerToolkitConfig;
   /** Containers by CTID, in clone order. */
   containers: Map<number, PhoenixContainer>;
   /** CTIDs with every parent before its children, ties by CTID. */

@@ -1,13 +1,17 @@
 #!/bin/bash
 # build-apt-repos.sh OUTDIR BASE_URL
-# Builds two signed apt repositories under OUTDIR, to be served at BASE_URL:
+# Builds three signed apt repositories under OUTDIR, to be served at BASE_URL:
 #   OUTDIR/cuda/    flat repo like developer.download.nvidia.com/.../ubuntu2404/x86_64/ ("Suites: /"):
 #                   cuda-keyring (writes its own .list + pin, like the real 1.1-1), cuda-toolkit-12-8
 #                   (+ cuda-nvcc-12-8, cuda-cudart-12-8; the stand-in nvcc of cuda/nvcc.sh: real-format
 #                   `nvcc --version`, "compiles" phoenix's compute check into cuda/compute-program.sh), and the
 #                   driver packages phoenix must refuse (cuda-drivers, nvidia-driver-580, ...).
 #   OUTDIR/docker/  like download.docker.com/linux/debian (dists/bookworm, component stable):
-#                   docker-ce, docker-ce-cli, containerd.io.
+#                   docker-ce, docker-ce-cli (the stand-in docker of docker/docker.sh: docker run --gpus
+#                   decided from the toolkit's files), containerd.io; docker-ce ships one local image.
+#   OUTDIR/libnvidia-container/stable/deb/amd64/  flat repo like nvidia.github.io/libnvidia-container/...,
+#                   key at OUTDIR/libnvidia-container/gpgkey (armored, as NVIDIA serves it): the NVIDIA
+#                   Container Toolkit's four packages (container-toolkit/*), at two versions for pinning.
 # Each repo has its own generated gpg key (kept in OUTDIR/.keys, reused across builds), exported
 # armored (cuda/<id>.pub, docker/gpg, *.asc) and binary (*-archive-keyring.gpg).
 # OUTDIR/manifest.json lists keys and files. A no-op when nothing changed since the last build.
@@ -20,6 +24,8 @@ OUTDIR="$(cd "$1" && pwd)"
 BASE_URL="${2%/}"
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 CUDA_SRC="$(dirname "$SELF")/cuda"
+TOOLKIT_SRC="$(dirname "$SELF")/container-toolkit"
+DOCKER_SRC="$(dirname "$SELF")/docker"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1735689600}"
 STAMP="$OUTDIR/.stamp"
 for t in dpkg-deb apt-ftparchive gpg; do command -v "$t" >/dev/null || die "$t is not installed"; done
@@ -27,6 +33,7 @@ for t in dpkg-deb apt-ftparchive gpg; do command -v "$t" >/dev/null || die "$t i
 up_to_date() {
     [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$BASE_URL" ] && [ "$SELF" -ot "$STAMP" ] \
         && [ "$CUDA_SRC/nvcc.sh" -ot "$STAMP" ] && [ "$CUDA_SRC/compute-program.sh" -ot "$STAMP" ] \
+        && [ -z "$(find "$TOOLKIT_SRC" "$DOCKER_SRC" -newer "$STAMP")" ] \
         && [ -f "$OUTDIR/manifest.json" ]
 }
 
@@ -184,25 +191,61 @@ build_driver_packages() {
         "Depends: cuda-runtime-12-8 (>= 12.8.1), cuda-toolkit-12-8 (>= 12.8.1)"
 }
 
+# The local image docker-ce ships: what `tar -C /var/cache/phoenix-lab/rootfs-bookworm -c . | docker import -
+# phoenix-lab/cuda-base:bookworm` records in the stand-in store (docker/docker.sh import): its id and name. The
+# stand-in never reads an image's files, so the tarball is not shipped.
+LAB_IMAGE="phoenix-lab/cuda-base:bookworm"
+LAB_IMAGE_ID="sha256:3f1c5d0b9a4e7f2c8d6b1a0e9f3c7d5b2a8e4f6c1d9b3a7e5f0c2d8b6a4e1f39"
+
 build_docker_packages() {
-    local d="$1" m="Docker <support@docker.com>" v="5:28.5.1-1~debian.12~bookworm"
+    local d="$1" m="Docker <support@docker.com>" v="5:28.5.1-2~debian.12~bookworm" store
     pkg_begin
     pkg_file /usr/bin/containerd 0755 "$(script 'echo "containerd containerd.io v1.7.28 b98a3aace656320842a23f4a392a33f46af97866"')
 "
     pkg_end "$d" containerd.io 1.7.28-1~debian.12~bookworm amd64 "Containerd team <help@containerd.io>" \
         "An open and reliable container runtime"
     pkg_begin
-    pkg_file /usr/bin/docker 0755 "$(script 'case "$1" in
-    --version|-v) echo "Docker version 28.5.1, build e180ab8" ;;
-    *) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1 ;;
-esac')
+    pkg_file /usr/bin/docker 0755 "$(sed -e 's/@VERSION@/28.5.1/g' "$DOCKER_SRC/docker.sh")
 "
     pkg_end "$d" docker-ce-cli "$v" amd64 "$m" "Docker CLI: the open-source application container engine"
     pkg_begin
     pkg_file /usr/bin/dockerd 0755 "$(script 'echo "Docker version 28.5.1, build f8215cc"')
 "
+    store="/var/lib/docker/stand-in-images/$(echo "$LAB_IMAGE" | tr / +)"
+    pkg_file "$store/id" 0644 "$LAB_IMAGE_ID
+"
+    pkg_file "$store/ref" 0644 "$LAB_IMAGE
+"
     pkg_end "$d" docker-ce "$v" amd64 "$m" "Docker: the open-source application container engine" \
         "Depends: containerd.io (>= 1.7.27), docker-ce-cli"
+}
+
+# The NVIDIA Container Toolkit's four packages at one version, with the dependencies of NVIDIA's (the toolkit
+# wants its base at exactly its version, the tools at least at it).
+build_toolkit_packages() { # outdir version (upstream, e.g. 1.17.8)
+    local d="$1" u="$2" v="$2-1" m="NVIDIA CORPORATION <cudatools@nvidia.com>" t="$TOOLKIT_SRC" f
+    tool() { sed -e "s/@VERSION@/$u/g" "$t/$1.sh"; }
+    pkg_begin
+    pkg_file "/usr/lib/x86_64-linux-gnu/libnvidia-container.so.$u" 0644 "stand-in libnvidia-container $u
+"
+    pkg_end "$d" libnvidia-container1 "$v" amd64 "$m" "NVIDIA container runtime library"
+    pkg_begin
+    pkg_file /usr/bin/nvidia-container-cli 0755 "$(tool nvidia-container-cli)
+"
+    pkg_end "$d" libnvidia-container-tools "$v" amd64 "$m" "NVIDIA container runtime library (command-line tools)" \
+        "Depends: libnvidia-container1 (>= $v)"
+    pkg_begin
+    for f in nvidia-ctk nvidia-container-runtime; do pkg_file "/usr/bin/$f" 0755 "$(tool "$f")
+"; done
+    pkg_file /etc/nvidia-container-runtime/config.toml 0644 "$(cat "$t/config.toml")
+"
+    printf '/etc/nvidia-container-runtime/config.toml\n' > "$STAGE/DEBIAN/conffiles"
+    pkg_end "$d" nvidia-container-toolkit-base "$v" amd64 "$m" "NVIDIA Container Toolkit Base"
+    pkg_begin
+    pkg_file /usr/bin/nvidia-container-runtime-hook 0755 "$(tool nvidia-container-runtime-hook)
+"
+    pkg_end "$d" nvidia-container-toolkit "$v" amd64 "$m" "NVIDIA Container toolkit" \
+        "Depends: libnvidia-container-tools (>= $v), libnvidia-container-tools (<< 2.0.0), nvidia-container-toolkit-base (= $v)"
 }
 
 # --- repositories -----------------------------------------------------------------------------
@@ -241,6 +284,21 @@ build_docker_repo() {
     DOCKER_FPR="$FPR"
 }
 
+# Laid out like nvidia.github.io/libnvidia-container: the key at the top, the flat repository in stable/deb/amd64.
+build_toolkit_repo() {
+    local d="$1" repo="$1/stable/deb/amd64"
+    rm -rf "$d" && mkdir -p "$repo"
+    use_key toolkit
+    export_key "$d/gpgkey" "$d/nvidia-container-toolkit-keyring.gpg"
+    build_toolkit_packages "$repo" 1.17.8
+    build_toolkit_packages "$repo" 1.18.0
+    (cd "$repo" && apt-ftparchive packages . > Packages && gzip -9nk Packages)
+    release "$repo" "https://nvidia.github.io/libnvidia-container/stable/deb/amd64" "libnvidia-container" \
+        -o APT::FTPArchive::Release::Architectures=amd64
+    sign_release "$repo"
+    TOOLKIT_FPR="$FPR"
+}
+
 write_manifest() {
     cat > "$OUTDIR/manifest.json.tmp" << EOF
 {
@@ -259,7 +317,16 @@ write_manifest() {
     "component": "stable",
     "fingerprint": "$DOCKER_FPR",
     "keyArmored": "docker/gpg",
-    "keyBinary": "docker/docker-archive-keyring.gpg"
+    "keyBinary": "docker/docker-archive-keyring.gpg",
+    "image": "$LAB_IMAGE"
+  },
+  "containerToolkit": {
+    "url": "$BASE_URL/libnvidia-container/stable/deb/amd64/",
+    "keyUrl": "$BASE_URL/libnvidia-container/gpgkey",
+    "fingerprint": "$TOOLKIT_FPR",
+    "keyArmored": "libnvidia-container/gpgkey",
+    "keyBinary": "libnvidia-container/nvidia-container-toolkit-keyring.gpg",
+    "versions": ["1.17.8-1", "1.18.0-1"]
   }
 }
 EOF
@@ -272,6 +339,7 @@ if up_to_date; then
 fi
 ensure_key cuda "NVIDIA CUDA stand-in (phoenix lab) <cudatools@lab.invalid>"
 ensure_key docker "Docker Release stand-in (phoenix lab) <docker@lab.invalid>"
+ensure_key toolkit "NVIDIA Container Toolkit stand-in (phoenix lab) <cudatools@lab.invalid>"
 # Built beside the live tree (dot dirs are never served) and swapped in, so a running server
 # never serves a half-built repository.
 swap_in() {
@@ -282,8 +350,10 @@ swap_in() {
 }
 build_cuda_repo "$OUTDIR/.cuda.new"
 build_docker_repo "$OUTDIR/.docker.new"
+build_toolkit_repo "$OUTDIR/.libnvidia-container.new"
 swap_in cuda
 swap_in docker
+swap_in libnvidia-container
 write_manifest
 echo "$BASE_URL" > "$STAMP"
 echo "built: $OUTDIR"

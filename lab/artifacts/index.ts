@@ -7,6 +7,8 @@
  *   <outDir>/XFree86/Linux-x86_64/latest.txt
  *   <outDir>/cuda/      flat CUDA-like apt repo      (BASE_URL/cuda/ /)
  *   <outDir>/docker/    Docker-like apt repo         (BASE_URL/docker bookworm stable)
+ *   <outDir>/libnvidia-container/stable/deb/amd64/   NVIDIA Container Toolkit-like flat repo, key at
+ *                       <outDir>/libnvidia-container/gpgkey
  *   <outDir>/manifest.json   keys, fingerprints, URLs (see build-apt-repos.sh)
  *
  * Rebuilding with the same inputs is a no-op (the scripts skip when outputs are newer).
@@ -31,7 +33,9 @@ export interface BuildArtifactsOptions {
 export interface AptManifest {
   baseUrl: string;
   cuda: { url: string; fingerprint: string; keyArmored: string; keyBinary: string; keyringDeb: string; listLine: string };
-  docker: { url: string; suite: string; component: string; fingerprint: string; keyArmored: string; keyBinary: string };
+  docker: { url: string; suite: string; component: string; fingerprint: string; keyArmored: string; keyBinary: string; image: string };
+  /** The NVIDIA Container Toolkit stand-in: a flat repository (`url` `/`), its armored key at `keyUrl`. */
+  containerToolkit: { url: string; keyUrl: string; fingerprint: string; keyArmored: string; keyBinary: string; versions: string[] };
 }
 
 export interface BuiltArtifacts {

@@ -13,7 +13,9 @@ const DRIVER_PACKAGES: RegExp[] = [
   /^nvidia-kernel-.*/,
   /^nvidia-utils-.*/,
   /^nvidia-compute-utils-.*/,
-  /^libnvidia-.*/,
+  // libnvidia-container1 and libnvidia-container-tools are the Container Toolkit's own library and CLI: they
+  // bring no driver and use the driver user space that is there (the .run's, in a container).
+  /^libnvidia-(?!container(?:\d|-tools$|-dev$)).*/,
 ];
 
 /** Whether a package name (an `=version` or `:arch` suffix is ignored) is a driver package. */

@@ -151,7 +151,31 @@ test('first run: no failures, every change was predicted, one download, installe
   assert.equal(computeReasons(run.doc!), { ct901: `${COMPUTE_OK}, compiled by nvcc 12.8`,
     ct903: `${COMPUTE_OK}, cached build of nvcc 12.8`, ct950: `${COMPUTE_ONE}, cached build of nvcc 12.8` });
   await assertUnprivileged([900, 901, 902, 903, 950]);
+  await assertDockerGpu(run.doc!);
 });
+
+/** The docker feature's tasks (playbooks/features/docker.yml), for the Docker GPU template and its clone. */
+const DOCKER_TASKS = ["Configure Docker's apt repository", 'Install Docker Engine', 'Configure the NVIDIA Container Toolkit apt repository',
+  'Install the NVIDIA Container Toolkit', "Leave the device cgroup to LXC (no-cgroups = true in the toolkit's config)",
+  'Give Docker the NVIDIA runtime (as nvidia-ctk runtime configure --runtime=docker writes it)'];
+
+/**
+ * Issue 13: the Docker GPU template (903) gets the toolkit, its clone (950) finds all of it in 903's snapshot, and
+ * `docker run --gpus all` lists each container's own GPUs; the GPU-less Docker template (902) gets no toolkit.
+ */
+async function assertDockerGpu(doc: RunDoc): Promise<void> {
+  const changed = withStatus(doc, 'changed');
+  assert.equal(DOCKER_TASKS.filter((t) => !changed.includes(`${t} @ ct903`)), [], 'every docker task changed 903');
+  assert.equal(changed.filter((c) => c.endsWith('@ ct950') && DOCKER_TASKS.some((t) => c.startsWith(t))), [], '950 reinstalls nothing');
+  assert.equal(withStatus(doc, 'ok').filter((t) => t.startsWith("Verify Docker's GPU access")).sort(),
+    ['ct903', 'ct950'].map((h) => `Verify Docker's GPU access in the container @ ${h}`));
+  assert.ok(withStatus(doc, 'skipped').includes('Install the NVIDIA Container Toolkit @ ct902'), '902 has no GPU: no toolkit');
+  const image = lab.info.artifacts!.apt.docker.image;
+  for (const [vmid, gpus] of [[903, 2], [950, 1]]) {
+    const r = await pct(lab.node, 'exec', String(vmid), '--', 'docker', 'run', '--rm', '--gpus', 'all', image, 'nvidia-smi', '-L');
+    assert.is(r.stdout.split('\n').filter((l) => l.startsWith('GPU ')).length, gpus, `CT ${vmid}: ${r.stdout}${r.stderr}`);
+  }
+}
 
 /** Every container of the example configuration is `"unprivileged": true`: each runs in PVE's id map. */
 async function assertUnprivileged(vmids: number[]): Promise<void> {
@@ -175,6 +199,18 @@ test('second run: --check predicts no change, and the run changes nothing', asyn
     assert.equal(reasons, { ct901: `${COMPUTE_OK}, cached build of nvcc 12.8`, ct903: `${COMPUTE_OK}, cached build of nvcc 12.8`,
       ct950: `${COMPUTE_ONE}, cached build of nvcc 12.8` }, 'a re-run compiles nothing, in --check and for real');
   }
+});
+
+test('no-cgroups undone in 950: verify names the cause, the docker feature puts it back, docker run works again', async () => {
+  if (skip) return;
+  await pct(lab.node, 'exec', '950', '--', 'sed', '-i', 's/^no-cgroups = true$/#no-cgroups = false/', '/etc/nvidia-container-runtime/config.toml');
+  const broken = await site('--limit', 'ct950', '--tags', 'docker', '--check');
+  const verify = broken.doc!.plays.flatMap((p) => p.tasks).find((t) => t.task.name === "Verify Docker's GPU access in the container");
+  assert.is(verify?.hosts.ct950?.status, 'skipped', 'in --check verify waits for the repair the run makes first');
+  const run = await site('--limit', 'ct950', '--tags', 'docker');
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  assert.equal(withStatus(run.doc!, 'changed'), ["Leave the device cgroup to LXC (no-cgroups = true in the toolkit's config) @ ct950"]);
+  assert.ok(withStatus(run.doc!, 'ok').includes("Verify Docker's GPU access in the container @ ct950"));
 });
 
 test('--limit ct903 --tags nvidia touches only 903', async () => {

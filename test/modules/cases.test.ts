@@ -124,7 +124,7 @@ async function runCase(file: string, spec: Case): Promise<void> {
 }
 
 /** The modules whose case folders this runner reads; other modules' folders may hold cases of another shape. */
-const GENERIC = ['command', 'copy', 'file', 'lineinfile', 'shell', 'stat', 'template'];
+const GENERIC = ['command', 'copy', 'file', 'json_file', 'lineinfile', 'shell', 'stat', 'template'];
 
 for (const module of GENERIC) {
   const names = await readdir(join(root, module)).catch(() => [] as string[]);

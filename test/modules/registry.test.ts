@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { validateWithSchema } from '../../interpreter/schema/validate.js';
 import { findModule, modules } from '../../modules/registry.js';
 
-const GENERIC = ['assert', 'command', 'copy', 'debug', 'fail', 'file', 'lineinfile', 'set_fact', 'shell', 'stat', 'template', 'wait_for'];
+const GENERIC = ['assert', 'command', 'copy', 'debug', 'fail', 'file', 'json_file', 'lineinfile', 'set_fact', 'shell', 'stat', 'template', 'wait_for'];
 
 test('the generic modules are registered under their names and FQCNs', () => {
   for (const name of GENERIC) {

@@ -19,7 +19,7 @@ interface Case {
   responses?: FixtureResponse[];
   node_responses?: FixtureResponse[];
   expect: {
-    status: 'ok' | 'failed';
+    status: 'ok' | 'failed' | 'skipped';
     reason?: string;
     msg?: string[];
     /** How many problems (data.problems; the message joins them). */

@@ -77,6 +77,7 @@ export async function runModule(module: Module, args: Record<string, unknown>, c
     const plan = await module.plan(ctx, copy);
     const base = { changes: plan.changes, diffs: plan.changes.flatMap((c) => (c.diff ? [c.diff] : [])), data: plan.data ?? {}, facts: plan.facts };
     if (plan.fail) return { ...base, status: 'failed', msg: plan.fail };
+    if (plan.skip !== undefined) return { ...base, status: 'skipped', msg: plan.skip };
     if (ctx.check && plan.skipInCheck) return { ...base, status: 'skipped', msg: plan.skipInCheck };
     if (plan.changes.length === 0) return { ...base, status: 'ok', reason: plan.reason };
     if (ctx.check) return { ...base, status: 'changed' };

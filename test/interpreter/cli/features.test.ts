@@ -109,7 +109,7 @@ test('a used feature without its task file stops the run before connecting: file
     assert.is(run.code, 4, args.join(' '));
     assert.is(run.out, '', 'nothing ran');
     assert.match(run.err, `[E_CONFIG_FEATURE] ${join(dir, 'inventory', 'phoenix_lxc_configs.json')}: feature 'nvidia' has no task file: ${join(dir, 'my-features', 'nvidia.yml')} not found`);
-    assert.match(run.err, `--> ${join(dir, 'inventory', 'phoenix_lxc_configs.json')}:29:20`);
+    assert.match(run.err, `--> ${join(dir, 'inventory', 'phoenix_lxc_configs.json')}:31:20`);
     assert.match(run.err, 'path: $.lxc_configs["901"].features[0]');
     assert.match(run.err, `looked in ${join(dir, 'my-features')} (phoenix_features_dir, set at ${join(dir, 'inventory', 'hosts.yml')}:4)`);
     assert.match(run.err, `the playbook includes features at ${join(dir, 'features.yml')}:4`);

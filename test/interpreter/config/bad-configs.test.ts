@@ -231,6 +231,18 @@ const CASES: Record<string, string[]> = {
   'lxc/template-not-os-template.json': [
     'E_CONFIG_TEMPLATE $.lxc_configs["900"].template lxc/template-not-os-template.json:5:19',
   ],
+  'lxc/toolkit-bad-formats.json': [
+    'E_CONFIG_URL $.nvidia_container_toolkit_repo_url lxc/toolkit-bad-formats.json:2:40',
+    'E_CONFIG_URL $.nvidia_container_toolkit_key_url lxc/toolkit-bad-formats.json:3:39',
+    'E_CONFIG_TOOLKIT_VERSION $.nvidia_container_toolkit_version lxc/toolkit-bad-formats.json:4:39',
+    'E_CONFIG_IMAGE $.docker_gpu_image lxc/toolkit-bad-formats.json:5:23',
+  ],
+  'lxc/toolkit-typo-key.json': [
+    'E_CONFIG_UNKNOWN_KEY $.nvidia_container_toolkit_versoin lxc/toolkit-typo-key.json:2:3',
+  ],
+  'lxc/toolkit-version-number.json': [
+    'E_CONFIG_TYPE $.nvidia_container_toolkit_version lxc/toolkit-version-number.json:2:39',
+  ],
   'lxc/typo-gpu-assignment-key.json': [
     'E_CONFIG_UNKNOWN_KEY $.lxc_configs["901"].gpu_assigment lxc/typo-gpu-assignment-key.json:13:7',
   ],
@@ -265,7 +277,7 @@ test('the corpus has at least 25 bad configurations and covers every error code'
     'E_CONFIG_CUDA_VERSION', 'E_CONFIG_PATH', 'E_CONFIG_MISMATCH', 'E_CONFIG_CTID', 'E_CONFIG_DUPLICATE_CTID',
     'E_CONFIG_CLONE_MISSING', 'E_CONFIG_CLONE_CYCLE', 'E_CONFIG_CLONE_PARENT', 'E_CONFIG_TEMPLATE_MISSING', 'E_CONFIG_TEMPLATE',
     'E_CONFIG_GPU_ASSIGNMENT', 'E_CONFIG_GPU_INDEX', 'E_CONFIG_FEATURE', 'E_CONFIG_FEATURE_NAME', 'E_CONFIG_SNAPSHOT_NAME',
-    'E_CONFIG_NETWORK', 'E_CONFIG_NETWORK_DUPLICATE',
+    'E_CONFIG_NETWORK', 'E_CONFIG_NETWORK_DUPLICATE', 'E_CONFIG_TOOLKIT_VERSION', 'E_CONFIG_IMAGE',
   ]) assert.ok(codes.has(code), `no case gives ${code}`);
 });
 

@@ -96,6 +96,13 @@ test('all vars: the nvidia_driver block as nvidia, the cache dir, the clone orde
   assert.equal(vars.phoenix_clone_order, [900, 901, 902, 903, 950]);
   assert.is(vars.phoenix_reboot_after_driver_install, false);
   assert.is(vars.nvidia_repo_url, 'https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/');
+  assert.equal(vars.nvidia_container_toolkit, {
+    repo_url: 'https://nvidia.github.io/libnvidia-container/stable/deb/amd64/',
+    key_url: 'https://nvidia.github.io/libnvidia-container/gpgkey',
+    version: null,
+    packages: ['nvidia-container-toolkit', 'nvidia-container-toolkit-base', 'libnvidia-container-tools', 'libnvidia-container1'],
+    docker_gpu_image: null,
+  });
   assert.equal(hostVars(inv, 'pve1').nvidia, vars.nvidia, 'the node sees them too');
   assert.equal(inv.groups.get('all')!.varPositions.nvidia, { file: fixture(EXAMPLE), line: 7, column: 3 });
 });

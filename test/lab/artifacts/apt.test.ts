@@ -1,10 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
 import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
-import { sh, shAsync, tempDir, type Ran } from './test-support.js';
+import { makeAptTree, sh, tempDir } from './test-support.js';
 
 // The signed apt repositories, used by the real apt-get of this machine with a throwaway
 // configuration (its own sources, lists, cache and empty dpkg status; nothing is installed).
@@ -23,27 +23,8 @@ test.after(async () => {
   tmp.remove();
 });
 
-/** A throwaway apt tree with the given source files; returns a runner for apt-get/apt-cache. */
-function aptTree(name: string, sources: Record<string, string>, prefs: Record<string, string> = {}) {
-  const t = path.join(tmp.dir, name);
-  rmSync(t, { recursive: true, force: true });
-  for (const d of ['etc/apt/sources.list.d', 'etc/apt/preferences.d', 'etc/apt/apt.conf.d', 'etc/apt/trusted.gpg.d',
-    'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/lib/dpkg', 'var/log/apt']) {
-    mkdirSync(path.join(t, d), { recursive: true });
-  }
-  writeFileSync(path.join(t, 'var/lib/dpkg/status'), '');
-  for (const [f, text] of Object.entries(sources)) writeFileSync(path.join(t, 'etc/apt/sources.list.d', f), text);
-  for (const [f, text] of Object.entries(prefs)) writeFileSync(path.join(t, 'etc/apt/preferences.d', f), text);
-  const conf = path.join(t, 'apt.conf');
-  writeFileSync(conf, [`Dir::Etc "${t}/etc/apt";`, `Dir::State "${t}/var/lib/apt";`,
-    `Dir::State::status "${t}/var/lib/dpkg/status";`, `Dir::Cache "${t}/var/cache/apt";`, `Dir::Log "${t}/var/log/apt";`,
-    'APT::Sandbox::User "root";', 'Debug::NoLocking "true";', 'APT::Architecture "amd64";',
-    'APT::Architectures { "amd64"; };', ''].join('\n'));
-  return {
-    dir: t,
-    run: (tool: string, ...args: string[]): Promise<Ran> => shAsync(tool, args, { APT_CONFIG: conf, LC_ALL: 'C' }),
-  };
-}
+/** A throwaway apt tree under this file's temp dir (see makeAptTree). */
+const aptTree = (name: string, sources: Record<string, string>, prefs: Record<string, string> = {}) => makeAptTree(tmp.dir, name, sources, prefs);
 
 const www_ = (rel: string): string => path.join(www, rel);
 const cudaLine = (key: string): string => `deb [signed-by=${key}] ${server.url}/cuda/ /\n`;

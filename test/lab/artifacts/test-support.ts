@@ -1,6 +1,6 @@
 /** Shared by the artifacts tests: temp dirs, running the real scripts, raw HTTP downloads. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
 import path, { join } from 'node:path';
@@ -61,4 +61,29 @@ export function download(url: string, headers: Record<string, string> = {}, meth
     });
     req.on('error', reject);
   });
+}
+
+/**
+ * A throwaway apt tree `<base>/<name>` with the given source (and preferences) files, its own lists, cache and empty
+ * dpkg status, for this machine's real apt-get and apt-cache (nothing is installed); returns a runner for them.
+ */
+export function makeAptTree(base: string, name: string, sources: Record<string, string>, prefs: Record<string, string> = {}) {
+  const t = path.join(base, name);
+  rmSync(t, { recursive: true, force: true });
+  for (const d of ['etc/apt/sources.list.d', 'etc/apt/preferences.d', 'etc/apt/apt.conf.d', 'etc/apt/trusted.gpg.d',
+    'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/lib/dpkg', 'var/log/apt']) {
+    mkdirSync(path.join(t, d), { recursive: true });
+  }
+  writeFileSync(path.join(t, 'var/lib/dpkg/status'), '');
+  for (const [f, text] of Object.entries(sources)) writeFileSync(path.join(t, 'etc/apt/sources.list.d', f), text);
+  for (const [f, text] of Object.entries(prefs)) writeFileSync(path.join(t, 'etc/apt/preferences.d', f), text);
+  const conf = path.join(t, 'apt.conf');
+  writeFileSync(conf, [`Dir::Etc "${t}/etc/apt";`, `Dir::State "${t}/var/lib/apt";`,
+    `Dir::State::status "${t}/var/lib/dpkg/status";`, `Dir::Cache "${t}/var/cache/apt";`, `Dir::Log "${t}/var/log/apt";`,
+    'APT::Sandbox::User "root";', 'Debug::NoLocking "true";', 'APT::Architecture "amd64";',
+    'APT::Architectures { "amd64"; };', ''].join('\n'));
+  return {
+    dir: t,
+    run: (tool: string, ...args: string[]): Promise<Ran> => shAsync(tool, args, { APT_CONFIG: conf, LC_ALL: 'C' }),
+  };
 }
