@@ -7,6 +7,7 @@ import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool
 import { UnreachableError } from '../../interpreter/connection/types.js';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
+import { setupOnce } from '../support/setup-once.js';
 
 // phoenix's own ssh + pct connections against the lab node (issue 3): twenty containers on ONE SSH connection,
 // counted from the node sshd's VERBOSE log, and a container stopped mid-run.
@@ -59,7 +60,7 @@ async function setUp(): Promise<void> {
   assert.is(setup.rc, 0, setup.stderr);
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   try {
     await setUp();
   } catch (error) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
 import { onNode, pct, startSshd, stopSshd } from '../../lab/lab.js';
+import { setupOnce } from '../support/setup-once.js';
 
 /**
  * Issue 7 faults on the lab, with two nodes of this file's own: a node's sshd killed mid-run (that host is
@@ -51,7 +52,7 @@ function inventory(nodes: string[]): string {
   return labInventoryText(first, nodes);
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   if (skip) return;
   await first.acquire({ privateNode: true });
   await second.acquire({ privateNode: true });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
 import { onNode } from '../../lab/lab.js';
+import { setupOnce } from '../support/setup-once.js';
 
 // Ctrl-C while a command runs on a node over SSH: phoenix exits 99 at once, no later task starts, and the command
 // itself is stopped: sshd does not pass a signal to a command without a terminal, so phoenix signals the remote
@@ -15,7 +16,7 @@ const lab = new LabLease();
 const skip = labSkipReason();
 let dir = '';
 
-test.before(async () => {
+setupOnce(test, async () => {
   if (skip) return;
   await lab.acquire({ privateNode: true });
   dir = mkdtempSync(join(tmpdir(), 'phoenix-int-'));

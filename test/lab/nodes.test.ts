@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { fillDisk, freeDisk, labInfo, labNode, onNode, pct, removeNode, startSshd, stopSshd } from '../../lab/lab.js';
 import { sshRun } from './ssh-client.js';
+import { setupOnce } from '../support/setup-once.js';
 
 // Two stand-in nodes at once (same vmids, separate worlds), the node fault hooks (sshd, full disk), reboot.
 // Node-wide changes happen on this file's private node P; pve1/pve2 (shared with parallel runs) are only read.
@@ -15,7 +16,7 @@ const CT = String(7300 + (process.pid % 600));
 let hadPve2 = false;
 let P = '';
 
-test.before(async () => {
+setupOnce(test, async () => {
   hadPve2 = !!labInfo()?.nodes.some((n) => n.name === 'pve2');
   await lab.acquire({ nodes: 2, privateNode: true });
   P = lab.node;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
 import { gpuFixture } from '../support/shared.js';
+import { setupOnce } from '../support/setup-once.js';
 
 // The point of the lab: a line in /etc/pve/lxc/<vmid>.conf really decides what a real container sees.
 const test = suite('lab GPU passthrough (real LXC, fake NVIDIA nodes)');
@@ -39,7 +40,7 @@ async function removeLines(): Promise<void> {
 
 let driverBefore: string | undefined;
 
-test.before(async () => {
+setupOnce(test, async () => {
   await lab.acquire({ privateNode: true });
   try {
     driverBefore = readFileSync(join(labNode(lab.node).procDriver, 'nvidia', 'version'), 'utf8');

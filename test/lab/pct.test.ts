@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { labNode, pct } from '../../lab/lab.js';
 import { sshRun } from './ssh-client.js';
+import { setupOnce } from '../support/setup-once.js';
 
 // The lab's pct over real SSH and real LXC: output formats and exit codes as Proxmox's pct prints them.
 const test = suite('lab pct (real sshd, real LXC)');
@@ -15,7 +16,7 @@ async function onNodeSsh(command: string): Promise<{ rc: number; stdout: string;
   return sshRun(lab.info, labNode(lab.node), command);
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   await lab.acquire({ privateNode: true });
   for (const id of [A, B]) await pct(lab.node, 'stop', id).then(() => pct(lab.node, 'destroy', id));
 });

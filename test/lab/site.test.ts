@@ -7,6 +7,7 @@ import { main } from '../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
 import { onNode, pct } from '../../lab/lab.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
+import { setupOnce } from '../support/setup-once.js';
 
 /**
  * Issue 5 on the lab, on a node of its own: the example configuration through playbooks/site.yml. --check tells the
@@ -102,7 +103,7 @@ function setDriverVersion(version: string, lxcVersion = version): void {
   writeFileSync(lxcFile, JSON.stringify(lxc, null, 2));
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   if (skip) return;
   await lab.acquire({ privateNode: true });
   dir = mkdtempSync(join(tmpdir(), 'phoenix-site-'));

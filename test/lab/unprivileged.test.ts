@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
+import { setupOnce } from '../support/setup-once.js';
 
 // An unprivileged container as Proxmox runs one (pve-container update_lxc_config): a user namespace with the id map
 // u/g 0 100000 65536, a disk owned by the mapped ids, and a device cgroup that is a deny-list (userns.conf.d/01-pve.conf),
@@ -39,7 +40,7 @@ async function start(vmid: string): Promise<void> {
   assert.is(r.rc, 0, r.stderr);
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   await lab.acquire({ privateNode: true });
   await create(CT); // pct create's default, as on Proxmox: unprivileged 1
   await create(PRIVILEGED, '--unprivileged', '0');

@@ -9,6 +9,7 @@ import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../
 import { pct } from '../../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
 import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
+import { setupOnce } from '../../support/setup-once.js';
 
 // Issue 4 in a real lab container (real LXC, phoenix's pct connection through the node's sshd): the old scripts left
 // the cuda-keyring package's .list, a hand-written cuda.list with another signed-by and a sources.list line; real
@@ -70,7 +71,7 @@ async function oldScripts(): Promise<void> {
 const skip = labSkipReason();
 if (skip) announceSkip('test/modules/apt_repo/lab.test.ts', skip);
 else {
-  test.before(async () => {
+  setupOnce(test, async () => {
     // uvu does not report a failing hook: say why before every test fails.
     await setUp().catch((error: unknown) => {
       console.error(error);

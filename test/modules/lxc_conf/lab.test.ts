@@ -6,6 +6,7 @@ import { lxcConf } from '../../../modules/lxc_conf.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { onNode, pct } from '../../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
+import { setupOnce } from '../../support/setup-once.js';
 
 // lxc_conf on a real lab container over real SSH: check, apply, re-apply = ok; after a restart the container sees
 // /dev/nvidia0 and the cgroup lets /dev/nvidia-uvm (major 238 from the node's /proc/devices) through, where the old
@@ -40,7 +41,7 @@ async function restart(): Promise<void> {
   assert.is(r.rc, 0, r.stderr);
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   await lab.acquire();
   ({ pool, dispose } = labPool((h) => (h === 'pve1' ? labNodeVars(lab, 'pve1') : undefined)));
   await pct('pve1', 'stop', CT);

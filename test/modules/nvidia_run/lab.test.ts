@@ -12,6 +12,7 @@ import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../
 import { labNode, onNode, pct } from '../../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
 import { releaseDirLock, takeDirLock } from '../../support/dir-lock.js';
+import { setupOnce } from '../../support/setup-once.js';
 
 // nvidia_run and pct_push for real on the lab: the node (real sshd, phoenix's ssh connection) caches the stand-in .run
 // from the lab's artifact server and installs it; a real LXC container gets the node's cached file by pct push and
@@ -93,7 +94,7 @@ async function resetNode(): Promise<void> {
 const LOCK = '/tmp/phoenix-nvrun-lab.lock';
 
 
-test.before(async () => {
+setupOnce(test, async () => {
   await takeDirLock(LOCK);
   await lab.acquire();
   url = lab.info.artifacts?.runfileUrls[V] ?? '';

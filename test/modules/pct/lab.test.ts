@@ -6,6 +6,7 @@ import { pct as pctModule } from '../../../modules/pct.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { pct } from '../../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
+import { setupOnce } from '../../support/setup-once.js';
 
 // The pct module on the lab node over real SSH, against the lab's pct over real LXC: check, apply, re-apply = ok for
 // create, clone from a snapshot, snapshot, start with a wait, stop; and a wait for a device the container never gets
@@ -37,7 +38,7 @@ async function converge(args: Record<string, unknown>, expected: string[]): Prom
   assert.ok(reapplied.reason, 'ok carries a reason');
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   if (skip) return;
   await lab.acquire();
   ({ pool, dispose } = labPool((h) => (h === 'pve1' ? labNodeVars(lab, 'pve1') : undefined)));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from '../../lab/fixture.js';
+import { setupOnce } from '../../support/setup-once.js';
 
 // reboot on a lab node of its own (the lab simulates the reboot inside the node's namespace: every process of the
 // node dies, boot_id changes, sshd comes back): the task waits for the new boot, and the next task runs over the
@@ -31,7 +32,7 @@ const PLAYBOOK = `
         that: [before.stdout != after.stdout]
 `;
 
-test.before(async () => {
+setupOnce(test, async () => {
   if (skip) return;
   await lab.acquire({ privateNode: true });
   dir = mkdtempSync(join(tmpdir(), 'phoenix-reboot-'));

@@ -10,6 +10,7 @@ import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../
 import { labNode, onNode, pct } from '../../../lab/lab.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 import { gpuFixture } from '../../support/shared.js';
+import { setupOnce } from '../../support/setup-once.js';
 
 // verify inside a real lab container over pct through the node's SSH connection: the stand-in driver's user space
 // (580.159.04) installed in the container with --no-kernel-module, the node "loading" a kernel module by its
@@ -48,7 +49,7 @@ async function verifyInCt(args: Record<string, unknown>) {
   return runModule(verify, args, await context(`ct${CT}`, { proxmox_node: lab.node, proxmox_vmid: CT }));
 }
 
-test.before(async () => {
+setupOnce(test, async () => {
   await lab.acquire({ privateNode: true });
   try {
     moduleBefore = readFileSync(join(labNode(lab.node).procDriver, 'nvidia', 'version'), 'utf8');
