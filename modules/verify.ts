@@ -2,7 +2,7 @@ import { checkCompute, type ComputeFindings } from './nvidia/compute-check.js';
 import { checkDockerGpu, type DockerGpuFindings } from './nvidia/docker-gpu-check.js';
 import { judgeNode, type ProbedNode } from './nvidia/node-access.js';
 import {
-  probeDeviceNodes, probeGpus, probeKernelModule, probeNodeAccess, probeNodeModuleVersion, probeNvcc, type GpuProbe,
+  probeGpus, probeKernelModule, probeNodeAccess, probeNodeModuleVersion, sharedProbes, type GpuProbe, type SharedProbes,
 } from './nvidia/probes.js';
 import type { GpuInfo } from './nvidia/smi.js';
 import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.js';
@@ -106,9 +106,9 @@ const UVM_HINT = ' (a node creates /dev/nvidia-uvm only on first use: `nvidia-mo
  * Required nodes: nvidiactl, nvidia-uvm and the GPUs (listed indexes, else at least `count` /dev/nvidiaN). Then
  * each node as root here may use it (one probe for all): see judgeNode for what fails and what is a warning.
  */
-async function checkDevices(ctx: ModuleContext, gpus: { count: number; indexes?: number[] }, found: Findings,
-  problems: string[]): Promise<void> {
-  const nodes = await probeDeviceNodes(ctx.conn);
+async function checkDevices(ctx: ModuleContext, probes: SharedProbes, gpus: { count: number; indexes?: number[] },
+  found: Findings, problems: string[]): Promise<void> {
+  const nodes = await probes.deviceNodes();
   const access = new Map((await probeNodeAccess(ctx.conn, nodes.map((n) => n.path))).map(({ path, ...a }) => [path, a]));
   found.devices = nodes.map((n) => ({ ...n, ...access.get(n.path) }));
   const present = new Set(nodes.map((d) => d.path));
@@ -129,9 +129,9 @@ function checkGpuCount(found: Findings, gpus: { count: number; indexes?: number[
   problems.push(`expected ${which}, nvidia-smi lists ${found.gpus.length}`);
 }
 
-async function checkToolkit(ctx: ModuleContext, args: VerifyArgs, required: boolean, found: Findings,
+async function checkToolkit(probes: SharedProbes, args: VerifyArgs, required: boolean, found: Findings,
   problems: string[]): Promise<void> {
-  const nvcc = await probeNvcc(ctx.conn);
+  const nvcc = await probes.nvcc();
   if (nvcc) Object.assign(found, { toolkit_version: nvcc.release, nvcc: nvcc.path });
   if (!nvcc) {
     if (required) problems.push('nvcc not found in PATH, /usr/local/cuda/bin or /usr/local/cuda-*/bin: no CUDA toolkit');
@@ -213,12 +213,13 @@ export const verify: Module<VerifyArgs> = {
     const gpus = parseGpus(args.gpus);
     const found: Findings = { gpus: [], devices: [], warnings: [] };
     const problems: string[] = [];
+    const probes = sharedProbes(ctx.conn);
     if (checks.has('driver')) await checkDriver(ctx, args, found, problems);
     if (checks.has('driver')) checkGpuCount(found, gpus, problems);
-    if (checks.has('devices')) await checkDevices(ctx, gpus, found, problems);
+    if (checks.has('devices')) await checkDevices(ctx, probes, gpus, found, problems);
     const toolkitRequired = args.checks?.includes('toolkit') === true || args.cuda_version !== undefined;
-    if (checks.has('toolkit')) await checkToolkit(ctx, args, toolkitRequired, found, problems);
-    if (checks.has('compute')) await checkCompute(ctx.conn, { cacheDir: args.compute_cache_dir, gpus }, found, problems);
+    if (checks.has('toolkit')) await checkToolkit(probes, args, toolkitRequired, found, problems);
+    if (checks.has('compute')) await checkCompute(ctx.conn, { cacheDir: args.compute_cache_dir, gpus, probes }, found, problems);
     if (checks.has('docker_gpu')) await checkDockerGpu(ctx.conn, { image: args.docker_gpu_image, gpus }, found, problems);
     if (checks.size === 1 && found.docker_gpu?.skipped) return { changes: [], skip: skipReason(ctx, found.docker_gpu.skipped), data: { ...found } };
     const data = { ...found } as Record<string, unknown>;

@@ -17,21 +17,9 @@
 #       carry: [".gpu-carry", "dist", "node_modules/ajv", "node_modules/fast-deep-equal", "node_modules/fast-uri",
 #               "node_modules/json-schema-traverse", "node_modules/require-from-string"])
 set -euo pipefail
+. "$(dirname "$0")/gpu-node.sh"   # find_node
 cd "$(dirname "$0")/.."
 CHECK=dist/test/gpu/compute-check.js
-
-# A Node >= 20: the machine's own, else the one gpu-host-check.sh pack carried, unpacked into /tmp.
-find_node() {
-  if command -v node >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-    command -v node
-    return
-  fi
-  [ -s .gpu-carry/node.xz ] || { echo "no Node >= 20 here and no .gpu-carry/node.xz (run: $0 pack, then carry .gpu-carry)" >&2; exit 2; }
-  mkdir -p /tmp/phoenix-node
-  xz -dc .gpu-carry/node.xz >/tmp/phoenix-node/node
-  chmod +x /tmp/phoenix-node/node
-  echo /tmp/phoenix-node/node
-}
 
 # Runs the check in a private mount namespace whose /dev is a tmpfs copy of this one without nvidia-uvm.
 # $3 = rw: that /dev stays writable, as on a host, where the driver's setuid nvidia-modprobe (run by nvidia-smi and

@@ -3,7 +3,8 @@ import { raw, shellCommand } from '../../interpreter/connection/quote.js';
 import { CommandTimeoutError, type CommandResult, type Connection } from '../../interpreter/connection/types.js';
 import { cudaVersionText, parseComputeOutput, type ComputeDevice, type ComputeError, type ComputeOutput } from './compute-output.js';
 import { COMPUTE_PROGRAM_SOURCE } from './compute-program.js';
-import { probeDeviceNodes, probeNvcc } from './probes.js';
+import { sharedProbes, type SharedProbes } from './probes.js';
+import type { DeviceNode } from './device-nodes.js';
 import type { NvccVersion } from './versions.js';
 
 /**
@@ -45,20 +46,21 @@ export interface WantedGpus {
 }
 
 /** Runs the compute check; sets `found.compute` and pushes at most one problem, starting `compute: `. */
-export async function checkCompute(conn: Connection, request: { cacheDir?: string; gpus: WantedGpus },
+export async function checkCompute(conn: Connection, request: { cacheDir?: string; gpus: WantedGpus; probes?: SharedProbes },
   found: { compute?: ComputeFindings }, problems: string[]): Promise<void> {
-  const result = await runComputeCheck(conn, request.cacheDir ?? DEFAULT_COMPUTE_CACHE_DIR, request.gpus);
+  const probes = request.probes ?? sharedProbes(conn);
+  const result = await runComputeCheck(conn, probes, request.cacheDir ?? DEFAULT_COMPUTE_CACHE_DIR, request.gpus);
   if (result.findings) found.compute = result.findings;
   if (result.problem) problems.push(`compute: ${result.problem}`);
 }
 
 type ComputeResult = { findings?: ComputeFindings; problem?: string };
 
-async function runComputeCheck(conn: Connection, cacheDir: string, gpus: WantedGpus): Promise<ComputeResult> {
+async function runComputeCheck(conn: Connection, probes: SharedProbes, cacheDir: string, gpus: WantedGpus): Promise<ComputeResult> {
   if (gpus.count === 0) return { problem: 'gpus is none: there is no GPU to compute on' };
-  const nvcc = await probeNvcc(conn);
+  const nvcc = await probes.nvcc();
   if (!nvcc) return { problem: 'no nvcc in PATH, /usr/local/cuda/bin or /usr/local/cuda-*/bin: the check is compiled with the CUDA toolkit' };
-  const missing = await missingComputeNode(conn, gpus);
+  const missing = missingComputeNode(await probes.deviceNodes(), gpus);
   if (missing) return { problem: missing };
   const build = await ensureBinary(conn, nvcc, cacheDir);
   if ('problem' in build) return build;
@@ -70,8 +72,8 @@ async function runComputeCheck(conn: Connection, cacheDir: string, gpus: WantedG
 }
 
 /** The first device node CUDA needs that is not there: /dev/nvidia-uvm, /dev/nvidiactl, then the GPUs' nodes. */
-async function missingComputeNode(conn: Connection, gpus: WantedGpus): Promise<string | undefined> {
-  const present = new Set((await probeDeviceNodes(conn)).map((n) => n.path));
+function missingComputeNode(nodes: DeviceNode[], gpus: WantedGpus): string | undefined {
+  const present = new Set(nodes.map((n) => n.path));
   if (!present.has('/dev/nvidia-uvm')) {
     return 'no /dev/nvidia-uvm: CUDA cannot start without it (a node creates it on first use, `nvidia-modprobe -u -c0`; ' +
       'a container gets it through lxc_conf and a restart)';

@@ -93,3 +93,18 @@ export async function probeNvcc(conn: Connection): Promise<(NvccVersion & { path
   const version = r.rc === 0 ? parseNvccVersion(r.stdout) : undefined;
   return version ? { ...version, path } : undefined;
 }
+
+/** Probes several of verify's checks need, each run at most once per task (the first check to ask runs it). */
+export interface SharedProbes {
+  nvcc(): Promise<(NvccVersion & { path: string }) | undefined>;
+  deviceNodes(): Promise<DeviceNode[]>;
+}
+
+export function sharedProbes(conn: Connection): SharedProbes {
+  let nvcc: ReturnType<SharedProbes['nvcc']> | undefined;
+  let nodes: Promise<DeviceNode[]> | undefined;
+  return {
+    nvcc: () => (nvcc ??= probeNvcc(conn)),
+    deviceNodes: () => (nodes ??= probeDeviceNodes(conn)),
+  };
+}

@@ -14,7 +14,7 @@ import { verify } from '../../modules/verify.js';
  */
 
 interface Outcome {
-  status: 'ok' | 'changed' | 'failed';
+  status: 'ok' | 'changed' | 'failed' | 'skipped';
   reason?: string;
   msg?: string;
   changes: string[];

@@ -1,8 +1,7 @@
 import { LocalConnection } from '../../interpreter/connection/local.js';
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
-import { validateWithSchema } from '../../interpreter/schema/validate.js';
-import type { ModuleContext } from '../../modules/types.js';
 import { verify } from '../../modules/verify.js';
+import { localCheckContext, planInCheckMode, type CheckOutcome } from '../support/check-plan.js';
 
 /**
  * verify's compute check on a real GPU host through phoenix's local connection (scripts/gpu-compute-check.sh runs
@@ -17,36 +16,14 @@ import { verify } from '../../modules/verify.js';
  * fail with their one line. Exit 0 when every expectation holds. Writes only under CACHE_DIR.
  */
 
-interface Outcome {
-  status: 'ok' | 'failed' | 'skipped';
-  text: string;
-  data: Record<string, unknown>;
-}
+type Outcome = CheckOutcome;
 
 const conn = new LocalConnection('gpu-host');
 const results: Array<{ step: string; pass: boolean; why: string }> = [];
 
-function context(): ModuleContext {
-  return {
-    host: 'gpu-host', conn, check: false, diff: false, vars: {}, env: {},
-    connect: async () => conn,
-    resolvePath: (p) => p,
-    renderTemplate: (t) => t,
-    evaluate: () => undefined,
-    log: () => undefined,
-    progress: () => undefined,
-  };
-}
-
 /** Validate and plan verify (it never changes anything, so its plan is its result). */
-async function runVerify(args: Record<string, unknown>): Promise<Outcome> {
-  const copy = structuredClone(args);
-  const problems = validateWithSchema(verify.schema, copy);
-  if (problems.length) return { status: 'failed', text: `invalid arguments: ${problems.map((p) => p.message).join('; ')}`, data: {} };
-  const plan = await verify.plan(context(), copy);
-  if (plan.fail) return { status: 'failed', text: plan.fail, data: plan.data ?? {} };
-  if (plan.skip) return { status: 'skipped', text: plan.skip, data: plan.data ?? {} };
-  return { status: 'ok', text: plan.reason ?? '', data: plan.data ?? {} };
+function runVerify(args: Record<string, unknown>): Promise<Outcome> {
+  return planInCheckMode(verify, args, localCheckContext(conn, { check: false, diff: false }));
 }
 
 async function step(name: string, args: Record<string, unknown>, expect: (got: Outcome) => boolean, why: string): Promise<Outcome> {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { startArtifactServer, type ArtifactServer } from '../../lab/artifacts/se
 import { REPO_ROOT, ROOTFS_DIR } from '../../lab/paths.js';
 import { ensureRootfs } from '../../lab/rootfs.js';
 import { announceSkip, labSkipReason } from './fixture.js';
+import { shAsync } from './artifacts/test-support.js';
 
 /**
  * Issue 13's docker feature on a GPU container, check -> apply -> re-apply, without a lab node: phoenix runs with a
@@ -84,18 +85,6 @@ function makeRoot(): void {
   symlinkSync('libnvidia-ml.so.580.76.05', join(lib, 'libnvidia-ml.so.1'));
 }
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ rc: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ rc: code ?? -1, stdout, stderr }));
-  });
-}
-
 /**
  * In a private mount namespace: /proc, /dev and (read-only) this checkout and its node_modules inside the root,
  * then phoenix in the chroot. Paths go in as positional parameters, never into the script's text.
@@ -112,7 +101,7 @@ exec chroot "$root" env PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PHOENI
 async function phoenix(...args: string[]): Promise<{ code: number; doc?: RunDoc; stderr: string }> {
   const modules = realpathSync(join(REPO_ROOT, 'node_modules'));
   const extra = modules.startsWith(`${REPO_ROOT}/`) ? '' : modules;
-  const r = await run('unshare', ['-m', 'sh', '-c', CHROOT, 'sh', root(), REPO_ROOT, extra, ...args]);
+  const r = await shAsync('unshare', ['-m', 'sh', '-c', CHROOT, 'sh', root(), REPO_ROOT, extra, ...args]);
   let doc: RunDoc | undefined;
   try {
     doc = JSON.parse(r.stdout) as RunDoc;

@@ -7,10 +7,10 @@ import { ModuleFailure, type Module, type ModuleContext } from '../../modules/ty
  * test/modules/nvidia_run/gpu-check.ts): a local connection, no templating, nothing applied.
  */
 
-/** A check-mode context on the local connection (`vars` as the task would see them). */
-export function localCheckContext(conn: LocalConnection, options: { diff?: boolean; vars?: Record<string, unknown> } = {}): ModuleContext {
+/** A context on the local connection, check mode unless `check: false` (`vars` as the task would see them). */
+export function localCheckContext(conn: LocalConnection, options: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> } = {}): ModuleContext {
   return {
-    host: conn.host, conn, check: true, diff: options.diff ?? true, vars: options.vars ?? {}, env: {},
+    host: conn.host, conn, check: options.check ?? true, diff: options.diff ?? true, vars: options.vars ?? {}, env: {},
     connect: async () => conn,
     resolvePath: (p) => p,
     renderTemplate: (t) => t,
@@ -22,7 +22,7 @@ export function localCheckContext(conn: LocalConnection, options: { diff?: boole
 
 /** A planned outcome: status, the reason or failure text, change summaries, data, facts, the first diff's after. */
 export interface CheckOutcome {
-  status: 'ok' | 'changed' | 'failed';
+  status: 'ok' | 'changed' | 'failed' | 'skipped';
   text: string;
   changes: string[];
   data: Record<string, unknown>;
@@ -41,6 +41,7 @@ export async function planInCheckMode(module: Module, args: Record<string, unkno
     const p = await module.plan(ctx, copy);
     const base = { changes: p.changes.map((c) => c.summary), data: p.data ?? {}, facts: p.facts, after: p.changes[0]?.diff?.after };
     if (p.fail) return { ...base, status: 'failed', text: p.fail };
+    if (p.skip) return { ...base, status: 'skipped', text: p.skip };
     return { ...base, status: p.changes.length ? 'changed' : 'ok', text: p.reason ?? '' };
   } catch (error) {
     if (error instanceof ModuleFailure) return { status: 'failed', text: error.message, changes: [], data: error.data ?? {} };

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
-import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
-import { makeAptTree, sh, tempDir } from './test-support.js';
+import type { ArtifactServer } from '../../../lab/artifacts/server.js';
+import { makeAptTree, serveAptRepos, sh, tempDir } from './test-support.js';
 
 // The signed apt repositories, used by the real apt-get of this machine with a throwaway
 // configuration (its own sources, lists, cache and empty dpkg status; nothing is installed).
@@ -15,8 +15,7 @@ let server: ArtifactServer;
 let apt: AptManifest;
 
 test.before(async () => {
-  server = await startArtifactServer({ root: www });
-  apt = await buildAptRepos(www, server.url);
+  ({ server, apt } = await serveAptRepos(www));
 });
 test.after(async () => {
   await server.close();

@@ -2,9 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
-import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
-import { makeAptTree, sh, tempDir, type Ran } from './test-support.js';
+import type { AptManifest } from '../../../lab/artifacts/index.js';
+import type { ArtifactServer } from '../../../lab/artifacts/server.js';
+import { makeAptTree, serveAptRepos, sh, tempDir, type Ran } from './test-support.js';
 
 /**
  * The NVIDIA Container Toolkit stand-in: its signed flat repository (this machine's apt-get, a throwaway tree),
@@ -21,8 +21,7 @@ let server: ArtifactServer;
 let apt: AptManifest;
 
 test.before(async () => {
-  server = await startArtifactServer({ root: www });
-  apt = await buildAptRepos(www, server.url);
+  ({ server, apt } = await serveAptRepos(www));
 });
 test.after(async () => {
   await server.close();

@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
 import path, { join } from 'node:path';
+import { buildAptRepos, type AptManifest } from '../../../lab/artifacts/index.js';
+import { startArtifactServer, type ArtifactServer } from '../../../lab/artifacts/server.js';
 import { sharedDir } from '../../support/shared.js';
 
 export const FIXTURES = join(sharedDir(), 'fixtures', 'gpu-h100-ubuntu2404');
@@ -86,4 +88,10 @@ export function makeAptTree(base: string, name: string, sources: Record<string, 
     dir: t,
     run: (tool: string, ...args: string[]): Promise<Ran> => shAsync(tool, args, { APT_CONFIG: conf, LC_ALL: 'C' }),
   };
+}
+
+/** The lab's signed apt repositories built into `www` and served from it on loopback (close the server after). */
+export async function serveAptRepos(www: string): Promise<{ server: ArtifactServer; apt: AptManifest }> {
+  const server = await startArtifactServer({ root: www });
+  return { server, apt: await buildAptRepos(www, server.url) };
 }
