@@ -3,7 +3,7 @@ import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildArtifacts, type AptManifest } from './artifacts/index.js';
 import { portOpen } from './node.js';
-import { CACHE_DIR, LAB_DIR, REPO_ROOT } from './paths.js';
+import { CACHE_DIR, LAB_DIR, LAB_INSTANCE, LAB_PORT_OFFSET, REPO_ROOT } from './paths.js';
 
 /** The artifact HTTP server (stand-in NVIDIA .run, signed apt repos; built by lab/artifacts), as the lab runs it. */
 export interface ArtifactServer {
@@ -18,8 +18,10 @@ export interface ArtifactServer {
 }
 
 const SERVER = join(REPO_ROOT, 'dist', 'lab', 'artifacts', 'server.js');
-/** Fixed, because the URL is baked into the cuda-keyring-like package's .list. */
-export const ARTIFACTS_PORT = 2280;
+/** Fixed per lab instance, because the URL is baked into the cuda-keyring-like package's .list. */
+export const ARTIFACTS_PORT = 2280 + LAB_PORT_OFFSET;
+/** The built tree: per instance, as the port is baked into it. */
+const ARTIFACTS_DIR = join(CACHE_DIR, LAB_INSTANCE ? `artifacts-${LAB_INSTANCE}` : 'artifacts');
 /** The example config's driver and the real H100 fixture's driver. */
 export const DEFAULT_DRIVER_VERSIONS = ['580.76.05', '580.159.04'];
 
@@ -31,8 +33,8 @@ export async function startArtifacts(previous: ArtifactServer | undefined, versi
   log: (line: string) => void): Promise<ArtifactServer | undefined> {
   if (!existsSync(SERVER)) return undefined;
   const url = `http://127.0.0.1:${ARTIFACTS_PORT}`;
-  log(`artifacts: stand-in .run ${versions.join(', ')} and signed apt repos in ${join(CACHE_DIR, 'artifacts')}`);
-  const built = await buildArtifacts({ outDir: join(CACHE_DIR, 'artifacts'), versions, baseUrl: url });
+  log(`artifacts: stand-in .run ${versions.join(', ')} and signed apt repos in ${ARTIFACTS_DIR}`);
+  const built = await buildArtifacts({ outDir: ARTIFACTS_DIR, versions, baseUrl: url });
   const base = { url, port: ARTIFACTS_PORT, root: built.root, runfileUrls: built.runfileUrls, apt: built.apt };
   if (previous && existsSync(`/proc/${previous.pid}`) && (await portOpen(ARTIFACTS_PORT))) {
     return { ...base, pid: previous.pid };

@@ -6,7 +6,7 @@ import {
   NODE_USER, configureNode, createNamespace, destroyNode, knownHostsLine, nodeExec, nodeExists, nodePaths, portOpen,
   sshdPid, startSshd as startNodeSshd, stopSshd as stopNodeSshd, type LabNode, type SshdOptions,
 } from './node.js';
-import { LAB_DIR, NODE_MARKER, NODE_SCRIPTS, REPO_ROOT, STATE_ROOT } from './paths.js';
+import { LAB_DIR, LAB_PORT_OFFSET, NODE_MARKER, NODE_SCRIPTS, REPO_ROOT, STATE_ROOT } from './paths.js';
 import { ensureRootfs } from './rootfs.js';
 import { labSiteVars, writeLabConfig } from './site-config.js';
 import { DEFAULT_DRIVER_VERSIONS, startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
@@ -70,9 +70,9 @@ export interface LabInfo {
 }
 
 const LAB_JSON = join(LAB_DIR, 'lab.json');
-const FIRST_PORT = 2221;
+const FIRST_PORT = 2221 + LAB_PORT_OFFSET;
 /** Private (per-test) nodes get ports from here. */
-const PRIVATE_PORT = 2300;
+const PRIVATE_PORT = 2300 + LAB_PORT_OFFSET;
 
 /** The running lab as recorded in .lab/lab.json, or undefined when there is none. */
 export function labInfo(): LabInfo | undefined {

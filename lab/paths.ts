@@ -8,8 +8,23 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const NODE_SCRIPTS = join(REPO_ROOT, 'lab', 'node');
 /** Where the lab writes what users need: inventory, keys, known_hosts, lab.json. Git-ignored. */
 export const LAB_DIR = join(REPO_ROOT, '.lab');
+/**
+ * Which lab of this machine: `PHOENIX_LAB_INSTANCE=<1..9>` gives a second checkout its own lab beside the default
+ * one (0): its own state root, ports shifted by 1000 x N, its own artifact tree. Containers of both labs may share
+ * VMIDs: each node has its own LXC path.
+ */
+export const LAB_INSTANCE = labInstance(process.env.PHOENIX_LAB_INSTANCE);
+/** Added to every port the lab listens on. */
+export const LAB_PORT_OFFSET = LAB_INSTANCE * 1000;
+
+function labInstance(value: string | undefined): number {
+  if (value === undefined || value === '' || value === '0') return 0;
+  if (!/^[1-9]$/.test(value)) throw new Error(`PHOENIX_LAB_INSTANCE=${value}: expected a digit 1-9 (unset for the default lab)`);
+  return Number(value);
+}
+
 /** Everything a node is made of; `down` removes it. */
-export const STATE_ROOT = '/var/lib/phoenix-lab';
+export const STATE_ROOT = LAB_INSTANCE ? `/var/lib/phoenix-lab-${LAB_INSTANCE}` : '/var/lib/phoenix-lab';
 /** Built once, kept by `down`. */
 export const CACHE_DIR = '/var/cache/phoenix-lab';
 export const ROOTFS_DIR = join(CACHE_DIR, 'rootfs-bookworm');
