@@ -64,7 +64,10 @@ export const pct: Module<PctArgs, Step[]> = {
     const steps = planSteps(args, facts);
     const after = factsAfter(args, facts);
     rememberPlanned(ctx, args.vmid, after);
-    const data = { vmid: args.vmid, exists: facts.exists, running: facts.running, snapshots: facts.snapshots, ...plannedData(args, facts, after) };
+    const data = {
+      vmid: args.vmid, exists: facts.exists, running: facts.running, snapshots: facts.snapshots,
+      ...(facts.stoppedInRun ? { stopped_in_run: true } : {}), ...plannedData(args, facts, after),
+    };
     if (steps.length === 0) return { changes: [], reason: okReason(args, facts), data };
     return { changes: steps.map((s): Change => ({ summary: s.summary })), state: steps, data };
   },
@@ -104,6 +107,9 @@ export function planSteps(args: PctArgs, facts: ContainerFacts): Step[] {
   }
   const steps: Step[] = [];
   let running = facts.running;
+  // Nothing to stop in a container that is not there (yet): a rolling upgrade stops every GPU container of a node,
+  // including ones the configuration adds later in the run.
+  if (!facts.exists && state === 'stopped' && args.ostemplate === undefined && args.clone_from === undefined) return [];
   if (!facts.exists) {
     steps.push(createStep(args));
     running = false;

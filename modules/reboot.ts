@@ -1,6 +1,7 @@
 import { shellCommand } from '../interpreter/connection/quote.js';
 import { UnreachableError, type Connection } from '../interpreter/connection/types.js';
-import { ModuleFailure, type Module } from './types.js';
+import { containerFacts, rememberPlanned } from './pct/planned.js';
+import { ModuleFailure, type Module, type ModuleContext } from './types.js';
 
 /** Ansible's `reboot` arguments that phoenix supports. */
 export interface RebootArgs {
@@ -35,7 +36,9 @@ export const reboot: Module<RebootArgs> = {
     if (ctx.vars.ansible_connection === 'pct') {
       throw new ModuleFailure(`${ctx.host} is a container: restart it with the pct module (state: restarted) on its node`);
     }
-    return { changes: [{ summary: `reboot ${ctx.host} and wait until it is back` }] };
+    const stopped = ctx.planned ? await containersStoppedByReboot(ctx) : [];
+    const also = stopped.length ? `; its running containers without onboot stay stopped: ${stopped.join(', ')}` : '';
+    return { changes: [{ summary: `reboot ${ctx.host} and wait until it is back${also}` }] };
   },
 
   async apply(ctx, args) {
@@ -74,4 +77,21 @@ async function waitForNewBoot(conn: Connection & { reconnect?: (ms: number) => P
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new ModuleFailure(`${host} did not come back with a new boot within the reboot_timeout${last ? ` (${last})` : ''}`);
+}
+
+/**
+ * Check mode, on a Proxmox node: the running containers a reboot leaves stopped (no `onboot: 1`), recorded as
+ * planned so later tasks predict starting them again. Returns their VMIDs.
+ */
+async function containersStoppedByReboot(ctx: ModuleContext): Promise<number[]> {
+  const list = await ctx.conn.run('command -v pct >/dev/null 2>&1 && pct list 2>/dev/null; exit 0');
+  const running = list.stdout.split('\n').map((l) => /^(\d+)\s+running\b/.exec(l.trim())?.[1]).filter((v): v is string => !!v).map(Number);
+  const stopped: number[] = [];
+  for (const vmid of running) {
+    const facts = await containerFacts(ctx, vmid);
+    if (!facts.running || facts.config.onboot === '1') continue;
+    rememberPlanned(ctx, vmid, { ...facts, running: false, stoppedInRun: true });
+    stopped.push(vmid);
+  }
+  return stopped;
 }

@@ -30,6 +30,7 @@ export function configInventory(config: PhoenixConfig, inventory: Inventory, opt
   addAllVars(config, inventory);
   for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
   for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, node);
+  addGpuContainers(config, inventory, node);
   reconcileInventory(inventory);
   return node;
 }
@@ -131,4 +132,17 @@ function inheritedFeatures(config: PhoenixConfig, container: PhoenixContainer): 
   const chain: PhoenixContainer[] = [];
   for (let c: PhoenixContainer | undefined = container; c; c = c.parent === undefined ? undefined : config.containers.get(c.parent)) chain.unshift(c);
   return [...new Set(chain.flatMap((c) => c.config.features))];
+}
+
+/**
+ * `phoenix_gpu_containers` of the node: its containers with GPUs, in clone order, as `{ host, vmid, nvidia }`
+ * (`nvidia`: the container gets the driver's user space). site.yml's rolling upgrade stops, restarts and upgrades them.
+ */
+function addGpuContainers(config: PhoenixConfig, inventory: Inventory, node: string): void {
+  const host = inventory.hosts.get(node);
+  if (!host || Object.hasOwn(host.vars, 'phoenix_gpu_containers')) return;
+  host.vars.phoenix_gpu_containers = config.cloneOrder.map((ctid) => config.containers.get(ctid) as PhoenixContainer)
+    .filter((c) => c.gpuIndexes.length > 0)
+    .map((c) => ({ host: containerHostName(c.ctid), vmid: c.ctid, nvidia: inheritedFeatures(config, c).includes('nvidia') }));
+  host.varPositions.phoenix_gpu_containers = config.sources.lxc.keyPos(['lxc_configs']);
 }

@@ -23,7 +23,8 @@ export function notePending(task: TaskNode, host: string, result: HostResult, in
   if (result.status !== 'changed') return;
   const vmid = Number(vars.proxmox_vmid);
   if (result.data.exists === false) state.pending = createdPending(host, vmid, vars, result.data.created_from, inventory);
-  else if (result.data.running === false) state.pending ??= { reason: `CT ${vmid} is not running yet`, vmid };
+  // A container this run only stops and starts again (a node's rolling upgrade) runs now: plan inside it as usual.
+  else if (result.data.running === false && result.data.stopped_in_run !== true) state.pending ??= { reason: `CT ${vmid} is not running yet`, vmid };
 }
 
 /** What a container created in this run starts as: a clone of an inventory host's snapshot, or an OS template. */

@@ -66,6 +66,10 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
   if (before.userSpace === args.version) {
     return { changes: [], reason: `user space ${args.version} already installed (matches the kernel module of node ${nodeName})`, data };
   }
+  // Check mode: an earlier task of this run (the node's rolling upgrade) installs this version here already.
+  if (ctx.planned?.get<string>('user-space', `${nodeName}/${vmid}`) === args.version) {
+    return { changes: [], reason: `user space ${args.version} is installed earlier in this run (the node's rolling upgrade)`, data };
+  }
   const pushed = `/tmp/${entry.file}`;
   // Check mode, the node's task downloads the file in this run: there is nothing to hash yet, so it is pushed.
   const plannedFile = planned?.downloaded === paths(entry).file;
@@ -77,6 +81,7 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
   if (!before.modprobe) changes.push({ summary: 'apt-get install kmod (the installer needs modprobe even without kernel modules)' });
   const now = before.userSpace ? `replacing ${before.userSpace}` : 'not installed';
   changes.push({ summary: `install user space ${args.version} (${now}): ${install}` }, { summary: `remove ${pushed}` });
+  ctx.planned?.set('user-space', `${nodeName}/${vmid}`, args.version);
   return {
     changes,
     state: { mode: 'container', vmid, nodeName, entry, stamp, pushed, push, kmod: !before.modprobe, install },

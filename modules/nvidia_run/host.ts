@@ -79,7 +79,7 @@ export async function planHost(ctx: ModuleContext, args: NvidiaRunArgs): Promise
     changes,
     reason: done?.reason,
     state: { mode: 'host', entry, cache, deps, blacklist, blacklistDirs: prereqs.blacklistDirs, nouveauLoaded: prereqs.nouveauLoaded, install: command, before },
-    data: hostData(args, before, done ? done.reboot : predictReboot(args.version, before), command),
+    data: hostData(args, before, done ? done.reboot : await predictReboot(ctx.conn, args.version, before), command),
   };
 }
 
@@ -105,9 +105,24 @@ function installSummary(version: string, d: InstalledDriver, command: string, no
   return `install driver ${version} (${now}): ${command}${stop}`;
 }
 
-/** Check mode's guess: a module of another version is loaded, so the new one loads only after a reboot. */
-function predictReboot(version: string, d: InstalledDriver): boolean {
-  return d.kernel !== undefined && d.kernel.version !== version;
+/**
+ * Processes of the node itself (not of a container: those site.yml stops before the install) holding an NVIDIA
+ * device open, e.g. nvidia-persistenced: they keep the old module loaded, so the installer cannot swap it.
+ */
+const MODULE_HOLDERS = String.raw`for p in /proc/[0-9]*; do
+  ls -l "$p/fd" 2>/dev/null | grep -q ' -> /dev/nvidia' || continue
+  grep -q 'lxc\.payload\|/lxc/' "$p/cgroup" 2>/dev/null && continue
+  printf '%s %s
+' "${'$'}{p#/proc/}" "$(cat "$p/comm" 2>/dev/null)"
+done; exit 0`;
+
+/**
+ * Whether the new module loads only after a reboot: a module of another version is loaded and something on the
+ * node outside its containers holds it (with the containers stopped, the installer unloads an idle module itself).
+ */
+async function predictReboot(conn: Connection, version: string, d: InstalledDriver): Promise<boolean> {
+  if (d.kernel === undefined || d.kernel.version === version) return false;
+  return (await conn.run(MODULE_HOLDERS)).stdout.trim() !== '';
 }
 
 function hostData(args: NvidiaRunArgs, d: InstalledDriver, reboot: boolean, command?: string): Record<string, unknown> {

@@ -11,6 +11,11 @@ import { probeContainer, type ContainerFacts } from './probe.js';
 export interface PlannedContainer extends ContainerFacts {
   /** Set when this run creates it: cloned from a container's snapshot, or made from an OS template. */
   createdFrom?: { cloneOf: number; snapname?: string } | { ostemplate: string };
+  /**
+   * Running now, stopped by an earlier task of this run (a stop, a node reboot): it still runs while check mode
+   * plans, so tasks inside it can be planned against it once a later task starts it again.
+   */
+  stoppedInRun?: boolean;
 }
 
 /** The container's facts: planned by an earlier task of this check run, else read from the node. */
@@ -37,6 +42,7 @@ export function factsAfter(args: PctArgs, facts: PlannedContainer): PlannedConta
     snapshots: args.snapshot && !facts.snapshots.includes(args.snapshot) ? [...facts.snapshots, args.snapshot] : facts.snapshots,
     template: state === 'template' || facts.template,
   };
+  if (!running && (facts.running || facts.stoppedInRun)) after.stoppedInRun = true;
   const createdFrom = created ? createdBy(args) : facts.createdFrom;
   return createdFrom ? { ...after, createdFrom } : after;
 }

@@ -257,7 +257,7 @@ test('a mismatch between the two config files stops the run before any connectio
   setDriverVersion('580.76.05');
 });
 
-test('a new driver version upgrades the node and every GPU container, and nothing else', async () => {
+test('a new driver version rolls over the node: GPU containers stopped, driver, containers back with the new user space, nothing else', async () => {
   if (skip) return;
   setDriverVersion('580.159.04');
   const check = await site('--check');
@@ -265,8 +265,17 @@ test('a new driver version upgrades the node and every GPU container, and nothin
   const run = await site();
   assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
   assertSameChanges(withStatus(check.doc!, 'changed'), withStatus(run.doc!, 'changed'), 'driver upgrade');
-  assert.equal(withStatus(run.doc!, 'changed').filter((c) => c.startsWith('Install the NVIDIA user space')).sort(),
-    ['ct901', 'ct903', 'ct950'].map((h) => `Install the NVIDIA user space from the node's cached installer @ ${h}`));
+  const node = Object.keys(run.doc!.stats).find((h) => !h.startsWith('ct'))!;
+  assert.equal(withStatus(run.doc!, 'changed').filter((c) => c.endsWith(`@ ${node}`)).map((c) => c.replace(/ @ .*/, '')), [
+    'Stop the node\'s GPU containers for the driver upgrade',
+    'Install the NVIDIA driver on the node (download once into the cache)',
+    'Start the GPU containers stopped for the upgrade',
+    'Upgrade the NVIDIA user space of the restarted containers',
+  ], 'the roll, in order; no reboot: nothing outside the containers held the old module');
+  // The containers play finds the user space the roll installed.
+  assert.equal(withStatus(run.doc!, 'changed').filter((c) => c.startsWith('Install the NVIDIA user space')), []);
+  const verified = run.doc!.plays.flatMap((p) => p.tasks).find((t) => t.task.name === 'Verify the restarted containers\' driver');
+  assert.is(verified?.hosts[node]?.status, 'ok', JSON.stringify(verified?.hosts));
   assert.is((await installerLines('node')).length, 2, 'node upgraded');
   for (const ct of [901, 903, 950]) {
     const lines = await installerLines(ct);
@@ -275,6 +284,45 @@ test('a new driver version upgrades the node and every GPU container, and nothin
   for (const host of ['ct900', 'ct902']) assert.is(run.doc!.stats[host].changed, 0, `${host} untouched`);
   const again = await site();
   for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host} after upgrade: ${withStatus(again.doc!, 'changed')}`);
+});
+
+/** Something on the node outside its containers holds the NVIDIA module (as nvidia-persistenced does). */
+async function holdModule(): Promise<void> {
+  // The lab's device nodes have no driver behind them (open fails): the holder keeps a plain file under /dev/nvidia*
+  // open instead, which is what /proc/<pid>/fd shows. It lives in the node's mount namespace: the reboot kills it.
+  const r = await onNode(lab.node, ': >/dev/nvidia-lab-holder; setsid -f sh -c "exec sleep 600 3</dev/nvidia-lab-holder" </dev/null >/dev/null 2>&1; sleep 0.3; '
+    + 'for p in /proc/[0-9]*; do ls -l "$p/fd" 2>/dev/null | grep -q " -> /dev/nvidia-lab-holder" && echo "${p#/proc/}"; done');
+  assert.ok(r.stdout.trim() !== '', `no holder of /dev/nvidia-lab-holder on the node: ${r.stderr}`);
+}
+
+async function releaseModule(): Promise<void> {
+  await onNode(lab.node, 'for p in /proc/[0-9]*; do ls -l "$p/fd" 2>/dev/null | grep -q " -> /dev/nvidia-lab-holder" && kill "${p#/proc/}"; done; rm -f /dev/nvidia-lab-holder; exit 0');
+}
+
+test('a held module: the roll installs, reboots the node (bounded), brings the containers back upgraded; --check said so', async () => {
+  if (skip) return;
+  await holdModule();
+  try {
+  setDriverVersion('580.76.05');
+  const check = await site('--check');
+  assert.is(check.code, 0, check.stderr + JSON.stringify(check.doc && failures(check.doc)));
+  const bootBefore = (await onNode(lab.node, 'cat /proc/sys/kernel/random/boot_id')).stdout;
+  const run = await site();
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  assertSameChanges(withStatus(check.doc!, 'changed'), withStatus(run.doc!, 'changed'), 'roll with reboot');
+  const node = Object.keys(run.doc!.stats).find((h) => !h.startsWith('ct'))!;
+  assert.ok(withStatus(run.doc!, 'changed').includes(`Reboot the node to load the new kernel module @ ${node}`), JSON.stringify(withStatus(run.doc!, 'changed')));
+  assert.is.not((await onNode(lab.node, 'cat /proc/sys/kernel/random/boot_id')).stdout, bootBefore, 'the node rebooted');
+  assert.match((await onNode(lab.node, 'cat /proc/driver/nvidia/version')).stdout, /580\.76\.05/, 'the new module is loaded after the reboot');
+  for (const ct of [901, 903, 950]) {
+    const lines = await installerLines(ct);
+    assert.match(lines[lines.length - 1], /580\.76\.05/, `CT ${ct} upgraded`);
+  }
+  const again = await site();
+  for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host} after the roll: ${withStatus(again.doc!, 'changed')}`);
+  } finally {
+    await releaseModule();
+  }
 });
 
 test('gpu_passthrough_style raw: every GPU container swaps its devN entries for raw lines, as --check says; re-run changed=0', async () => {

@@ -253,6 +253,30 @@ install_kernel_side() {
     done
 }
 
+# Whether the loaded module is in use, as rmmod would find it: the lab's knob file, or a process of this node outside
+# its containers holding an NVIDIA device open (a holder the lab starts in a private mount namespace, where a plain
+# file is bound over /dev/nvidiactl: the kernel side is fake, so a real device node cannot be opened).
+module_held() {
+    [ -e "$ROOT/run/phoenix-lab/nvidia-in-use" ] && return 0
+    [ -z "$ROOT" ] || return 1
+    local p
+    for p in /proc/[0-9]*; do
+        ls -l "$p/fd" 2>/dev/null | grep -q ' -> /dev/nvidia' || continue
+        grep -q 'lxc\.payload\|/lxc/' "$p/cgroup" 2>/dev/null && continue
+        return 0
+    done
+    return 1
+}
+
+# The new module loads at the next boot: the lab's simulated reboot (node/reboot) moves this file into place.
+stage_module_for_boot() {
+    local now="$PROC_DRIVER" rc=0
+    PROC_DRIVER="$ROOT/var/lib/phoenix-lab/nvidia-module-at-boot"
+    load_module || rc=1
+    PROC_DRIVER="$now"
+    return $rc
+}
+
 load_module() { # write the "loaded module" line where /proc/driver/nvidia/version is read
     mkdir -p "$(dirname "$PROC_DRIVER")" 2>/dev/null
     if [ "$module_type" = open ]; then
@@ -274,7 +298,7 @@ do_install() {
         fail_install "The '--kernel-modules-only' option requires that the NVIDIA driver (version $VERSION) is already installed."
     fi
     local in_use=n
-    if [ "$kernel_module" = y ] && [ -n "$loaded" ] && [ -e "$ROOT/run/phoenix-lab/nvidia-in-use" ]; then
+    if [ "$kernel_module" = y ] && [ -n "$loaded" ] && module_held; then
         [ "$allow_running" = y ] || fail_install "$MSG_LOADED"
         in_use=y
     fi
@@ -289,6 +313,7 @@ do_install() {
         install_kernel_side || fail_install "Unable to install the kernel module."
         if [ "$in_use" = y ]; then
             nv_warn "The NVIDIA kernel module could not be unloaded; the new kernel module will be loaded after the next reboot.  Until then, the loaded kernel module ($loaded) does not match the installed driver ($VERSION)."
+            stage_module_for_boot || fail_install "Unable to install the kernel module."
         else
             load_module || fail_install "$MSG_NOLOAD"
         fi

@@ -69,6 +69,15 @@ test('container host vars: pct connection through the node, vmid, the whole conf
   assert.is(hostVars(inv, 'pve1').ansible_connection, undefined, 'the node is untouched');
 });
 
+test('the node\'s phoenix_gpu_containers: its GPU containers in clone order, with whether they get the driver\'s user space', () => {
+  const { inv } = exampleInventory();
+  assert.equal(hostVars(inv, 'pve1').phoenix_gpu_containers, [
+    { host: 'ct901', vmid: 901, nvidia: true },
+    { host: 'ct903', vmid: 903, nvidia: true },
+    { host: 'ct950', vmid: 950, nvidia: true },
+  ], '950 inherits nvidia from 901 through 903');
+});
+
 test('gpu_passthrough_style: auto when neither file sets it, else the hypervisor file\'s, unless the container sets its own', () => {
   const { inv } = exampleInventory();
   assert.is((hostVars(inv, 'ct950').lxc as { gpu_passthrough_style: string }).gpu_passthrough_style, 'auto');

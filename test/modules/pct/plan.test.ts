@@ -50,6 +50,7 @@ test('an existing container: ok, or only the differing options and missing state
   assert.equal(summaries({ vmid: 901, state: 'started', options: { memory: 4096 } }), ['set memory=4096 on CT 901']);
   assert.equal(summaries({ vmid: 901, state: 'started' }, stopped), ['start CT 901']);
   assert.equal(summaries({ vmid: 901, state: 'stopped' }), ['stop CT 901']);
+  assert.equal(summaries({ vmid: 901, state: 'stopped' }, absent), [], 'an absent CT without create arguments is already stopped');
   assert.equal(summaries({ vmid: 901, state: 'present', snapshot: 'pre-configured' }), []);
   assert.equal(summaries({ vmid: 901, state: 'present', snapshot: 'after-upgrade' }), ['snapshot CT 901 as after-upgrade']);
   assert.equal(summaries({ vmid: 901, state: 'restarted' }), ['stop CT 901', 'start CT 901']);
