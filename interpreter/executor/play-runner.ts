@@ -96,14 +96,32 @@ export class PlaybookRunner {
       this.services.emit({ type: 'no_hosts', play: play.name });
       return;
     }
-    for (const batch of batches(alive, this.serialOf(play, alive[0]))) {
+    const all = batches(alive, this.serialOf(play, alive[0]));
+    for (const [index, batch] of all.entries()) {
       this.playHosts = batch;
       await this.runSection(play.preTasks, batch);
       await this.runSection(play.tasks, batch);
       await this.runSection(play.postTasks, batch);
-      if (batch.every((h) => this.state(h).failed)) this.stopRun = true;
+      if (batch.every((h) => this.state(h).failed)) {
+        this.stopRun = true;
+        this.warnStopped(play, batch, all.slice(index + 1).flat());
+      }
       if (this.stopPlay || this.stopRun) break;
     }
+  }
+
+  /** Where a serial run stopped (ansible-playbook's "NO MORE HOSTS LEFT"), and what it left untouched. */
+  private warnStopped(play: Play, batch: string[], untouched: string[]): void {
+    const later = this.playbook.plays.slice(this.playbook.plays.indexOf(play) + 1).map((p) => p.name);
+    const left = [
+      untouched.length ? `not run on ${untouched.join(', ')}` : '',
+      later.length ? `plays not run: ${later.join(', ')}` : '',
+    ].filter(Boolean).join('; ');
+    this.services.emit({
+      type: 'warning',
+      message: `NO MORE HOSTS LEFT: every host of the batch [${batch.join(', ')}] of play '${play.name}' failed, so the run stops here`
+        + `${left ? ` (${left})` : ''}. Fix the cause and run again: what is done reports ok, the rest continues.`,
+    });
   }
 
   /** `serial` may be templated (e.g. batch sizes per clone level from the JSON config), as in Ansible. */
