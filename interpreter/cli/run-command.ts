@@ -15,6 +15,7 @@ import { isTemplated } from '../vars/template.js';
 import { createConnector } from './connector.js';
 import { collectSecrets } from '../vars/secrets.js';
 import { redactError, redactingSink, redactor } from '../report/redact.js';
+import { withNodeContainers } from './limit-nodes.js';
 
 export interface Output {
   stdout: { write(text: string): void; isTTY?: boolean };
@@ -43,10 +44,13 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
   if (inventory.config && usedAt) checkAppliedFeatures(inventory.config, errors, usedAt);
   if (errors.empty) checkPlayPatterns(playbook, inventory, errors);
   errors.throwIfAny();
-  const limit = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;
-  if (limit && limit.size === 0) {
+  const limited = args.limit ? new Set(inventory.selectLimit(args.limit)) : undefined;
+  if (limited && limited.size === 0) {
     throw new PhoenixError('E_NO_HOSTS', `--limit '${args.limit}' matched no hosts`, { hint: 'run `phoenix inventory --graph` to see the hosts' }, 1);
   }
+  const limit = limited && withNodeContainers(limited, inventory, (node, hosts) => {
+    output.stderr.write(`--limit ${args.limit}: node ${node} with its containers ${hosts.join(', ')}\n`);
+  });
   if (args.syntaxCheck) {
     output.stdout.write(`\nplaybook: ${args.playbook}\n`);
     return 0;
