@@ -12,7 +12,7 @@ export const LAB_CONFIG_DIR = join(LAB_DIR, 'config');
  * gets the stand-in docker's local image. The driver version and the
  * URL's version still agree, so every cross-check of the real files applies.
  */
-export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_ROOT, 'inventory')): string {
+export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_ROOT, 'inventory'), outDir = LAB_CONFIG_DIR): string {
   const hypervisor = JSON.parse(readFileSync(join(sourceDir, 'phoenix_hypervisor_config.json'), 'utf8'));
   const lxc = JSON.parse(readFileSync(join(sourceDir, 'phoenix_lxc_configs.json'), 'utf8'));
   const version = String(hypervisor.nvidia_driver.version);
@@ -25,10 +25,10 @@ export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_
   lxc.nvidia_container_toolkit_key_url = artifacts.apt.containerToolkit.keyUrl;
   // The image the stand-in docker-ce ships in its local store (lab/artifacts/README.md): nothing is pulled.
   lxc.docker_gpu_image = artifacts.apt.docker.image;
-  mkdirSync(LAB_CONFIG_DIR, { recursive: true });
-  const file = join(LAB_CONFIG_DIR, 'phoenix_hypervisor_config.json');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'phoenix_hypervisor_config.json');
   writeFileSync(file, `${JSON.stringify(hypervisor, null, 2)}\n`);
-  writeFileSync(join(LAB_CONFIG_DIR, String(hypervisor.core_paths?.lxc_config_file ?? 'phoenix_lxc_configs.json')), `${JSON.stringify(lxc, null, 2)}\n`);
+  writeFileSync(join(outDir, String(hypervisor.core_paths?.lxc_config_file ?? 'phoenix_lxc_configs.json')), `${JSON.stringify(lxc, null, 2)}\n`);
   return file;
 }
 
