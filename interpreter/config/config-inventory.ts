@@ -1,6 +1,7 @@
 import { PhoenixError } from '../errors.js';
 import { ensureGroup, ensureHost, groupHosts, reconcileInventory } from '../inventory/graph.js';
 import type { Inventory } from '../inventory/types.js';
+import { placeContainers } from './check-nodes.js';
 import { TOOLKIT_KEYS } from './container-toolkit.js';
 import type { PhoenixConfig, PhoenixContainer } from './types.js';
 
@@ -26,12 +27,12 @@ export function containerHostName(ctid: number): string {
  * written there (they win over the configuration's). Returns the node used; throws `E_CONFIG_NODE`.
  */
 export function configInventory(config: PhoenixConfig, inventory: Inventory, options: ConfigInventoryOptions = {}): string {
-  const node = pickNode(inventory, options.node);
+  const placed = placeContainers(config, inventory, () => pickNode(inventory, options.node));
   addAllVars(config, inventory);
   for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
-  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, node);
+  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, placed.get(ctid) as string);
   reconcileInventory(inventory);
-  return node;
+  return placed.size ? (placed.get(config.cloneOrder[0]) as string) : pickNode(inventory, options.node);
 }
 
 /** The host and group names a configuration adds, so `host_vars/`/`group_vars/` files can be found for them. */
