@@ -5,7 +5,7 @@ import { KNOWN_KEYS } from '../../../interpreter/config/schema.js';
 import { configInventory } from '../../../interpreter/config/index.js';
 import { emptyInventory, ensureHost, reconcileInventory } from '../../../interpreter/inventory/graph.js';
 import { groupHosts, hostVars, magicVars, selectHosts, type Inventory } from '../../../interpreter/inventory/index.js';
-import { EXAMPLE, fixture, loadClean } from './support.js';
+import { EXAMPLE, errorSummary, fixture, load, loadClean } from './support.js';
 
 /** An inventory with the node pve1 in group proxmox, as the YAML inventory gives it, plus the example containers. */
 function exampleInventory(): { inv: Inventory; node: string } {
@@ -227,6 +227,7 @@ test('"node": unknown node (E_CONFIG_NODE) and clone on another node than its pa
   assert.match(errors[2].message, /container 902 on node pve2 clones 900, which is on node pve1/);
 });
 
-test('"node" must be a non-empty string (schema)', () => {
+test('"node" must be a non-empty string (schema), and is a known container key', () => {
   assert.ok(KNOWN_KEYS.container.includes('node'));
+  assert.equal(errorSummary(load(EXAMPLE, { lxc: 'lxc/node-empty.json' }).errors), ['E_CONFIG_SCHEMA $.lxc_configs["950"].node lxc/node-empty.json:3:121']);
 });
