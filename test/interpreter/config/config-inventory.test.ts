@@ -229,5 +229,5 @@ test('"node": unknown node (E_CONFIG_NODE) and clone on another node than its pa
 
 test('"node" must be a non-empty string (schema), and is a known container key', () => {
   assert.ok(KNOWN_KEYS.container.includes('node'));
-  assert.equal(errorSummary(load(EXAMPLE, { lxc: 'lxc/node-empty.json' }).errors), ['E_CONFIG_SCHEMA $.lxc_configs["950"].node lxc/node-empty.json:3:121']);
+  assert.equal(errorSummary(load(EXAMPLE, { lxc: 'lxc/node-empty.json' }).errors), ['E_CONFIG_SCHEMA $.lxc_configs["950"].node lxc/node-empty.json:3:124']);
 });
