@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ErrorList, PhoenixError, type SourcePosition } from '../errors.js';
+import { ErrorList, ErrorListError, PhoenixError, type SourcePosition } from '../errors.js';
 import type { Inventory, VarsLayer } from '../inventory/types.js';
 import { loadVarsLayer } from '../inventory/vars-files.js';
 import { configInventory, configNames } from './config-inventory.js';
@@ -76,9 +76,12 @@ export function applyPhoenixConfig(inventory: Inventory, errors: ErrorList, opti
     if (!features || errors.errors.length > before) return undefined;
     return { config, node, features };
   } catch (error) {
-    if (!(error instanceof PhoenixError)) throw error;
-    error.pos ??= nodeRef?.pos ?? ref.pos;
-    errors.add(error);
+    const list = error instanceof ErrorListError ? error.errors : error instanceof PhoenixError ? [error] : undefined;
+    if (!list) throw error;
+    for (const one of list) {
+      one.pos ??= nodeRef?.pos ?? ref.pos;
+      errors.add(one);
+    }
     return undefined;
   }
 }

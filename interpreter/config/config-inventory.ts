@@ -1,6 +1,7 @@
 import { PhoenixError } from '../errors.js';
 import { ensureGroup, ensureHost, groupHosts, reconcileInventory } from '../inventory/graph.js';
 import type { Inventory } from '../inventory/types.js';
+import { placeContainers } from './check-nodes.js';
 import { TOOLKIT_KEYS } from './container-toolkit.js';
 import type { PhoenixConfig, PhoenixContainer } from './types.js';
 
@@ -26,13 +27,13 @@ export function containerHostName(ctid: number): string {
  * written there (they win over the configuration's). Returns the node used; throws `E_CONFIG_NODE`.
  */
 export function configInventory(config: PhoenixConfig, inventory: Inventory, options: ConfigInventoryOptions = {}): string {
-  const node = pickNode(inventory, options.node);
+  const placed = placeContainers(config, inventory, () => pickNode(inventory, options.node));
   addAllVars(config, inventory);
   for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
-  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, node);
-  addGpuContainers(config, inventory, node);
+  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, placed.get(ctid) as string);
+  addGpuContainers(config, inventory, placed);
   reconcileInventory(inventory);
-  return node;
+  return placed.size ? (placed.get(config.cloneOrder[0]) as string) : pickNode(inventory, options.node);
 }
 
 /** The host and group names a configuration adds, so `host_vars/`/`group_vars/` files can be found for them. */
@@ -135,14 +136,17 @@ function inheritedFeatures(config: PhoenixConfig, container: PhoenixContainer): 
 }
 
 /**
- * `phoenix_gpu_containers` of the node: its containers with GPUs, in clone order, as `{ host, vmid, nvidia }`
+ * `phoenix_gpu_containers` of every node: its containers with GPUs, in clone order, as `{ host, vmid, nvidia }`
  * (`nvidia`: the container gets the driver's user space). site.yml's rolling upgrade stops, restarts and upgrades them.
  */
-function addGpuContainers(config: PhoenixConfig, inventory: Inventory, node: string): void {
-  const host = inventory.hosts.get(node);
-  if (!host || Object.hasOwn(host.vars, 'phoenix_gpu_containers')) return;
-  host.vars.phoenix_gpu_containers = config.cloneOrder.map((ctid) => config.containers.get(ctid) as PhoenixContainer)
-    .filter((c) => c.gpuIndexes.length > 0)
-    .map((c) => ({ host: containerHostName(c.ctid), vmid: c.ctid, nvidia: inheritedFeatures(config, c).includes('nvidia') }));
-  host.varPositions.phoenix_gpu_containers = config.sources.lxc.keyPos(['lxc_configs']);
+function addGpuContainers(config: PhoenixConfig, inventory: Inventory, placed: ReadonlyMap<number, string>): void {
+  const nodes = new Set([...groupHosts(inventory, 'proxmox'), ...placed.values()]);
+  for (const node of nodes) {
+    const host = inventory.hosts.get(node);
+    if (!host || Object.hasOwn(host.vars, 'phoenix_gpu_containers')) continue;
+    host.vars.phoenix_gpu_containers = config.cloneOrder.map((ctid) => config.containers.get(ctid) as PhoenixContainer)
+      .filter((c) => c.gpuIndexes.length > 0 && placed.get(c.ctid) === node)
+      .map((c) => ({ host: containerHostName(c.ctid), vmid: c.ctid, nvidia: inheritedFeatures(config, c).includes('nvidia') }));
+    host.varPositions.phoenix_gpu_containers = config.sources.lxc.keyPos(['lxc_configs']);
+  }
 }

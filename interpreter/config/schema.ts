@@ -67,6 +67,8 @@ export const lxcConfigSchema = {
         features: { type: 'array', items: str },
         template_snapshot_name: { type: ['string', 'null'] },
         gpu_passthrough_style: passthroughStyle,
+        // The Proxmox node holding the container: a host of inventory group proxmox (checked with the inventory).
+        node: text,
       },
     },
   },

@@ -32,6 +32,8 @@ export interface ContainerConfig {
   template_snapshot_name?: string;
   /** This container's passthrough style, when it overrides the hypervisor file's. */
   gpu_passthrough_style?: GpuPassthroughStyle;
+  /** The Proxmox node holding the container (a host of group proxmox); default phoenix_node or the only proxmox host. */
+  node?: string;
   [field: string]: unknown;
 }
 

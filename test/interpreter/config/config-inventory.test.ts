@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PhoenixError } from '../../../interpreter/errors.js';
+import { ErrorListError, PhoenixError } from '../../../interpreter/errors.js';
+import { KNOWN_KEYS } from '../../../interpreter/config/schema.js';
 import { configInventory } from '../../../interpreter/config/index.js';
 import { emptyInventory, ensureHost, reconcileInventory } from '../../../interpreter/inventory/graph.js';
 import { groupHosts, hostVars, magicVars, selectHosts, type Inventory } from '../../../interpreter/inventory/index.js';
-import { EXAMPLE, fixture, loadClean } from './support.js';
+import { EXAMPLE, errorSummary, fixture, load, loadClean } from './support.js';
 
 /** An inventory with the node pve1 in group proxmox, as the YAML inventory gives it, plus the example containers. */
 function exampleInventory(): { inv: Inventory; node: string } {
@@ -179,3 +180,63 @@ test('a configuration without containers still makes lxc, templates and gpu, so 
 });
 
 test.run();
+
+/** Issue 14: containers placed on nodes by their own "node" key. */
+function nodesInventory(...names: string[]): Inventory {
+  const inv = emptyInventory();
+  for (const n of names) ensureHost(inv, n, 'proxmox');
+  reconcileInventory(inv);
+  return inv;
+}
+
+function thrown(fn: () => unknown): PhoenixError[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof PhoenixError) return [error];
+    if (error instanceof ErrorListError) return error.errors;
+    throw error;
+  }
+  return [];
+}
+
+test('"node": a container goes to its own node; one without it to phoenix_node or the only proxmox host', () => {
+  const config = loadClean(EXAMPLE, { lxc: 'lxc/nodes-good.json' });
+  const inv = nodesInventory('pve1', 'pve2');
+  configInventory(config, inv, { node: 'pve1' });
+  assert.is(hostVars(inv, 'ct900').proxmox_node, 'pve2');
+  assert.is(hostVars(inv, 'ct901').proxmox_node, 'pve2');
+  assert.is(hostVars(inv, 'ct950').proxmox_node, 'pve1');
+  assert.is((hostVars(inv, 'ct900').lxc as { node: string }).node, 'pve2');
+});
+
+test('"node": several proxmox hosts and no phoenix_node: E_CONFIG_NODE at the container without "node"', () => {
+  const config = loadClean(EXAMPLE, { lxc: 'lxc/nodes-good.json' });
+  const [error, ...rest] = thrown(() => configInventory(config, nodesInventory('pve1', 'pve2')));
+  assert.is(rest.length, 0);
+  assert.is(error.code, 'E_CONFIG_NODE');
+  assert.equal(error.pos, { file: fixture('lxc/nodes-good.json'), line: 10, column: 5 });
+  assert.match(error.message, /container 950 at .*nodes-good\.json:10:5 has no "node"/);
+  assert.match(error.hint!, /"node": "<node>"/);
+});
+
+test('"node": unknown node (E_CONFIG_NODE) and clone on another node than its parent (E_CONFIG_CLONE_NODE), collected', () => {
+  const config = loadClean(EXAMPLE, { lxc: 'lxc/nodes-bad.json' });
+  const errors = thrown(() => configInventory(config, nodesInventory('pve1', 'pve2'), { node: 'pve2' }));
+  const file = fixture('lxc/nodes-bad.json');
+  assert.equal(errors.map((e) => [e.code, e.jsonPath, e.pos]), [
+    ['E_CONFIG_NODE', '$.lxc_configs["950"].node', { file, line: 11, column: 116 }],
+    ['E_CONFIG_CLONE_NODE', '$.lxc_configs["901"].node', { file, line: 9, column: 57 }],
+    ['E_CONFIG_CLONE_NODE', '$.lxc_configs["902"]', { file, line: 10, column: 5 }],
+  ]);
+  assert.match(errors[0].message, /nodes-bad\.json: container 950's node 'pve9' is not a host of inventory group proxmox/);
+  assert.is(errors[0].hint, 'known nodes: pve1, pve2');
+  assert.match(errors[1].message, /container 901 on node pve2 clones 900, which is on node pve1/);
+  assert.match(errors[1].hint!, /put container 901 on node pve1, or give node pve2 its own template chain/);
+  assert.match(errors[2].message, /container 902 on node pve2 clones 900, which is on node pve1/);
+});
+
+test('"node" must be a non-empty string (schema), and is a known container key', () => {
+  assert.ok(KNOWN_KEYS.container.includes('node'));
+  assert.equal(errorSummary(load(EXAMPLE, { lxc: 'lxc/node-empty.json' }).errors), ['E_CONFIG_SCHEMA $.lxc_configs["950"].node lxc/node-empty.json:3:124']);
+});

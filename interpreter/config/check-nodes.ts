@@ -1,0 +1,70 @@
+import { ErrorListError, PhoenixError } from '../errors.js';
+import { groupHosts } from '../inventory/graph.js';
+import type { Inventory } from '../inventory/types.js';
+import { configError } from './config-error.js';
+import type { PhoenixConfig } from './types.js';
+
+const LXC = 'lxc_configs';
+
+/**
+ * The Proxmox node of every container (issue 14): its own `node` key when it has one, which must be a host of group
+ * `proxmox` (E_CONFIG_NODE at that key), else `fallback()` (phoenix_node or the only proxmox host). A clone must be
+ * on its parent's node (E_CONFIG_CLONE_NODE): VMIDs are cluster-wide, so a template exists on one node only.
+ * Every problem is collected; one is thrown as itself, several as an ErrorListError.
+ */
+export function placeContainers(config: PhoenixConfig, inventory: Inventory, fallback: () => string): Map<number, string> {
+  const l = config.sources.lxc;
+  const known = groupHosts(inventory, 'proxmox');
+  const errors: PhoenixError[] = [];
+  const placed = new Map<number, string>();
+  const unplaced: number[] = [];
+  for (const { ctid, config: lxc } of config.containers.values()) {
+    const node = lxc.node;
+    if (typeof node !== 'string') {
+      unplaced.push(ctid);
+      continue;
+    }
+    placed.set(ctid, node);
+    if (known.includes(node)) continue;
+    errors.push(configError('E_CONFIG_NODE', l, [LXC, String(ctid), 'node'], `container ${ctid}'s node '${node}' is not a host of inventory group proxmox`, {
+      atKey: true,
+      hint: known.length ? `known nodes: ${known.join(', ')}` : 'add the node to the inventory\'s group proxmox',
+    }));
+  }
+  if (unplaced.length) {
+    try {
+      const node = fallback();
+      for (const ctid of unplaced) placed.set(ctid, node);
+    } catch (error) {
+      if (!(error instanceof PhoenixError) || placed.size === 0) throw error;
+      // Some containers name their node: the error belongs at the first one that does not.
+      const first = config.containers.get(unplaced[0])!;
+      error.message += ` (container ${first.ctid} at ${first.pos.file}:${first.pos.line}:${first.pos.column} has no "node")`;
+      error.pos = first.pos;
+      error.hint = `give container ${first.ctid} "node": "<node>" in ${config.lxcFile}, or set phoenix_node in the inventory's all vars`;
+      errors.push(error);
+    }
+  }
+  errors.push(...cloneNodeErrors(config, placed));
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ErrorListError(errors);
+  return placed;
+}
+
+function cloneNodeErrors(config: PhoenixConfig, placed: Map<number, string>): PhoenixError[] {
+  const l = config.sources.lxc;
+  const out: PhoenixError[] = [];
+  for (const { ctid, parent, config: lxc } of config.containers.values()) {
+    if (parent === undefined) continue;
+    const node = placed.get(ctid);
+    const parentNode = placed.get(parent);
+    if (node === undefined || parentNode === undefined || node === parentNode) continue;
+    const path = typeof lxc.node === 'string' ? [LXC, String(ctid), 'node'] : [LXC, String(ctid)];
+    out.push(configError('E_CONFIG_CLONE_NODE', l, path,
+      `container ${ctid} on node ${node} clones ${parent}, which is on node ${parentNode}: a clone must be on its parent's node`, {
+        atKey: true,
+        hint: `put container ${ctid} on node ${parentNode}, or give node ${node} its own template chain (Proxmox VMIDs are cluster-wide, so template ${parent} cannot exist on both)`,
+      }));
+  }
+  return out;
+}
