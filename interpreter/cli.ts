@@ -51,7 +51,7 @@ async function run(argv: string[], output: Output): Promise<number> {
   const color = Boolean(output.stdout.isTTY) && !process.env.NO_COLOR;
   const stdout = bufferedOutput(output.stdout);
   const emit: EventSink = args.json
-    ? createJsonReporter(output.stdout)
+    ? createJsonReporter(output.stdout, output.stderr)
     : createHumanReporter(stdout, { verbosity: args.verbosity, diff: args.diff, color });
   const controller = new AbortController();
   // Every command in flight listens for Ctrl-C: with forks 100 that is 100 listeners, not a leak.

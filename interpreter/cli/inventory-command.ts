@@ -4,7 +4,7 @@ import { openInventory } from './inventory-view.js';
 import { renderInventoryGraph, renderInventoryHost, renderInventoryList } from '../inventory/render.js';
 import type { Output } from './run-command.js';
 import { resolve } from 'node:path';
-import { renderCloneTree } from '../config/index.js';
+import { containerHostName, renderCloneTree } from '../config/index.js';
 
 export const INVENTORY_HELP = `usage: phoenix inventory [-i PATH] (--list | --graph [GROUP] | --host NAME)
 `;
@@ -41,8 +41,14 @@ export function inventoryCommand(argv: string[], output: Output): number {
   if (values.list) output.stdout.write(`${renderInventoryList(view.inventory)}\n`);
   else if (values.graph) {
     output.stdout.write(`${renderInventoryGraph(view.inventory, positionals[0])}\n`);
-    if (view.config && !positionals[0]) output.stdout.write(`\nclone tree (${view.config.config.lxcFile}):\n${renderCloneTree(view.config.config, { node: view.config.node })}\n`);
+    if (view.config && !positionals[0]) output.stdout.write(`\nclone tree (${view.config.config.lxcFile}):\n${renderCloneTree(view.config.config, { node: view.config.node, nodeOf: (ctid) => nodeOfContainer(view, ctid) })}\n`);
   }
   else output.stdout.write(`${renderInventoryHost(view.inventory, values.host!)}\n`);
   return 0;
+}
+
+/** The node a container host is placed on (its `proxmox_node`). */
+function nodeOfContainer(view: { vars(host: string): Record<string, unknown> }, ctid: number): string | undefined {
+  const node = view.vars(containerHostName(ctid)).proxmox_node;
+  return typeof node === 'string' ? node : undefined;
 }

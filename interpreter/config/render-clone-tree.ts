@@ -10,22 +10,30 @@ import type { PhoenixConfig, PhoenixContainer } from './types.js';
  *     ├── 901 Template-GPU (template: pre-configured) gpus: 0,1  features: nvidia
  * ```
  */
-export function renderCloneTree(config: PhoenixConfig, options: { node?: string } = {}): string {
+export function renderCloneTree(config: PhoenixConfig, options: { node?: string; nodeOf?: (ctid: number) => string | undefined } = {}): string {
   const children = new Map<number | undefined, PhoenixContainer[]>();
   for (const ctid of config.cloneOrder) {
     const container = config.containers.get(ctid) as PhoenixContainer;
     children.set(container.parent, [...(children.get(container.parent) ?? []), container]);
   }
-  const lines = [options.node ?? 'proxmox'];
-  const walk = (parent: number | undefined, indent: string): void => {
-    const kids = [...(children.get(parent) ?? [])].sort((a, b) => a.ctid - b.ctid);
-    kids.forEach((kid, i) => {
-      const last = i === kids.length - 1;
+  const fallback = options.node ?? 'proxmox';
+  const nodeOf = (ctid: number): string => options.nodeOf?.(ctid) ?? fallback;
+  const roots = [...(children.get(undefined) ?? [])];
+  // A clone is always on its parent's node (checked before), so each tree sits under its root's node.
+  const nodes = roots.length ? [...new Set(roots.map((r) => nodeOf(r.ctid)))] : [fallback];
+  const lines: string[] = [];
+  const walk = (kids: PhoenixContainer[], indent: string): void => {
+    const sorted = [...kids].sort((a, b) => a.ctid - b.ctid);
+    sorted.forEach((kid, i) => {
+      const last = i === sorted.length - 1;
       lines.push(`${indent}${last ? '└── ' : '├── '}${describe(kid)}`);
-      walk(kid.ctid, `${indent}${last ? '    ' : '│   '}`);
+      walk(children.get(kid.ctid) ?? [], `${indent}${last ? '    ' : '│   '}`);
     });
   };
-  walk(undefined, '');
+  for (const node of nodes) {
+    lines.push(node);
+    walk(roots.filter((r) => nodeOf(r.ctid) === node), '');
+  }
   return lines.join('\n');
 }
 

@@ -33,9 +33,9 @@ export type JsonReporter = EventSink & { flush(): void };
 
 /**
  * Collects a run's events and writes ONE JSON document: at `play_recap`, at `fatal_error`/`interrupted`, or on
- * `flush()`, whichever comes first. Nothing else is ever written to `out`.
+ * `flush()`, whichever comes first. Nothing else is ever written to `out`; warnings go to `warnings` (stderr).
  */
-export function createJsonReporter(out: { write(s: string): void }): JsonReporter {
+export function createJsonReporter(out: { write(s: string): void }, warnings?: { write(s: string): void }): JsonReporter {
   const doc: JsonDocument = { plays: [], stats: {} };
   let current: JsonTask | undefined;
   let currentInfo: TaskInfo | undefined;
@@ -81,6 +81,10 @@ export function createJsonReporter(out: { write(s: string): void }): JsonReporte
       case 'interrupted':
         doc.interrupted = true;
         return flush();
+      // Not part of the document (brief section 3): warnings go to stderr, as ansible-playbook's do.
+      case 'warning':
+        warnings?.write(`[WARNING]: ${event.message}\n`);
+        return;
       default:
         return;
     }

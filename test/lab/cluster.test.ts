@@ -1,0 +1,160 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../interpreter/cli.js';
+import { onNode, pct, startSshd, stopSshd } from '../../lab/lab.js';
+import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { setupOnce } from '../support/setup-once.js';
+
+/**
+ * site.yml on a two-node cluster of the lab (issue 14): each node has its own template chain (VMIDs are
+ * cluster-wide), a first run builds both, a re-run changes nothing, `--limit <node>` upgrades one node and its
+ * containers only, and a roll with the first node down stops there with the second untouched; the re-run completes.
+ */
+const test = suite('site.yml on a two-node lab cluster');
+const first = new LabLease();
+const second = new LabLease();
+const skip = labSkipReason();
+let dir = '';
+let inventory = '';
+let nodes: [string, string] = ['', ''];
+
+interface HostEntry { status: string; msg?: string }
+interface RunDoc {
+  plays: Array<{ tasks: Array<{ task: { name: string }; hosts: Record<string, HostEntry> }> }>;
+  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
+}
+
+async function site(...args: string[]): Promise<{ code: number; doc?: RunDoc; stderr: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['run', 'playbooks/site.yml', '-i', inventory, '--json', ...args], {
+    stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } },
+  });
+  return { code, doc: out ? (JSON.parse(out) as RunDoc) : undefined, stderr: err };
+}
+
+function changed(doc: RunDoc): string[] {
+  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
+    .filter(([, h]) => h.status === 'changed').map(([host]) => `${t.task.name} @ ${host}`)));
+}
+
+function failures(doc: RunDoc): string[] {
+  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
+    .filter(([, h]) => h.status === 'failed' || h.status === 'unreachable').map(([host, h]) => `${t.task.name} @ ${host}: ${h.msg}`)));
+}
+
+/** The example's chain 900 -> 901 -> 950 on the first node, its copy 910 -> 911 -> 960 on the second. */
+function clusterContainers(example: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const on = (node: string, ct: Record<string, unknown>, extra: Record<string, unknown>) => ({ ...structuredClone(ct), ...extra, node });
+  const net = (ip: string) => ({ ...(example['900']!.network_config as object), ip });
+  return {
+    '900': on(nodes[0], example['900']!, {}),
+    '901': on(nodes[0], example['901']!, {}),
+    '950': on(nodes[0], example['950']!, { clone_from_ctid: '901' }),
+    '910': on(nodes[1], example['900']!, { name: 'Template-Base-2', network_config: net('10.0.0.210/24') }),
+    '911': on(nodes[1], example['901']!, { name: 'Template-GPU-2', clone_from_ctid: '910', network_config: net('10.0.0.211/24') }),
+    '960': on(nodes[1], example['950']!, { name: 'cuda-worker-2', clone_from_ctid: '911', network_config: net('10.0.0.160/24') }),
+  };
+}
+
+function setDriverVersion(version: string): void {
+  const hvFile = join(dir, 'phoenix_hypervisor_config.json');
+  const lxcFile = join(dir, 'phoenix_lxc_configs.json');
+  const hv = JSON.parse(readFileSync(hvFile, 'utf8'));
+  const lxc = JSON.parse(readFileSync(lxcFile, 'utf8'));
+  hv.nvidia_driver.version = version;
+  hv.nvidia_driver.runfile_url = first.info.artifacts!.runfileUrls[version];
+  lxc.nvidia_driver_version = version;
+  lxc.nvidia_runfile_url = hv.nvidia_driver.runfile_url;
+  writeFileSync(hvFile, JSON.stringify(hv, null, 2));
+  writeFileSync(lxcFile, JSON.stringify(lxc, null, 2));
+}
+
+async function loadedModule(node: string): Promise<string> {
+  return (await onNode(node, 'cat /proc/driver/nvidia/version 2>/dev/null; exit 0')).stdout.match(/\d{3}\.\d+\.\d+/)?.[0] ?? 'none';
+}
+
+async function userSpace(node: string, vmid: number): Promise<string> {
+  const r = await pct(node, 'exec', String(vmid), '--', 'nvidia-installer', '--version');
+  return r.stdout.match(/\d{3}\.\d+\.\d+/)?.[0] ?? 'none';
+}
+
+setupOnce(test, async () => {
+  if (skip) return;
+  await first.acquire({ privateNode: true });
+  await second.acquire({ privateNode: true });
+  nodes = [first.node, second.node];
+  dir = mkdtempSync(join(tmpdir(), 'phoenix-cluster-'));
+  const written = writeLabConfig(first.info.artifacts!);
+  writeFileSync(join(dir, 'phoenix_hypervisor_config.json'), readFileSync(written));
+  const lxc = JSON.parse(readFileSync(join(written, '..', 'phoenix_lxc_configs.json'), 'utf8'));
+  lxc.lxc_configs = clusterContainers(lxc.lxc_configs);
+  writeFileSync(join(dir, 'phoenix_lxc_configs.json'), JSON.stringify(lxc, null, 2));
+  inventory = join(dir, 'inventory.yml');
+  writeFileSync(inventory, labInventoryText(first, nodes, labSiteVars(first.info.artifacts!, join(dir, 'phoenix_hypervisor_config.json'))));
+});
+
+test.after(async () => {
+  if (skip) return;
+  await second.release();
+  await first.release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('first run: each node gets the driver and its own template chain; a re-run changes nothing', async () => {
+  if (skip) return announceSkip('test/lab/cluster.test.ts', skip);
+  const run = await site();
+  assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+  const list = async (node: string) => (await pct(node, 'list')).stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean);
+  assert.equal(await list(nodes[0]), ['900', '901', '950']);
+  assert.equal(await list(nodes[1]), ['910', '911', '960']);
+  for (const node of nodes) assert.is(await loadedModule(node), '580.76.05', node);
+  assert.is(await userSpace(nodes[1], 960), '580.76.05');
+  const again = await site();
+  assert.is(again.code, 0, again.stderr);
+  for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${changed(again.doc!)}`);
+});
+
+test('--limit <second node>: only it and its containers upgrade; the first node is untouched until the full run', async () => {
+  if (skip) return;
+  setDriverVersion('580.159.04');
+  const limited = await site('--limit', nodes[1]);
+  assert.is(limited.code, 0, limited.stderr + JSON.stringify(limited.doc && failures(limited.doc)));
+  assert.equal(Object.keys(limited.doc!.stats).sort(), [nodes[1], 'ct910', 'ct911', 'ct960'].sort());
+  assert.is(await loadedModule(nodes[1]), '580.159.04');
+  assert.is(await userSpace(nodes[1], 960), '580.159.04');
+  assert.is(await loadedModule(nodes[0]), '580.76.05', 'first node untouched');
+  assert.is(await userSpace(nodes[0], 950), '580.76.05', 'first node containers untouched');
+  const full = await site();
+  assert.is(full.code, 0, full.stderr + JSON.stringify(full.doc && failures(full.doc)));
+  assert.is(await loadedModule(nodes[0]), '580.159.04');
+  assert.is(await userSpace(nodes[0], 950), '580.159.04');
+  for (const host of [nodes[1], 'ct910', 'ct911', 'ct960']) assert.is(full.doc!.stats[host]!.changed, 0, `${host} already done: ${changed(full.doc!)}`);
+});
+
+test('a roll with the first node down stops there, the second node untouched; the re-run completes', async () => {
+  if (skip) return;
+  setDriverVersion('580.76.05');
+  await stopSshd(nodes[0], { sessions: true });
+  try {
+    const stopped = await site();
+    assert.is(stopped.code, 4, stopped.stderr);
+    assert.match(stopped.stderr.replace(/\s+/g, ' '), new RegExp(`NO MORE HOSTS LEFT: every host of the batch \\[${nodes[0]}\\]`));
+    assert.is(stopped.doc!.stats[nodes[1]], undefined, 'the second node never ran');
+    assert.is(await loadedModule(nodes[1]), '580.159.04', 'second node untouched');
+  } finally {
+    await startSshd(nodes[0]);
+  }
+  const again = await site();
+  assert.is(again.code, 0, again.stderr + JSON.stringify(again.doc && failures(again.doc)));
+  for (const node of nodes) assert.is(await loadedModule(node), '580.76.05', node);
+  for (const [node, vmid] of [[nodes[0], 950], [nodes[1], 960]] as const) assert.is(await userSpace(node, vmid), '580.76.05', `CT ${vmid}`);
+  const last = await site();
+  for (const [host, stats] of Object.entries(last.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${changed(last.doc!)}`);
+});
+
+test.run();
