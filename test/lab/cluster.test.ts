@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
 import { onNode, pct, startSshd, stopSshd } from '../../lab/lab.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
-import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason, setConfigDriverVersion } from './fixture.js';
 import { setupOnce } from '../support/setup-once.js';
 
 /**
@@ -62,16 +62,7 @@ function clusterContainers(example: Record<string, Record<string, unknown>>): Re
 }
 
 function setDriverVersion(version: string): void {
-  const hvFile = join(dir, 'phoenix_hypervisor_config.json');
-  const lxcFile = join(dir, 'phoenix_lxc_configs.json');
-  const hv = JSON.parse(readFileSync(hvFile, 'utf8'));
-  const lxc = JSON.parse(readFileSync(lxcFile, 'utf8'));
-  hv.nvidia_driver.version = version;
-  hv.nvidia_driver.runfile_url = first.info.artifacts!.runfileUrls[version];
-  lxc.nvidia_driver_version = version;
-  lxc.nvidia_runfile_url = hv.nvidia_driver.runfile_url;
-  writeFileSync(hvFile, JSON.stringify(hv, null, 2));
-  writeFileSync(lxcFile, JSON.stringify(lxc, null, 2));
+  setConfigDriverVersion(dir, first.info.artifacts!.runfileUrls, version);
 }
 
 async function loadedModule(node: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
@@ -80,4 +80,21 @@ export function labInventoryText(lease: LabLease, nodes: string[] = [lease.node]
     ...nodes.flatMap((n) => [`        ${n}:`, ...Object.entries(labNodeVars(lease, n)).map(([k, v]) => `          ${k}: ${v}`)]),
     '',
   ].join('\n');
+}
+
+/**
+ * Rewrites the driver version (and its .run URL, from the lab's artifact server) in both config files of `dir`,
+ * as a user upgrading would; `lxcVersion` sets the lxc file's copies to another version (a mismatch test).
+ */
+export function setConfigDriverVersion(dir: string, runfileUrls: Record<string, string>, version: string, lxcVersion = version): void {
+  const hvFile = join(dir, 'phoenix_hypervisor_config.json');
+  const lxcFile = join(dir, 'phoenix_lxc_configs.json');
+  const hv = JSON.parse(readFileSync(hvFile, 'utf8'));
+  const lxc = JSON.parse(readFileSync(lxcFile, 'utf8'));
+  hv.nvidia_driver.version = version;
+  hv.nvidia_driver.runfile_url = runfileUrls[version];
+  lxc.nvidia_driver_version = lxcVersion;
+  lxc.nvidia_runfile_url = runfileUrls[lxcVersion] ?? hv.nvidia_driver.runfile_url;
+  writeFileSync(hvFile, JSON.stringify(hv, null, 2));
+  writeFileSync(lxcFile, JSON.stringify(lxc, null, 2));
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
-import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { LabLease, announceSkip, labInventoryText, labSkipReason, setConfigDriverVersion } from './fixture.js';
 import { onNode, pct } from '../../lab/lab.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
 import { setupOnce } from '../support/setup-once.js';
@@ -91,16 +91,7 @@ function writeInventory(): void {
 
 /** Rewrites the driver version (and URLs) in both config files, as a user upgrading would. */
 function setDriverVersion(version: string, lxcVersion = version): void {
-  const hvFile = join(dir, 'phoenix_hypervisor_config.json');
-  const lxcFile = join(dir, 'phoenix_lxc_configs.json');
-  const hv = JSON.parse(readFileSync(hvFile, 'utf8'));
-  const lxc = JSON.parse(readFileSync(lxcFile, 'utf8'));
-  hv.nvidia_driver.version = version;
-  hv.nvidia_driver.runfile_url = lab.info.artifacts!.runfileUrls[version];
-  lxc.nvidia_driver_version = lxcVersion;
-  lxc.nvidia_runfile_url = lab.info.artifacts!.runfileUrls[lxcVersion] ?? hv.nvidia_driver.runfile_url;
-  writeFileSync(hvFile, JSON.stringify(hv, null, 2));
-  writeFileSync(lxcFile, JSON.stringify(lxc, null, 2));
+  setConfigDriverVersion(dir, lab.info.artifacts!.runfileUrls, version, lxcVersion);
 }
 
 setupOnce(test, async () => {
