@@ -2,6 +2,7 @@ import { ErrorListError, PhoenixError } from '../errors.js';
 import { groupHosts } from '../inventory/graph.js';
 import type { Inventory } from '../inventory/types.js';
 import { configError } from './config-error.js';
+import { nodeDriverErrors } from './node-drivers.js';
 import type { PhoenixConfig } from './types.js';
 
 const LXC = 'lxc_configs';
@@ -45,7 +46,7 @@ export function placeContainers(config: PhoenixConfig, inventory: Inventory, fal
       errors.push(error);
     }
   }
-  errors.push(...cloneNodeErrors(config, placed));
+  errors.push(...cloneNodeErrors(config, placed), ...nodeDriverErrors(config, placed, known));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ErrorListError(errors);
   return placed;

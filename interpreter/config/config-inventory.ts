@@ -3,7 +3,8 @@ import { ensureGroup, ensureHost, groupHosts, reconcileInventory } from '../inve
 import type { Inventory } from '../inventory/types.js';
 import { placeContainers } from './check-nodes.js';
 import { TOOLKIT_KEYS } from './container-toolkit.js';
-import type { PhoenixConfig, PhoenixContainer } from './types.js';
+import { nodeDriverPath } from './node-drivers.js';
+import type { NvidiaDriverConfig, PhoenixConfig, PhoenixContainer } from './types.js';
 
 /** Options of {@link configInventory}. */
 export interface ConfigInventoryOptions {
@@ -32,6 +33,7 @@ export function configInventory(config: PhoenixConfig, inventory: Inventory, opt
   for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
   for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, placed.get(ctid) as string);
   addGpuContainers(config, inventory, placed);
+  addNodeDrivers(config, inventory, placed);
   reconcileInventory(inventory);
   return placed.size ? (placed.get(config.cloneOrder[0]) as string) : pickNode(inventory, options.node);
 }
@@ -72,7 +74,7 @@ function addAllVars(config: PhoenixConfig, inventory: Inventory): void {
   set('phoenix_cache_dir', config.cacheDir, ['core_paths', 'cache_dir']);
   set('phoenix_clone_order', [...config.cloneOrder], ['core_paths', 'lxc_config_file']);
   set('phoenix_clone_batches', cloneBatches(config), ['core_paths', 'lxc_config_file']);
-  set('cuda_toolkit_package', `cuda-toolkit-${config.nvidia.cuda_version.replace('.', '-')}`, ['nvidia_driver', 'cuda_version']);
+  set('cuda_toolkit_package', cudaToolkitPackage(config.nvidia), ['nvidia_driver', 'cuda_version']);
   set('phoenix_reboot_after_driver_install', config.rebootAfterDriverInstall, ['behavior', 'reboot_after_driver_install']);
   const toolkitKey = Object.values(TOOLKIT_KEYS).find((k) => Object.hasOwn(config.sources.lxc.value as object, k));
   all.vars.nvidia_container_toolkit = structuredClone(config.containerToolkit);
@@ -148,5 +150,30 @@ function addGpuContainers(config: PhoenixConfig, inventory: Inventory, placed: R
       .filter((c) => c.gpuIndexes.length > 0 && placed.get(c.ctid) === node)
       .map((c) => ({ host: containerHostName(c.ctid), vmid: c.ctid, nvidia: inheritedFeatures(config, c).includes('nvidia') }));
     host.varPositions.phoenix_gpu_containers = config.sources.lxc.keyPos(['lxc_configs']);
+  }
+}
+
+/** The apt package of a CUDA release: `12.8` -> `cuda-toolkit-12-8`. */
+function cudaToolkitPackage(driver: NvidiaDriverConfig): string {
+  return `cuda-toolkit-${driver.cuda_version.replace('.', '-')}`;
+}
+
+/**
+ * A node with its own driver (`nodes.<node>.nvidia_driver`) gets `nvidia` and `cuda_toolkit_package` as host
+ * variables, and so does every container on it: the roll installs the node's version, the containers' user space
+ * follows their node's module.
+ */
+function addNodeDrivers(config: PhoenixConfig, inventory: Inventory, placed: ReadonlyMap<number, string>): void {
+  for (const [node, driver] of config.nodeDrivers) {
+    const pos = config.sources.hypervisor.keyPos(nodeDriverPath(node));
+    const hosts = [node, ...[...placed].filter(([, n]) => n === node).map(([ctid]) => containerHostName(ctid))];
+    for (const name of hosts) {
+      const host = inventory.hosts.get(name);
+      if (!host) continue;
+      host.vars.nvidia = { ...driver };
+      host.vars.cuda_toolkit_package = cudaToolkitPackage(driver);
+      host.varPositions.nvidia = pos;
+      host.varPositions.cuda_toolkit_package = pos;
+    }
   }
 }

@@ -6,6 +6,7 @@ import { configError, stringAt } from './config-error.js';
 import { checkContainerToolkit, containerToolkitConfig } from './container-toolkit.js';
 import { checkFeatureFiles } from './features-dir.js';
 import { jsonPath } from './json-path.js';
+import { checkNodeDrivers, nodeDriverConfigs } from './node-drivers.js';
 import { readJsonSource, type JsonSource } from './json-source.js';
 import { KNOWN_KEYS, checkKeyTypos, hypervisorConfigSchema, lxcConfigSchema, validateConfigShape } from './schema.js';
 import { DEFAULT_CACHE_DIR, type GpuPassthroughStyle, type NvidiaDriverConfig, type PhoenixConfig } from './types.js';
@@ -36,6 +37,7 @@ export function loadPhoenixConfig(hypervisorFile: string, errors: ErrorList, opt
     checkKeyTypos(h, block, known, errors);
   }
   checkDriver(h, errors);
+  checkNodeDrivers(h, errors);
   const l = readLxcFile(h, errors, options.lxcFile);
   if (!l) return undefined;
   validateConfigShape(l, lxcConfigSchema, errors);
@@ -87,17 +89,19 @@ function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof ch
   };
   const driver = hv.nvidia_driver;
   const lxc = l.value as { nvidia_repo_url?: string };
+  const nvidia: NvidiaDriverConfig = {
+    install: driver.install ?? true,
+    version: driver.version,
+    runfile_url: driver.runfile_url,
+    runfile_sha256: driver.runfile_sha256 ?? null,
+    cuda_version: driver.cuda_version,
+  };
   return {
     hypervisorFile: h.file,
     lxcFile: l.file,
     sources: { hypervisor: h, lxc: l },
-    nvidia: {
-      install: driver.install ?? true,
-      version: driver.version,
-      runfile_url: driver.runfile_url,
-      runfile_sha256: driver.runfile_sha256 ?? null,
-      cuda_version: driver.cuda_version,
-    },
+    nvidia,
+    nodeDrivers: nodeDriverConfigs(h, nvidia),
     cacheDir: hv.core_paths?.cache_dir ?? DEFAULT_CACHE_DIR,
     rebootAfterDriverInstall: hv.behavior?.reboot_after_driver_install ?? false,
     gpuPassthroughStyle: hv.gpu_passthrough_style ?? 'auto',

@@ -31,10 +31,17 @@ export function renderCloneTree(config: PhoenixConfig, options: { node?: string;
     });
   };
   for (const node of nodes) {
-    lines.push(node);
+    lines.push(node + nodeDriverNote(config, node));
     walk(roots.filter((r) => nodeOf(r.ctid) === node), '');
   }
   return lines.join('\n');
+}
+
+/** With per-node drivers in the configuration, each node says its driver (and whether it is its own). */
+function nodeDriverNote(config: PhoenixConfig, node: string): string {
+  if (!config.nodeDrivers.size) return '';
+  const own = config.nodeDrivers.get(node);
+  return own ? `  driver: ${own.version} (nodes.${node})` : `  driver: ${config.nvidia.version}`;
 }
 
 function describe({ ctid, config }: PhoenixContainer): string {

@@ -13,6 +13,10 @@ const passthroughStyle = {
   expected: '"auto", "raw" or "devN" (devN needs Proxmox VE 8.1+)',
 } as const;
 
+const driverProperties = {
+  install: { type: 'boolean' }, version: str, runfile_url: str, runfile_sha256: { type: ['string', 'null'] }, cuda_version: str,
+} as const;
+
 /**
  * `phoenix_hypervisor_config.json`: only the fields phoenix uses are described; the users' real files have many more
  * top-level blocks, which are allowed. Formats (versions, URL, sha256) are checked in code, each with its own code.
@@ -26,10 +30,18 @@ export const hypervisorConfigSchema = {
     nvidia_driver: {
       type: 'object',
       required: ['version', 'runfile_url', 'cuda_version'],
-      properties: { install: { type: 'boolean' }, version: str, runfile_url: str, runfile_sha256: { type: ['string', 'null'] }, cuda_version: str },
+      properties: driverProperties,
     },
     behavior: { type: 'object', properties: { reboot_after_driver_install: { type: 'boolean' } } },
     gpu_passthrough_style: passthroughStyle,
+    // A node's own driver (issue 14): any nvidia_driver key, over the cluster's; the node must be a proxmox host.
+    nodes: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: { nvidia_driver: { type: 'object', properties: driverProperties } },
+      },
+    },
   },
 } as const;
 
@@ -69,6 +81,8 @@ export const lxcConfigSchema = {
         gpu_passthrough_style: passthroughStyle,
         // The Proxmox node holding the container: a host of inventory group proxmox (checked with the inventory).
         node: text,
+        // The driver the container's user space must be: its node's (checked once containers are placed).
+        nvidia_driver_version: text,
       },
     },
   },
@@ -76,7 +90,8 @@ export const lxcConfigSchema = {
 
 /** Names phoenix reads in each object of the files: a near miss of one of them is almost surely a typo. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  hypervisor: ['core_paths', 'nvidia_driver', 'behavior', 'gpu_passthrough_style'],
+  hypervisor: ['core_paths', 'nvidia_driver', 'behavior', 'gpu_passthrough_style', 'nodes'],
+  node: ['nvidia_driver'],
   core_paths: ['lxc_config_file', 'cache_dir'],
   nvidia_driver: ['install', 'version', 'runfile_url', 'runfile_sha256', 'cuda_version'],
   behavior: ['reboot_after_driver_install'],

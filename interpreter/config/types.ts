@@ -58,6 +58,8 @@ export interface PhoenixConfig {
   /** The files as parsed (with positions), for tools that need more than the typed fields. */
   sources: { hypervisor: JsonSource; lxc: JsonSource };
   nvidia: NvidiaDriverConfig;
+  /** Nodes with their own driver (`nodes.<node>.nvidia_driver`, over `nvidia`); others have `nvidia`. */
+  nodeDrivers: Map<string, NvidiaDriverConfig>;
   /** `core_paths.cache_dir` (default `/usr/local/phoenix_hypervisor/cache`). */
   cacheDir: string;
   /** `behavior.reboot_after_driver_install` (default false). */
