@@ -148,4 +148,49 @@ test('a roll with the first node down stops there, the second node untouched; th
   for (const [host, stats] of Object.entries(last.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${changed(last.doc!)}`);
 });
 
+/** Gives `node` its own driver in the hypervisor file (`nodes.<node>.nvidia_driver`), or takes it away. */
+function setNodeDriver(node: string, version: string | undefined): void {
+  const file = join(dir, 'phoenix_hypervisor_config.json');
+  const hv = JSON.parse(readFileSync(file, 'utf8'));
+  if (version === undefined) delete hv.nodes;
+  else hv.nodes = { [node]: { nvidia_driver: { version, runfile_url: first.info.artifacts!.runfileUrls[version] } } };
+  writeFileSync(file, JSON.stringify(hv, null, 2));
+}
+
+/** Pins container `ctid` to a driver version in the lxc file (`lxc_configs.<ctid>.nvidia_driver_version`), or unpins it. */
+function pinContainer(ctid: number, version: string | undefined): void {
+  const file = join(dir, 'phoenix_lxc_configs.json');
+  const lxc = JSON.parse(readFileSync(file, 'utf8'));
+  if (version === undefined) delete lxc.lxc_configs[String(ctid)].nvidia_driver_version;
+  else lxc.lxc_configs[String(ctid)].nvidia_driver_version = version;
+  writeFileSync(file, JSON.stringify(lxc, null, 2));
+}
+
+test('a node with its own driver: the second node moves to it, the first stays; a container pinned to the wrong one stops the run', async () => {
+  if (skip) return;
+  setNodeDriver(nodes[1], '580.159.04');
+  pinContainer(960, '580.159.04');
+  try {
+    const run = await site();
+    assert.is(run.code, 0, run.stderr + JSON.stringify(run.doc && failures(run.doc)));
+    assert.is(await loadedModule(nodes[1]), '580.159.04');
+    assert.is(await userSpace(nodes[1], 960), '580.159.04');
+    assert.is(await loadedModule(nodes[0]), '580.76.05', 'the first node keeps the cluster version');
+    for (const host of [nodes[0], 'ct900', 'ct901', 'ct950']) assert.is(run.doc!.stats[host]!.changed, 0, `${host}: ${changed(run.doc!)}`);
+    const again = await site();
+    for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${changed(again.doc!)}`);
+    pinContainer(960, '580.76.05');
+    const refused = await site('--check');
+    assert.is(refused.code, 4, refused.stderr);
+    assert.is(refused.doc, undefined, 'nothing ran');
+    assert.match(refused.stderr, /E_CONFIG_MISMATCH/);
+    assert.match(refused.stderr, /container 960 pins nvidia_driver_version '580\.76\.05' but its node \S+ has driver 580\.159\.04/);
+    assert.match(refused.stderr, /phoenix_lxc_configs\.json:\d+:\d+/);
+    assert.match(refused.stderr, /\$\.lxc_configs\["960"\]\.nvidia_driver_version/);
+  } finally {
+    setNodeDriver(nodes[1], undefined);
+    pinContainer(960, undefined);
+  }
+});
+
 test.run();
