@@ -142,6 +142,14 @@ test('a roll with the first node down stops there, the second node untouched; th
   }
   const again = await site();
   assert.is(again.code, 0, again.stderr + JSON.stringify(again.doc && failures(again.doc)));
+  // Both nodes roll back to 580.76.05 here, one after the other: the first node is done before the second starts.
+  const order = changed(again.doc!);
+  const at = (task: string, node: string) => order.indexOf(`${task} @ ${node}`);
+  const steps = ['Stop the node\'s GPU containers for the driver upgrade', 'Install the NVIDIA driver on the node (download once into the cache)',
+    'Start the GPU containers stopped for the upgrade', 'Upgrade the NVIDIA user space of the restarted containers'];
+  const positions = nodes.flatMap((node) => steps.map((step) => at(step, node)));
+  assert.ok(positions.every((p) => p >= 0), `every roll step on both nodes: ${order.join('; ')}`);
+  assert.equal(positions, [...positions].sort((a, b) => a - b), `node by node, in order: ${order.join('; ')}`);
   for (const node of nodes) assert.is(await loadedModule(node), '580.76.05', node);
   for (const [node, vmid] of [[nodes[0], 950], [nodes[1], 960]] as const) assert.is(await userSpace(node, vmid), '580.76.05', `CT ${vmid}`);
   const last = await site();
