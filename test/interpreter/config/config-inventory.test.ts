@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorListError, PhoenixError } from '../../../interpreter/errors.js';
+import { PhoenixError } from '../../../interpreter/errors.js';
 import { KNOWN_KEYS } from '../../../interpreter/config/schema.js';
 import { configInventory } from '../../../interpreter/config/index.js';
 import { emptyInventory, ensureHost, reconcileInventory } from '../../../interpreter/inventory/graph.js';
 import { groupHosts, hostVars, magicVars, selectHosts, type Inventory } from '../../../interpreter/inventory/index.js';
-import { EXAMPLE, errorSummary, fixture, load, loadClean } from './support.js';
+import { EXAMPLE, errorSummary, fixture, load, loadClean, nodesInventory, thrown } from './support.js';
 
 /** An inventory with the node pve1 in group proxmox, as the YAML inventory gives it, plus the example containers. */
 function exampleInventory(): { inv: Inventory; node: string } {
@@ -182,24 +182,6 @@ test('a configuration without containers still makes lxc, templates and gpu, so 
 test.run();
 
 /** Issue 14: containers placed on nodes by their own "node" key. */
-function nodesInventory(...names: string[]): Inventory {
-  const inv = emptyInventory();
-  for (const n of names) ensureHost(inv, n, 'proxmox');
-  reconcileInventory(inv);
-  return inv;
-}
-
-function thrown(fn: () => unknown): PhoenixError[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PhoenixError) return [error];
-    if (error instanceof ErrorListError) return error.errors;
-    throw error;
-  }
-  return [];
-}
-
 test('"node": a container goes to its own node; one without it to phoenix_node or the only proxmox host', () => {
   const config = loadClean(EXAMPLE, { lxc: 'lxc/nodes-good.json' });
   const inv = nodesInventory('pve1', 'pve2');

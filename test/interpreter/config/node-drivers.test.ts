@@ -1,31 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorListError, PhoenixError } from '../../../interpreter/errors.js';
 import { configInventory, renderCloneTree } from '../../../interpreter/config/index.js';
-import { emptyInventory, ensureHost, reconcileInventory } from '../../../interpreter/inventory/graph.js';
-import { hostVars, type Inventory } from '../../../interpreter/inventory/index.js';
-import { errorSummary, fixture, load, loadClean } from './support.js';
+import { hostVars } from '../../../interpreter/inventory/index.js';
+import { errorSummary, fixture, load, loadClean, nodesInventory, thrown } from './support.js';
 
 /** Issue 14: one driver for the cluster, or a node's own (`nodes.<node>.nvidia_driver`), checked before connecting. */
 const HV = 'node-drivers/phoenix_hypervisor_config.json';
-
-function nodesInventory(...names: string[]): Inventory {
-  const inv = emptyInventory();
-  for (const n of names) ensureHost(inv, n, 'proxmox');
-  reconcileInventory(inv);
-  return inv;
-}
-
-function thrown(fn: () => unknown): PhoenixError[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PhoenixError) return [error];
-    if (error instanceof ErrorListError) return error.errors;
-    throw error;
-  }
-  return [];
-}
 
 test('a node override is the cluster driver under the node\'s own keys', () => {
   const config = loadClean(HV);

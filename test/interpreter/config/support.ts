@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { ErrorList } from '../../../interpreter/errors.js';
+import { ErrorList, ErrorListError, PhoenixError } from '../../../interpreter/errors.js';
+import { emptyInventory, ensureHost, reconcileInventory } from '../../../interpreter/inventory/graph.js';
+import type { Inventory } from '../../../interpreter/inventory/index.js';
 import { loadPhoenixConfig, type LoadPhoenixConfigOptions, type PhoenixConfig } from '../../../interpreter/config/index.js';
 
 /** Absolute path of a fixture (tests run from dist/, the fixtures stay in the source tree). */
@@ -35,4 +37,24 @@ export function errorSummary(errors: ErrorList): string[] {
     const where = e.pos ? `${e.pos.file.replace(root, '')}:${e.pos.line}:${e.pos.column}` : '-';
     return `${e.code} ${e.jsonPath ?? '-'} ${where}`;
   });
+}
+
+/** An inventory with these hosts in group proxmox (cluster nodes). */
+export function nodesInventory(...names: string[]): Inventory {
+  const inv = emptyInventory();
+  for (const n of names) ensureHost(inv, n, 'proxmox');
+  reconcileInventory(inv);
+  return inv;
+}
+
+/** The PhoenixErrors `fn` throws (one, or each of an ErrorListError); [] when it does not throw. */
+export function thrown(fn: () => unknown): PhoenixError[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof PhoenixError) return [error];
+    if (error instanceof ErrorListError) return error.errors;
+    throw error;
+  }
+  return [];
 }
