@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { raw, shellCommand } from './quote.js';
-import { UnreachableError, type CommandResult, type Connection, type PutOptions, type RunOptions } from './types.js';
+import { UnreachableError, type CommandResult, type Connection, type PutOptions, type RunOptions, type ShellTarget } from './types.js';
 
 /** How to reach one container: through its node's connection, by vmid. */
 export interface PctOptions {
@@ -17,13 +17,31 @@ export interface PctOptions {
 const MISSING = 'phoenix: no such file';
 const MISSING_RC = 3;
 
-/** `pct exec <vmid> -- sh -c '<command>'`, with env exported inside the container. */
-export function pctExecCommand(vmid: number | string, command: string, env?: Record<string, string>, pct = 'pct'): string {
-  const exports = Object.entries(env ?? {}).map(([name, value]) => {
+/** `export NAME='value'; ` for each variable, to run before a command inside the container. */
+function envExports(env?: Record<string, string>): string {
+  return Object.entries(env ?? {}).map(([name, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid environment variable name: ${name}`);
     return `export ${name}=${shellCommand(value)}; `;
   }).join('');
-  return shellCommand(pct, 'exec', String(vmid), '--', 'sh', '-c', exports + command);
+}
+
+/** `pct exec <vmid> -- sh -c '<command>'`, with env exported inside the container. */
+export function pctExecCommand(vmid: number | string, command: string, env?: Record<string, string>, pct = 'pct'): string {
+  return shellCommand(pct, 'exec', String(vmid), '--', 'sh', '-c', envExports(env) + command);
+}
+
+/**
+ * The container's kept shell (see ShellTarget): `pct exec <vmid> -- setsid -w /bin/sh` on the node, a session and
+ * process group of its own inside the container (Ctrl-C goes to that group with `pct exec <vmid> -- sh -c 'kill …'`).
+ * The same command as {@link pctExecCommand} runs in it: `sh -c` there, a subshell here, both inside the container.
+ */
+export function pctShellTarget(vmid: number | string, command: string, env?: Record<string, string>, pct = 'pct'): ShellTarget {
+  const id = String(vmid);
+  return {
+    start: shellCommand(pct, 'exec', id, '--', 'setsid', '-w', '/bin/sh'),
+    command: envExports(env) + command,
+    beside: shellCommand(pct, 'exec', id, '--'),
+  };
 }
 
 /**
@@ -44,11 +62,15 @@ export function pctPutCommand(vmid: number | string, nodeFile: string, dest: str
 
 /** `pct exec` that prints the file as base64 (binary-safe through a text result), or exits 3 when it is missing. */
 export function pctGetCommand(vmid: number | string, path: string, pct = 'pct'): string {
-  const script = [
+  return shellCommand(pct, 'exec', String(vmid), '--', 'sh', '-c', getScript(path));
+}
+
+/** Inside the container: the file as base64, or exit 3 with {@link MISSING} when it does not exist. */
+function getScript(path: string): string {
+  return [
     shellCommand('test', '-e', path), raw(`|| { echo '${MISSING}' >&2; exit ${MISSING_RC}; };`).text,
     shellCommand('base64', '--', path),
   ].join(' ');
-  return shellCommand(pct, 'exec', String(vmid), '--', 'sh', '-c', script);
 }
 
 /** Recognises pct's own complaints about the container (stopped, missing) in a failed node command. */
@@ -84,7 +106,8 @@ export class PctConnection implements Connection {
   /** Commands in the container run as its root; `become` only affects the node side (pct needs root there). */
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     const line = pctExecCommand(this.options.vmid, command, options.env, this.pct);
-    return this.onNode(line, { stdin: options.stdin, timeoutMs: options.timeoutMs, signal: options.signal });
+    const viaShell = pctShellTarget(this.options.vmid, command, options.env, this.pct);
+    return this.onNode(line, { stdin: options.stdin, timeoutMs: options.timeoutMs, signal: options.signal, viaShell });
   }
 
   async put(content: string | Buffer, remotePath: string, options: PutOptions = {}): Promise<void> {
@@ -101,7 +124,9 @@ export class PctConnection implements Connection {
   }
 
   async get(remotePath: string): Promise<Buffer | null> {
-    const result = await this.onNode(pctGetCommand(this.options.vmid, remotePath, this.pct), {});
+    const result = await this.onNode(pctGetCommand(this.options.vmid, remotePath, this.pct), {
+      viaShell: pctShellTarget(this.options.vmid, getScript(remotePath), undefined, this.pct),
+    });
     if (result.rc === MISSING_RC && result.stderr.includes(MISSING)) return null;
     if (result.rc !== 0) {
       throw new Error(`${this.host}: cannot read ${remotePath} in container ${this.options.vmid}: ` +

@@ -20,8 +20,15 @@ export interface ShellResult {
 /** Standard input larger than this goes over a channel of its own instead (it travels base64 inside the request). */
 export const SHELL_STDIN_LIMIT = 64 * 1024;
 
-/** The shell died while a command ran (connection lost, or the shell was killed): the result is unknown. */
-export class ShellLostError extends Error {}
+/**
+ * The shell died while a command ran (connection lost, or the shell was killed): the result is unknown. `started`
+ * says whether the shell had begun the command (only known for shells that acknowledge each command).
+ */
+export class ShellLostError extends Error {
+  constructor(message: string, readonly started = true) {
+    super(message);
+  }
+}
 
 /**
  * Collects one command's output until both end marks came back: `<mark><rc>\n` on stdout and `<mark>\n` on stderr.
@@ -35,12 +42,26 @@ class PendingCommand {
   private rc?: number;
   private errDone = false;
   private readonly outEnd: RegExp;
+  /** Bytes of the start acknowledgement still to come (0: none expected, or seen). */
+  private ackLeft: number;
 
-  constructor(readonly mark: string, private readonly done: (result: ShellResult) => void) {
+  constructor(readonly mark: string, private readonly done: (result: ShellResult) => void, ack = false) {
     this.outEnd = new RegExp(`${mark}(\\d+)\\n$`);
+    this.ackLeft = ack ? startAck(mark).length : 0;
+  }
+
+  /** Whether the shell has begun the command (always true without acknowledgements). */
+  get started(): boolean {
+    return this.ackLeft === 0;
   }
 
   stdout(chunk: Buffer): void {
+    if (this.ackLeft > 0) {
+      const skip = Math.min(this.ackLeft, chunk.length);
+      this.ackLeft -= skip;
+      chunk = chunk.subarray(skip);
+      if (chunk.length === 0) return;
+    }
     this.out.push(chunk);
     this.outTail = (this.outTail + chunk.toString('latin1')).slice(-(this.mark.length + 8));
     const match = this.outEnd.exec(this.outTail);
@@ -75,19 +96,22 @@ export class RemoteShell {
   private rejectLost?: (error: Error) => void;
   private alive = true;
 
-  private constructor(private readonly channel: ShellChannel) {
+  private constructor(private readonly channel: ShellChannel, private readonly ack: boolean) {
     channel.on('data', (d: Buffer) => this.pending?.stdout(d));
     channel.stderr.on('data', (d: Buffer) => this.pending?.stderr(d));
     channel.on('error', () => undefined);
     channel.on('close', () => this.die());
   }
 
-  /** Starts the shell on `channel` (an exec of `exec /bin/sh`) and waits until it answers. */
-  static async start(channel: ShellChannel): Promise<RemoteShell> {
-    const shell = new RemoteShell(channel);
+  /**
+   * Starts the shell on `channel` (an exec of `exec /bin/sh`) and waits until it answers. With `ack`, every command
+   * is acknowledged before it runs, so a shell that dies before that is known not to have run it.
+   */
+  static async start(channel: ShellChannel, ack = false): Promise<RemoteShell> {
+    const shell = new RemoteShell(channel, ack);
     // Whatever the login shell printed before (a noisy rc file) is swallowed by this first exchange. `$$` is the
     // shell's pid; sshd made it a session and process group leader, so it is the group of every command it runs.
-    const hello = await shell.run('echo $$');
+    const hello = await shell.run('echo $$', undefined, false);
     const pid = /(\d+)\s*$/.exec(hello.stdout.toString())?.[1];
     if (hello.rc !== 0 || !pid) throw new ShellLostError(`the remote shell did not start (rc ${hello.rc})`);
     shell.processGroup = Number(pid);
@@ -102,17 +126,18 @@ export class RemoteShell {
   }
 
   /** Runs one command line; rejects with {@link ShellLostError} if the shell dies first. */
-  run(line: string, stdin?: string | Buffer): Promise<ShellResult> {
-    if (!this.usable) return Promise.reject(new ShellLostError('the remote shell is busy or gone'));
+  run(line: string, stdin?: string | Buffer, ack = this.ack): Promise<ShellResult> {
+    if (!this.usable) return Promise.reject(new ShellLostError('the remote shell is busy or gone', false));
     const mark = `__phoenix_${randomBytes(12).toString('hex')}_`;
     return new Promise<ShellResult>((resolve, reject) => {
-      this.pending = new PendingCommand(mark, (result) => {
+      const pending = new PendingCommand(mark, (result) => {
         this.pending = undefined;
         this.rejectLost = undefined;
         resolve(result);
-      });
-      this.rejectLost = reject;
-      this.channel.write(shellRequest(line, mark, stdin));
+      }, ack);
+      this.pending = pending;
+      this.rejectLost = (error) => reject(new ShellLostError(error.message, pending.started));
+      this.channel.write((ack ? `printf '%s' ${startAck(mark)}; ` : '') + shellRequest(line, mark, stdin));
     });
   }
 
@@ -140,6 +165,11 @@ export class RemoteShell {
     this.rejectLost = undefined;
     reject?.(new ShellLostError('the remote shell ended while a command ran (connection dropped?)'));
   }
+}
+
+/** What an acknowledging shell prints on stdout before it runs a command. */
+function startAck(mark: string): string {
+  return `${mark}S`;
 }
 
 /** The text written to the shell for one command: run it, then print the marks with its exit status. */

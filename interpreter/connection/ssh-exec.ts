@@ -20,8 +20,12 @@ export interface RawResult {
 export class Slots {
   private free: number;
   private readonly waiting: Array<() => void> = [];
-  constructor(size: number) {
+  constructor(private readonly size: number) {
     this.free = size;
+  }
+  /** Slots taken now. */
+  get inUse(): number {
+    return this.size - this.free;
   }
   async acquire(): Promise<() => void> {
     if (this.free > 0) this.free--;

@@ -49,17 +49,22 @@ export function killChannel(channel: Channel): void {
   channel.close();
 }
 
+/** SIGINT to a process group, SIGKILL a second later: the script `interruptGroup` runs (on the host, or in a container). */
+export function groupKillScript(group: number): string {
+  // No `--`: dash's kill builtin refuses it; `-N` after the signal is a process group in dash, bash and procps.
+  return `${shellCommand('kill', '-INT', `-${group}`)} 2>/dev/null; sleep 1; ` +
+    `${shellCommand('kill', '-KILL', `-${group}`)} 2>/dev/null; exit 0`;
+}
+
 /**
  * Ctrl-C for a command in a remote shell. The signal request on the shell's channel is not enough: when the run
  * then ends and the connection closes, sshd leaves a command without a terminal running. So SIGINT also goes to
  * the shell's whole process group from a channel of its own (sudo passes it on to what it runs), SIGKILL a second
  * later. Returns once that command has started (`close` waits for it, at most 2 s); undefined: no group.
  */
-export function interruptGroup(client: Client, group: number): Promise<void> | undefined {
+export function interruptGroup(client: Client, group: number, line = groupKillScript(group)): Promise<void> | undefined {
   if (!(group > 1)) return undefined;
-  // No `--`: dash's kill builtin refuses it; `-N` after the signal is a process group in dash, bash and procps.
-  const kill = `${shellCommand('kill', '-INT', `-${group}`)} 2>/dev/null; sleep 1; ` +
-    `${shellCommand('kill', '-KILL', `-${group}`)} 2>/dev/null; exit 0`;
+  const kill = line;
   return new Promise<void>((resolve) => {
     try {
       client.exec(kill, (err, channel) => {

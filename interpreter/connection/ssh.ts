@@ -8,14 +8,16 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { shellCommand } from './quote.js';
-import { RemoteShell, SHELL_STDIN_LIMIT } from './remote-shell.js';
+import { IdleShells } from './idle-shells.js';
+import { RemoteShell, SHELL_STDIN_LIMIT, ShellLostError } from './remote-shell.js';
 import {
   CommandTimeoutError, UnreachableError, type CommandResult, type Connection, type FileStat, type IdNames, type PutOptions, type RunOptions,
+  type ShellTarget,
 } from './types.js';
 import { HostKeyError } from './known-hosts.js';
 import { DEFAULT_SSH_TIMEOUTS, forward, handshake, type Client, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
 import { ChannelRefused, envPrefix, execOnChannel, Slots, type RawResult } from './ssh-exec.js';
-import { commandOutcome, interrupted, interruptGroup } from './ssh-interrupt.js';
+import { commandOutcome, groupKillScript, interrupted, interruptGroup } from './ssh-interrupt.js';
 import { idTable, ownerSpec, readOverSftp, sftpCall, siblingTemp, statOverSftp, type Sftp } from './ssh-sftp.js';
 
 export { DEFAULT_SSH_TIMEOUTS, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
@@ -47,6 +49,16 @@ const DEFAULT_MAX_CHANNELS = 8;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What starts a kind of remote shell, and how Ctrl-C reaches the process group of a command in it. */
+interface ShellKind {
+  /** Idle shells are reused by this key: '' for the host's own shell, the target's start line otherwise. */
+  key: string;
+  startLine: string;
+  /** Commands are acknowledged before they run (a shell lost before that did not run the command). */
+  ack: boolean;
+  interrupt(client: Client, group: number): void;
+}
+
 /**
  * One persistent SSH connection to one host (node-ssh/ssh2): every command on its own channel, files over one
  * SFTP channel, ProxyJump through forwarded channels, host keys checked against known_hosts.
@@ -63,13 +75,17 @@ export class SshConnection implements Connection {
   private closed = false;
   private readonly slots: Slots;
   /** Remote shells waiting for their next command (each holds one channel). */
-  private idleShells: RemoteShell[] = [];
+  private readonly idleShells = new IdleShells();
+  /** Shell targets whose shell would not start (no setsid in the container, say): their commands run the plain way. */
+  private readonly shellless = new Set<string>();
+  private readonly maxChannels: number;
   /** Ctrl-C signals on their way to remote process groups (see interruptGroup). */
   private readonly interrupts = new Set<Promise<void>>();
 
   constructor(readonly host: string, readonly settings: SshSettings,
     readonly timeouts: SshTimeouts = DEFAULT_SSH_TIMEOUTS, maxChannels = DEFAULT_MAX_CHANNELS) {
     this.slots = new Slots(maxChannels);
+    this.maxChannels = maxChannels;
   }
 
   /** Opens the connection now (otherwise the first command does); throws {@link UnreachableError}. */
@@ -79,9 +95,39 @@ export class SshConnection implements Connection {
 
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     if (options.signal?.aborted) return { rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' };
+    const kept = options.viaShell ? await this.runViaShell(options.viaShell, options) : undefined;
+    if (kept) return toResult(kept);
     const { line, stdin } = await this.wrap(command, options);
-    const result = await this.exec(line, stdin, options.timeoutMs, options.signal);
-    return { rc: result.rc, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
+    return toResult(await this.exec(line, stdin, options.timeoutMs, options.signal));
+  }
+
+  /**
+   * A command of a shell target (a container) in the shell this connection keeps for it: one round trip instead
+   * of a `pct exec` each. Undefined: run it the plain way (persistent shells off, large stdin, a sudo password, or
+   * a shell that will not start, as for a stopped container, whose plain `pct exec` then says what is wrong).
+   */
+  private async runViaShell(target: ShellTarget, options: RunOptions): Promise<RawResult | undefined> {
+    if (this.settings.persistentShell === false || this.shellless.has(target.start)) return undefined;
+    if (options.stdin && Buffer.byteLength(options.stdin) > SHELL_STDIN_LIMIT) return undefined;
+    const rootLine = async (line: string): Promise<string | undefined> => {
+      if (!(await this.needsSudo(true))) return line;
+      if (await this.sudoWantsPassword()) return undefined;
+      return shellCommand('sudo', '-n', '-H', '-u', this.settings.become.user, '--', 'sh', '-c', line);
+    };
+    const start = await rootLine(`exec ${target.start}`);
+    if (start === undefined) return undefined;
+    const kind: ShellKind = {
+      key: target.start, startLine: start.startsWith('exec ') ? start : `exec ${start}`, ack: true,
+      interrupt: (client, group) => void rootLine(`${target.beside} ${shellCommand('sh', '-c', groupKillScript(group))}`)
+        .then((line) => line && this.interruptGroup(client, group, line)),
+    };
+    const client = await this.ensureClient();
+    const release = await this.slots.acquire();
+    try {
+      return await this.execInShell(client, target.command, options.stdin, options.timeoutMs ?? this.timeouts.commandMs, options.signal, kind);
+    } finally {
+      release();
+    }
   }
 
   async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
@@ -172,7 +218,7 @@ export class SshConnection implements Connection {
     this.client = undefined;
     this.jumps = [];
     this.sftpSession = undefined;
-    for (const shell of this.idleShells.splice(0)) shell.end();
+    this.idleShells.endAll();
     for (const c of clients) c?.end();
   }
 
@@ -231,10 +277,10 @@ export class SshConnection implements Connection {
     try {
       const limit = timeoutMs ?? this.timeouts.commandMs;
       if (this.settings.persistentShell !== false && !(stdin && stdin.length > SHELL_STDIN_LIMIT)) {
-        return await this.execInShell(client, command, stdin, limit, signal);
+        return (await this.execInShell(client, command, stdin, limit, signal))!;
       }
       // A channel of its own: make room for it under MaxSessions by ending an idle shell.
-      this.idleShells.pop()?.end();
+      this.idleShells.endOldest();
       return await this.withChannelRetry(() => this.execOn(client, command, stdin, limit, signal));
     } finally {
       release();
@@ -253,43 +299,89 @@ export class SshConnection implements Connection {
     }
   }
 
-  /** Runs one command in an idle remote shell (started when none is idle); a timeout or Ctrl-C ends that shell. */
+  /** The host's own shell: `exec /bin/sh`, Ctrl-C to the process group of the session sshd made it lead. */
+  private readonly hostShell: ShellKind = {
+    key: '', startLine: 'exec /bin/sh', ack: false,
+    interrupt: (client, group) => this.interruptGroup(client, group),
+  };
+
+  /**
+   * Runs one command in an idle remote shell of `kind` (started when none is idle); a timeout or Ctrl-C ends that
+   * shell. For an acknowledging kind (a container's), a shell lost before the command started is replaced once, and
+   * one lost while it ran (the container stopped under it) gives rc 255, as `pct exec` would; a shell that will not
+   * start gives undefined.
+   */
   private async execInShell(client: Client, command: string, stdin: string | Buffer | undefined,
-    timeoutMs: number | undefined, signal?: AbortSignal): Promise<RawResult> {
-    const shell = this.idleShells.pop() ?? await this.withChannelRetry(() => this.startShell(client));
+    timeoutMs: number | undefined, signal?: AbortSignal, kind: ShellKind = this.hostShell): Promise<RawResult | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const shell = await this.shellFor(client, kind);
+      if (!shell) return undefined;
+      try {
+        return await this.runInShell(client, shell, command, stdin, timeoutMs, signal, kind);
+      } catch (error) {
+        if (!(error instanceof ShellLostError)) throw error;
+        if (!error.started) {
+          if (attempt < 2) continue;
+          return undefined;
+        }
+        return { rc: 255, stdout: Buffer.alloc(0), stderr: Buffer.from(`phoenix: the shell ended while the command ran (${error.message})\n`) };
+      }
+    }
+  }
+
+  /** An idle shell of `kind`, or a new one (ending the oldest idle shell when the channels would run out). */
+  private async shellFor(client: Client, kind: ShellKind): Promise<RemoteShell | undefined> {
+    const idle = this.idleShells.take(kind.key);
+    if (idle) return idle;
+    while (this.idleShells.size > 0 && this.idleShells.size + this.slots.inUse > this.maxChannels) this.idleShells.endOldest();
+    try {
+      return await this.withChannelRetry(() => this.startShell(client, kind));
+    } catch (error) {
+      if (!kind.ack || this.client !== client) throw error;
+      this.shellless.add(kind.key);
+      return undefined;
+    }
+  }
+
+  private runInShell(client: Client, shell: RemoteShell, command: string, stdin: string | Buffer | undefined,
+    timeoutMs: number | undefined, signal: AbortSignal | undefined, kind: ShellKind): Promise<RawResult> {
     return new Promise<RawResult>((resolve, reject) => {
       const { finish, arm } = commandOutcome(signal);
       arm(timeoutMs, () => {
+        if (kind.ack) kind.interrupt(client, shell.processGroup);
         shell.kill();
         reject(new CommandTimeoutError(command, timeoutMs!));
       }, () => {
-        this.interruptGroup(client, shell.processGroup);
+        kind.interrupt(client, shell.processGroup);
         shell.kill('INT');
         resolve(interrupted());
       });
       shell.run(command, stdin).then((result) => finish(() => {
-        if (this.client === client && shell.usable) this.idleShells.push(shell);
+        if (this.client === client && shell.usable) this.idleShells.give(kind.key, shell);
         else shell.end();
         resolve(result);
-      }), (error: Error) => finish(() => reject(this.lost(error))));
+      }), (error: Error) => finish(() => {
+        // A container's shell lost while its node's connection stands is the container's matter (execInShell).
+        reject(kind.ack && error instanceof ShellLostError && this.client === client ? error : this.lost(error));
+      }));
     });
   }
 
   /** Ctrl-C for a command in a remote shell's process group; `close` waits (at most 2 s) until it has started. */
-  private interruptGroup(client: Client, group: number): void {
-    const sent = interruptGroup(client, group);
+  private interruptGroup(client: Client, group: number, line?: string): void {
+    const sent = interruptGroup(client, group, line);
     if (!sent) return;
     this.interrupts.add(sent);
     void sent.then(() => this.interrupts.delete(sent));
   }
 
-  private startShell(client: Client): Promise<RemoteShell> {
+  private startShell(client: Client, kind: ShellKind): Promise<RemoteShell> {
     return new Promise<RemoteShell>((resolve, reject) => {
-      client.exec('exec /bin/sh', (err, channel) => {
+      client.exec(kind.startLine, (err, channel) => {
         if (err) {
           return reject(this.channelError(client, err));
         }
-        RemoteShell.start(channel).then(resolve, (error: Error) => reject(this.lost(error)));
+        RemoteShell.start(channel, kind.ack).then(resolve, (error: Error) => reject(this.lost(error)));
       });
     });
   }
@@ -379,4 +471,8 @@ export class SshConnection implements Connection {
     const missingDir = verb === 'write' && (error as { code?: unknown }).code === 2 ? ` (${dirname(path)} does not exist)` : '';
     return new Error(`${this.host}: cannot ${verb} ${path}: ${(error as Error).message}${missingDir}`);
   }
+}
+
+function toResult(raw: RawResult): CommandResult {
+  return { rc: raw.rc, stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8') };
 }

@@ -19,6 +19,26 @@ export interface RunOptions {
    * Such a command resolves with rc 130, like a shell's. Honoured by the local connection.
    */
   signal?: AbortSignal;
+  /**
+   * Run in a long-lived shell that the host keeps for one target (a container, through `pct exec` on its node)
+   * instead of as `command`, when the transport keeps such shells (SSH with persistent shells); other transports
+   * run `command`, which must do the same thing on its own.
+   */
+  viaShell?: ShellTarget;
+}
+
+/**
+ * A shell a host starts for commands of one target: `pct exec 901 -- setsid -w /bin/sh` on the node starts a shell
+ * inside container 901 that reads one command after another, so a container command costs one round trip instead of
+ * a `pct exec` each (a Perl start-up on Proxmox). The host runs `start` and `beside` as root (become).
+ */
+export interface ShellTarget {
+  /** Host command line that starts the shell; it must read commands on stdin and be its own process group leader. */
+  start: string;
+  /** What to run in that shell. */
+  command: string;
+  /** Host command prefix that runs a command next to the shell, in its world (`pct exec 901 --`): for Ctrl-C of its process group. */
+  beside: string;
 }
 
 export interface PutOptions {

@@ -148,7 +148,7 @@ export class KeptConnection implements Connection {
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     if (options.signal?.aborted) return { rc: 130, stdout: '', stderr: 'phoenix: interrupted, command not started\n' };
     const { id, done } = this.keeper.request({
-      op: 'run', conn: this.key, command, timeoutMs: options.timeoutMs, env: options.env, become: options.become,
+      op: 'run', conn: this.key, command, timeoutMs: options.timeoutMs, env: options.env, become: options.become, viaShell: options.viaShell,
       stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
     });
     const onAbort = (): void => void this.keeper.call({ op: 'abort', target: id }).catch(() => undefined);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { HostKeyError } from '../known-hosts.js';
-import { CommandTimeoutError, UnreachableError } from '../types.js';
+import { CommandTimeoutError, UnreachableError, type ShellTarget } from '../types.js';
 
 /**
  * The SSH keeper: a background phoenix process that holds SSH connections open between runs (what OpenSSH's
@@ -28,7 +28,7 @@ export interface WarmConnection {
 export type KeeperRequest =
   | { id: number; op: 'open'; host: string; settings: unknown; timeouts: unknown; maxChannels?: number }
   | { id: number; op: 'run'; conn: string; command: string; stdin?: string; timeoutMs?: number;
-    env?: Record<string, string>; become?: boolean }
+    env?: Record<string, string>; become?: boolean; viaShell?: ShellTarget }
   | { id: number; op: 'put'; conn: string; content: string; path: string; options: Record<string, unknown> }
   | { id: number; op: 'get'; conn: string; path: string; become?: boolean }
   | { id: number; op: 'stat'; conn: string; path: string; follow?: boolean; become?: boolean }

@@ -91,7 +91,7 @@ async function perform(request: KeeperRequest, session: Session, kept: Map<strin
       try {
         const stdin = request.stdin === undefined ? undefined : Buffer.from(request.stdin, 'base64');
         return await conn.run(request.command, {
-          stdin, timeoutMs: request.timeoutMs, env: request.env, become: request.become, signal: controller.signal,
+          stdin, timeoutMs: request.timeoutMs, env: request.env, become: request.become, viaShell: request.viaShell, signal: controller.signal,
         });
       } finally {
         session.running.delete(request.id);
