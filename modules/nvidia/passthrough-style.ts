@@ -15,11 +15,21 @@ export interface StyleChoice {
   reason: string;
 }
 
+/** The answer per node connection: one run asks each node once, not once per container task (no task upgrades pve-container). */
+const asked = new WeakMap<Connection, Promise<string | undefined>>();
+
 /** pve-container's version as dpkg knows it (`6.0.9`); undefined where dpkg does not know the package. */
-export async function probePveContainerVersion(conn: Connection): Promise<string | undefined> {
-  const result = await conn.run(shellCommand('dpkg-query', '-W', '-f=${Version}', 'pve-container'));
-  const version = /^(\d+(?:\.\d+)*)/.exec(result.stdout.trim())?.[1];
-  return result.rc === 0 ? version : undefined;
+export function probePveContainerVersion(conn: Connection): Promise<string | undefined> {
+  let answer = asked.get(conn);
+  if (!answer) {
+    answer = conn.run(shellCommand('dpkg-query', '-W', '-f=${Version}', 'pve-container')).then((result) => {
+      const version = /^(\d+(?:\.\d+)*)/.exec(result.stdout.trim())?.[1];
+      return result.rc === 0 ? version : undefined;
+    });
+    asked.set(conn, answer);
+    answer.catch(() => asked.delete(conn));
+  }
+  return answer;
 }
 
 /**

@@ -30,6 +30,13 @@ test('the version comes from dpkg (Debian revision dropped); a package dpkg does
   assert.is((await styleOnNode(notInstalled, 'auto')).style, 'raw');
 });
 
+test('one node connection is asked once, however many container tasks ask', async () => {
+  const conn = new FixtureConnection('pve1', [{ match: DPKG, stdout: '6.0.9' }]);
+  const styles = await Promise.all([1, 2, 3].map(() => styleOnNode(conn, 'auto')));
+  assert.equal(styles.map((s) => s.style), ['devN', 'devN', 'devN']);
+  assert.is(conn.commands.length, 1);
+});
+
 test('style raw asks nothing on the node', async () => {
   const conn = new FixtureConnection('pve1', []);
   assert.is((await styleOnNode(conn, 'raw')).style, 'raw');
