@@ -26,8 +26,8 @@ r=$work/root
 rm -f "$r/etc/apt/sources.list"
 printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main contrib non-free-firmware\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
   "$mirror" "$suite" "$suite" >"$r/etc/apt/sources.list.d/debian.sources"
-# Each node generates its own host key and hostname; no downloaded .debs in the image.
-rm -f "$r/etc/ssh/ssh_host_"* "$r/var/cache/apt/archives/"*.deb
+# Each node generates its own host key and hostname; no downloaded .debs or package lists in the image.
+rm -f "$r/etc/ssh/ssh_host_"* "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
 echo localhost >"$r/etc/hostname"
 rm -rf "$out" "$out.stamp"
 mv "$r" "$out"
