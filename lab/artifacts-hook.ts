@@ -37,7 +37,11 @@ export async function startArtifacts(previous: ArtifactServer | undefined, versi
   const built = await buildArtifacts({ outDir: ARTIFACTS_DIR, versions, baseUrl: url });
   const base = { url, port: ARTIFACTS_PORT, root: built.root, runfileUrls: built.runfileUrls, apt: built.apt };
   if (previous && existsSync(`/proc/${previous.pid}`) && (await portOpen(ARTIFACTS_PORT))) {
-    return { ...base, pid: previous.pid };
+    if (await servesDistroPaths(url, built.apt)) return { ...base, pid: previous.pid };
+    // A server started by an older checkout (it outlives `up`) without the per-distribution CUDA paths: replace it.
+    log(`artifacts: restarting the server (pid ${previous.pid}): it predates the cuda/repos/<distro>/ paths`);
+    await stopArtifacts(previous, log);
+    for (let i = 0; i < 100 && (await portOpen(ARTIFACTS_PORT)); i++) await new Promise((res) => setTimeout(res, 50));
   }
   if (await portOpen(ARTIFACTS_PORT)) throw new Error(`lab: port ${ARTIFACTS_PORT} is taken by another program`);
   log(`artifacts: serving ${built.root} on ${url}`);
@@ -50,6 +54,16 @@ export async function startArtifacts(previous: ArtifactServer | undefined, versi
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`lab: artifact server did not listen on ${ARTIFACTS_PORT}; see ${join(LAB_DIR, 'artifacts-server.log')}`);
+}
+
+/** Whether the running server answers the CUDA repo under NVIDIA's debian13 path (server.ts CUDA_DISTRO_PATH). */
+async function servesDistroPaths(url: string, apt: AptManifest): Promise<boolean> {
+  const key = apt.cuda.keyArmored.split('/').pop();
+  try {
+    return (await fetch(`${url}/cuda/repos/debian13/x86_64/${key}`, { method: 'HEAD' })).status === 200;
+  } catch {
+    return false;
+  }
 }
 
 /** Stops the artifact server the lab started. */

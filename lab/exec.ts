@@ -8,9 +8,9 @@ export interface Exec {
 }
 
 /** Runs a program (no shell) and collects its output; never throws for a non-zero exit. */
-export function exec(file: string, args: string[], input?: string): Promise<Exec> {
+export function exec(file: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Exec> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -6,8 +6,8 @@ import {
   NODE_USER, configureNode, createNamespace, destroyNode, knownHostsLine, nodeExec, nodeExists, nodePaths, portOpen,
   sshdPid, startSshd as startNodeSshd, stopSshd as stopNodeSshd, type LabNode, type SshdOptions,
 } from './node.js';
-import { LAB_DIR, LAB_PORT_OFFSET, NODE_MARKER, NODE_SCRIPTS, REPO_ROOT, STATE_ROOT } from './paths.js';
-import { ensureRootfs } from './rootfs.js';
+import { LAB_DIR, LAB_PORT_OFFSET, NODE_MARKER, NODE_SCRIPTS, REPO_ROOT, STATE_ROOT, type Ve } from './paths.js';
+import { ensureNodeRoot, ensureRootfs } from './rootfs.js';
 import { labSiteVars, writeLabConfig } from './site-config.js';
 import { DEFAULT_DRIVER_VERSIONS, startArtifacts, stopArtifacts, type ArtifactServer } from './artifacts-hook.js';
 
@@ -28,11 +28,16 @@ export interface LabOptions {
   gpus?: number;
   sshd?: SshdOptions;
   /**
-   * Also create a private node of this name for the calling lease (`holder: { lease }`): a node whose global state
-   * (driver loaded or not, /etc, reboots) a test may change without disturbing parallel runs. Not in the inventory;
-   * removed when the lease is released.
+   * Proxmox VE version of the shared nodes pve1..pveN: one for all, or one per node (`[8, 9]`: pve1 is VE 8, pve2
+   * VE 9). Default 8. An existing node of another version is an error (its root cannot change under it).
    */
-  privateNode?: string;
+  ve?: Ve | Ve[];
+  /**
+   * Also create private nodes of these names for the calling lease (`holder: { lease }`): nodes whose global state
+   * (driver loaded or not, /etc, reboots) a test may change without disturbing parallel runs. Not in the inventory;
+   * removed when the lease is released. `ve` defaults to 8.
+   */
+  privateNode?: string | { name: string; ve?: Ve } | Array<{ name: string; ve?: Ve }>;
   /** Driver versions the artifact server offers as stand-in .run files. */
   driverVersions?: string[];
   /**
@@ -95,7 +100,9 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
   const log = options.log ?? (() => undefined);
   return withLock(async () => {
     await ensurePackages(log);
-    const builtCache = await ensureRootfs(log);
+    const mine = privateSpecs(options);
+    const sharedVe = (i: number): Ve => (Array.isArray(options.ve) ? options.ve[i] : options.ve) ?? 8;
+    let builtCache = await ensureRootfs(log);
     const key = await ensureUserKey();
     const previous = labInfo();
     if (options.holder && 'lease' in options.holder) writeLease(options.holder.lease);
@@ -105,18 +112,21 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
     const alive = new Set(liveLeases());
     const privates = (previous?.nodes ?? []).filter((n) => n.owner && alive.has(n.owner) && nodeExists(n));
     for (const n of previous?.nodes ?? []) if (n.owner && !privates.includes(n)) await destroyNode(n);
-    const mine = options.privateNode && options.holder && 'lease' in options.holder
-      ? { name: options.privateNode, owner: options.holder.lease } : undefined;
-    const specs = [
-      ...Array.from({ length: wanted }, (_, i) => ({ name: `pve${i + 1}`, owner: undefined, first: FIRST_PORT + i })),
-      ...privates.filter((n) => n.name !== mine?.name).map((n) => ({ name: n.name, owner: n.owner, first: PRIVATE_PORT })),
-      ...(mine ? [{ ...mine, first: PRIVATE_PORT }] : []),
+    const specs: Array<{ name: string; owner: string | undefined; first: number; ve: Ve }> = [
+      ...Array.from({ length: wanted }, (_, i) => ({ name: `pve${i + 1}`, owner: undefined, first: FIRST_PORT + i,
+        ve: previous?.nodes.find((n) => n.name === `pve${i + 1}`)?.ve ?? sharedVe(i) })),
+      ...privates.filter((n) => !mine.some((m) => m.name === n.name))
+        .map((n) => ({ name: n.name, owner: n.owner, first: PRIVATE_PORT, ve: n.ve ?? 8 })),
+      ...mine.map((m) => ({ ...m, first: PRIVATE_PORT })),
     ];
+    // Asked for explicitly: another version than the running node's is an error (createNamespace says so).
+    for (let i = 0; i < wanted && options.ve !== undefined; i++) specs[i]!.ve = sharedVe(i);
+    for (const ve of new Set(specs.map((s) => s.ve))) builtCache = (await ensureNodeRoot(ve, log)) || builtCache;
     const nodes: LabNodeInfo[] = [];
     for (const spec of specs) {
       const port = configuredPort(spec.name) ?? await freePort(spec.first, nodes.map((n) => n.port));
-      const node = nodePaths(spec.name, port);
-      log(`node ${spec.name}: namespace, devices, sshd on 127.0.0.1:${port}`);
+      const node = nodePaths(spec.name, port, spec.ve);
+      log(`node ${spec.name} (Proxmox VE ${spec.ve}): namespace, devices, sshd on 127.0.0.1:${port}`);
       await createNamespace(node, options.gpus ?? 2);
       const changed = await configureNode(node, readFileSync(`${key}.pub`, 'utf8'), options.sshd);
       if (changed) await stopNodeSshd(node);
@@ -142,7 +152,30 @@ export async function startLab(options: LabOptions = {}): Promise<LabInfo> {
   });
 }
 
+/**
+ * Builds what the lab caches in /var/cache/phoenix-lab (kept by `down`): the Debian packages it needs, the
+ * containers' rootfs and the roots of the node versions asked for (default both). `lab cache` and CI run it first,
+ * so a test's lease never waits minutes for a debootstrap. Resolves to whether anything was built.
+ */
+export async function buildCaches(ves: Ve[] = [8, 9], log: (line: string) => void = () => undefined): Promise<boolean> {
+  return withLock(async () => {
+    await ensurePackages(log);
+    let built = await ensureRootfs(log);
+    for (const ve of ves) built = (await ensureNodeRoot(ve, log)) || built;
+    return built;
+  });
+}
+
 const LEASES = join(STATE_ROOT, '.leases');
+
+/** The private nodes a call asks for (only with a lease: they are removed when it ends). */
+function privateSpecs(options: LabOptions): Array<{ name: string; owner: string; ve: Ve }> {
+  const holder = options.holder && 'lease' in options.holder ? options.holder.lease : undefined;
+  if (!holder || options.privateNode === undefined) return [];
+  const asked = Array.isArray(options.privateNode) ? options.privateNode
+    : typeof options.privateNode === 'string' ? [{ name: options.privateNode }] : [options.privateNode];
+  return asked.map((p) => ({ name: p.name, owner: holder, ve: p.ve ?? 8 }));
+}
 
 /** A lease is a file named after the holder, containing its pid; it counts while that pid lives. */
 function writeLease(id: string): void {

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { exec, must, type Exec } from './exec.js';
 import { CACHE_DIR, NODE_MARKER, NODE_SCRIPTS, PROC_DEVICES_FIXTURE, REPO_ROOT, ROOTFS_DIR, ROOTFS_UNPRIVILEGED_DIR, STATE_ROOT,
-  UNPRIVILEGED_ID_OFFSET } from './paths.js';
+  UNPRIVILEGED_ID_OFFSET, VE_RELEASES, nodeRoot, parseVe, type Ve } from './paths.js';
 
 /** The account phoenix logs in as: uid 0 with /bin/sh, so no root dotfiles run per command (see README). */
 export const NODE_USER = 'pveroot';
@@ -12,6 +12,8 @@ export const NODE_USER = 'pveroot';
 export interface LabNode {
   name: string;
   port: number;
+  /** The Proxmox VE major version the node stands in for: 8 (Debian 12 root) or 9 (Debian 13 root). */
+  ve: Ve;
   stateDir: string;
   /** LXC's lxcpath for this node (distinct per node so two nodes can both have CT 100). */
   lxcPath: string;
@@ -35,12 +37,13 @@ export interface SshdOptions {
 }
 
 /** Paths of node `name` (nothing is created). */
-export function nodePaths(name: string, port: number): LabNode {
+export function nodePaths(name: string, port: number, ve: Ve = 8): LabNode {
   const stateDir = join(STATE_ROOT, name);
   const shared = join(stateDir, 'shared');
   return {
     name,
     port,
+    ve,
     stateDir,
     lxcPath: join(stateDir, 'lxc'),
     nsMount: join(stateDir, 'ns', 'mnt'),
@@ -53,9 +56,20 @@ export function nodePaths(name: string, port: number): LabNode {
   };
 }
 
-/** Runs a program inside the node (its mount + UTS namespace, as root), like a root shell on a Proxmox host. */
+/**
+ * Runs a program inside the node (its mount + UTS namespace, as root), like a root shell on a Proxmox host.
+ * LIBMOUNT_FORCE_MOUNT2: Debian 13's mount(8) (util-linux 2.41) uses the new mount API, whose overlay and bind
+ * mounts this machine's kernel refuses in a node; the classic mount(2) works (older util-linux ignores the variable).
+ */
 export function nodeExec(node: LabNode, args: string[], input?: string): Promise<Exec> {
-  return exec('nsenter', [`--mount=${node.nsMount}`, `--uts=${node.nsUts}`, '--', ...args], input);
+  return exec('nsenter', [`--mount=${node.nsMount}`, `--uts=${node.nsUts}`, '--', ...args], input,
+    { ...process.env, LIBMOUNT_FORCE_MOUNT2: 'always' });
+}
+
+/** The VE version a node's namespace was made for (recorded in its state dir), or undefined for none. */
+export function recordedVe(node: LabNode): Ve | undefined {
+  const file = join(node.stateDir, 've');
+  return existsSync(file) ? parseVe(readFileSync(file, 'utf8').trim(), file) : undefined;
 }
 
 /** Runs a `sh -c` script inside the node. */
@@ -98,12 +112,23 @@ export function nvidiaDevices(gpus: number): Array<{ path: string; major: number
 
 /** Creates the node's namespace (once): state dirs, device nodes, overlays, fake /proc files (node/ns-setup.sh). */
 export async function createNamespace(node: LabNode, gpus: number): Promise<void> {
-  if (nodeExists(node)) return;
+  const recorded = recordedVe(node);
+  if (nodeExists(node)) {
+    if (recorded !== undefined && recorded !== node.ve) {
+      throw new Error(`lab: node ${node.name} runs Proxmox VE ${recorded}, asked for VE ${node.ve}: remove it first (lab down)`);
+    }
+    return;
+  }
   const s = node.stateDir;
   for (const d of ['ns', 'upper', 'work', 'root', 'dev-upper/nvidia-caps', 'dev-work', 'shared/proc-driver', 'lxc', 'storage']) {
     mkdirSync(join(s, d), { recursive: true });
   }
   writeFileSync(join(s, NODE_MARKER), `phoenix lab node ${node.name}; removed by \`npm run lab:down\`\n`);
+  // A node's root is made once: its upper layer only fits the lower one it was made on.
+  if (recorded !== undefined && recorded !== node.ve) {
+    throw new Error(`lab: ${s} holds a Proxmox VE ${recorded} node, asked for VE ${node.ve}: remove it first (lab down)`);
+  }
+  writeFileSync(join(s, 've'), `${node.ve}\n`);
   writeFileSync(join(s, 'shared', 'proc-devices'), readFileSync(PROC_DEVICES_FIXTURE));
   if (!existsSync(join(s, 'shared', 'boot_id'))) {
     writeFileSync(join(s, 'shared', 'boot_id'), readFileSync('/proc/sys/kernel/random/uuid'));
@@ -118,7 +143,7 @@ export async function createNamespace(node: LabNode, gpus: number): Promise<void
     await must('mount', ['--make-private', join(s, 'ns')]);
   }
   const args = [`--mount=${node.nsMount}`, `--uts=${node.nsUts}`, '--propagation', 'private',
-    'sh', join(NODE_SCRIPTS, 'ns-setup.sh'), s, CACHE_DIR, node.name];
+    'sh', join(NODE_SCRIPTS, 'ns-setup.sh'), s, CACHE_DIR, node.name, nodeRoot(node.ve)];
   for (let attempt = 1; ; attempt++) {
     writeFileSync(node.nsMount, '');
     writeFileSync(node.nsUts, '');
@@ -161,6 +186,12 @@ export async function configureNode(node: LabNode, userPublicKey: string, sshd: 
     `STORAGE_DIR=${join(node.stateDir, 'storage')}`,
     `STATE_DIR=${node.stateDir}`,
     `OS_TEMPLATES='${osTemplates().join(' ')}'`,
+    // The Proxmox packages whose versions tools ask dpkg about (configure-node.sh puts them in the dpkg database).
+    `PVE_MANAGER_VERSION=${VE_RELEASES[node.ve].pveManager}`,
+    `PVE_CONTAINER_VERSION=${VE_RELEASES[node.ve].pveContainer}`,
+    // Debian 13's mount(8) with the classic mount(2) (see nodeExec); pct and reboot source this file.
+    'LIBMOUNT_FORCE_MOUNT2=always',
+    'export LIBMOUNT_FORCE_MOUNT2',
     '',
   ].join('\n'));
   const r = await nodeExec(node, ['sh', '-s', '--', node.stateDir, node.name, NODE_USER],
@@ -247,7 +278,8 @@ export async function startSshd(node: LabNode): Promise<number> {
  */
 export async function stopSshd(node: LabNode, options: { sessions?: boolean } = {}): Promise<void> {
   const pid = sshdPid(node);
-  const victims = options.sessions ? processesInNode(node).filter((p) => exeOf(p) === '/usr/sbin/sshd') : [];
+  // OpenSSH 10 (Debian 13) runs each connection in sshd-session (and sshd-auth), no longer in an sshd child.
+  const victims = options.sessions ? processesInNode(node).filter((p) => SSHD_PROGRAMS.has(exeOf(p) ?? '')) : [];
   for (const p of new Set([...(pid ? [pid] : []), ...victims])) {
     try {
       process.kill(p, 'SIGKILL');
@@ -258,6 +290,8 @@ export async function stopSshd(node: LabNode, options: { sessions?: boolean } = 
   rmSync(node.sshdPidFile, { force: true });
   for (let i = 0; i < 100 && (await portOpen(node.port)); i++) await new Promise((res) => setTimeout(res, 20));
 }
+
+const SSHD_PROGRAMS = new Set(['/usr/sbin/sshd', '/usr/lib/openssh/sshd-session', '/usr/lib/openssh/sshd-auth']);
 
 function exeOf(pid: number): string | undefined {
   try {

@@ -28,6 +28,27 @@ export const STATE_ROOT = LAB_INSTANCE ? `/var/lib/phoenix-lab-${LAB_INSTANCE}` 
 /** Built once, kept by `down`. */
 export const CACHE_DIR = '/var/cache/phoenix-lab';
 export const ROOTFS_DIR = join(CACHE_DIR, 'rootfs-bookworm');
+/** Proxmox VE major versions a lab node can stand in for: 8 (Debian 12 bookworm) or 9 (Debian 13 trixie). */
+export type Ve = 8 | 9;
+/** What differs between the node versions (docs/dev/PVE9.md): the node's root and the Proxmox package versions. */
+export const VE_RELEASES: Record<Ve, { suite: string; debian: number; pveManager: string; pveContainer: string }> = {
+  8: { suite: 'bookworm', debian: 12, pveManager: '8.4.1', pveContainer: '5.2.6' },
+  9: { suite: 'trixie', debian: 13, pveManager: '9.0.3', pveContainer: '6.0.9' },
+};
+/**
+ * The read-only lower layer of a node's overlay root: a VE 8 node is this machine's own Debian 12 root; a VE 9 node
+ * is the cached Debian 13 root of node/build-node-root.sh.
+ */
+export function nodeRoot(ve: Ve): string {
+  return ve === 8 ? '/' : join(CACHE_DIR, `node-${VE_RELEASES[ve].suite}`);
+}
+
+/** `8`, `9`, `"8"`, `"9"` -> a {@link Ve}; anything else is an error naming where it came from. */
+export function parseVe(value: unknown, where: string): Ve {
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (n === 8 || n === 9) return n;
+  throw new Error(`${where}: Proxmox VE ${String(value)} is not one the lab runs (8 = bookworm, 9 = trixie)`);
+}
 /** Proxmox's id map for unprivileged containers: container id 0..65535 is host id 100000..165535. */
 export const UNPRIVILEGED_ID_OFFSET = 100000;
 /** The rootfs cache with every owner shifted by that offset: the lowest layer of unprivileged containers. */

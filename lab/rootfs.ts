@@ -1,7 +1,24 @@
-import { chmodSync, existsSync, lchownSync, lstatSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { must } from './exec.js';
-import { CACHE_DIR, NODE_SCRIPTS, ROOTFS_DIR, ROOTFS_UNPRIVILEGED_DIR, UNPRIVILEGED_ID_OFFSET } from './paths.js';
+import { CACHE_DIR, NODE_SCRIPTS, ROOTFS_DIR, ROOTFS_UNPRIVILEGED_DIR, UNPRIVILEGED_ID_OFFSET, nodeRoot, type Ve } from './paths.js';
+
+/**
+ * Makes sure the root of a VE `ve` node exists: nothing to build for VE 8 (this machine's root); for VE 9 the
+ * Debian 13 root of node/build-node-root.sh, rebuilt when its stamp is missing or names other packages than the
+ * script installs now. Returns whether it had to build.
+ */
+export async function ensureNodeRoot(ve: Ve, log: (line: string) => void = () => undefined): Promise<boolean> {
+  if (ve === 8) return false;
+  const root = nodeRoot(ve);
+  const script = join(NODE_SCRIPTS, 'build-node-root.sh');
+  const pkgs = /^pkgs=(\S+)$/m.exec(readFileSync(script, 'utf8'))?.[1] ?? '';
+  const stamp = existsSync(`${root}.stamp`) ? readFileSync(`${root}.stamp`, 'utf8') : '';
+  if (stamp.split(' ')[2] === pkgs && existsSync(join(root, 'usr', 'sbin', 'sshd'))) return false;
+  log(`building the Proxmox VE ${ve} node root in ${root} (debootstrap of Debian 13, a few minutes)`);
+  await must('sh', [script, CACHE_DIR]);
+  return true;
+}
 
 /**
  * Makes sure the cached container rootfs exists (Debian bookworm minbase from debootstrap), building it when its

@@ -20,7 +20,9 @@ export function writeLabConfig(artifacts: ArtifactServer, sourceDir = join(REPO_
   if (!runfileUrl) throw new Error(`lab: the artifact server has no stand-in .run for driver ${version}`);
   hypervisor.nvidia_driver.runfile_url = runfileUrl;
   if (lxc.nvidia_runfile_url !== undefined) lxc.nvidia_runfile_url = runfileUrl;
-  lxc.nvidia_repo_url = `${artifacts.apt.cuda.url.replace(/\/?$/, '/')}`;
+  // NVIDIA's layout (.../repos/<distro>/x86_64/): the containers' ubuntu2404; site.yml derives the nodes' debian12 or
+  // debian13 from it (the artifact server serves the one CUDA repo under each).
+  lxc.nvidia_repo_url = `${artifacts.apt.cuda.url.replace(/\/?$/, '/')}repos/ubuntu2404/x86_64/`;
   lxc.nvidia_container_toolkit_repo_url = artifacts.apt.containerToolkit.url;
   lxc.nvidia_container_toolkit_key_url = artifacts.apt.containerToolkit.keyUrl;
   // The image the stand-in docker-ce ships in its local store (lab/artifacts/README.md): nothing is pulled.
@@ -40,6 +42,8 @@ export function labSiteVars(artifacts: ArtifactServer, configFile: string): Reco
     // The lab node has no proxmox-headers package: the stand-in installer needs no kernel build.
     phoenix_install_build_deps: false,
     nvidia_repo_key: `${keyId}.pub`,
+    // The nodes' CUDA repository (debian12/debian13 paths) is signed with the same lab key.
+    nvidia_node_repo_key: `${keyId}.pub`,
     docker_repo_uri: artifacts.apt.docker.url,
     docker_repo_suite: artifacts.apt.docker.suite,
     docker_repo_key_url: `${artifacts.apt.docker.url.replace(/\/$/, '')}/gpg`,

@@ -21,7 +21,7 @@ export interface AptRepoArgs {
   key_file?: string;
   key_content?: string;
   keyring?: string;
-  format?: 'deb822' | 'list';
+  format?: 'deb822' | 'list' | 'auto';
   pin?: PinSpec;
   arch?: string | string[];
   state?: 'present' | 'absent';
@@ -119,6 +119,19 @@ function writeDirs(state: RepoState, facts: RepoFacts): DirPlan {
   return { ...SYSTEM_DIR, dirs: [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b)) };
 }
 
+/**
+ * `format: auto`: deb822 `.sources` where the host's apt makes it the default (apt 3, Debian 13 / Proxmox VE 9: its
+ * release notes move every source to `.sources`, `apt update --audit` asks to upgrade one-line entries and `apt
+ * modernize-sources` converts them), one-line `.list` below (Debian 12 / PVE 8, whose own files are one-line).
+ */
+export async function defaultFormat(ctx: ModuleContext): Promise<{ format: 'deb822' | 'list'; why: string }> {
+  const r = await ctx.conn.run("dpkg-query -W -f='${Version}' apt 2>/dev/null");
+  const version = r.rc === 0 ? r.stdout.trim() : '';
+  const major = Number(/^(?:\d+:)?(\d+)/.exec(version)?.[1] ?? NaN);
+  if (major >= 3) return { format: 'deb822', why: `apt ${version} takes deb822 .sources by default` };
+  return { format: 'list', why: version ? `apt ${version} predates deb822 by default` : 'apt\'s version is unknown' };
+}
+
 async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
   const uri = args.uri!;
   const spec = entrySpec(args, uri);
@@ -130,7 +143,8 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   } catch (error) {
     throw new ModuleFailure(`key from ${args.key_url ?? args.key_file ?? 'key_content'}: ${(error as Error).message}`);
   }
-  const format = args.format ?? 'deb822';
+  const chosen = args.format === 'auto' ? await defaultFormat(ctx) : undefined;
+  const format = chosen?.format ?? (args.format === 'list' ? 'list' : 'deb822');
   const own = `${SOURCES_DIR}/${args.name}.${format === 'deb822' ? 'sources' : 'list'}`;
   const state: RepoState = { writes: [], removes: [] };
   const current = facts.files.find((f) => f.path === own)?.text ?? null;
@@ -144,8 +158,9 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   const changes = [...dirChanges(state.dirs), ...files];
   const reason =
     `repository ${args.name} is configured: ${own} is the only definition of ${args.uri} ${spec.suite}, ` +
-    `keyring ${spec.keyring} has the key (sha256 ${sha256(key).slice(0, 12)})${args.pin ? `, pin ${pinPath(args.name)} is current` : ''}`;
-  return { changes, reason, state, data: { sources_file: own, keyring: spec.keyring, key_sha256: sha256(key) } };
+    `keyring ${spec.keyring} has the key (sha256 ${sha256(key).slice(0, 12)})${args.pin ? `, pin ${pinPath(args.name)} is current` : ''}` +
+    (chosen ? ` (format ${format}: ${chosen.why})` : '');
+  return { changes, reason, state, data: { sources_file: own, keyring: spec.keyring, key_sha256: sha256(key), format } };
 }
 
 /** Removal: the module's own files, every definition of `uri` if given, its pin, and its keyring if nothing uses it. */
@@ -229,7 +244,7 @@ export const aptRepo: Module<AptRepoArgs, RepoState> = {
       key_file: { type: 'string', description: 'Key file on the controller (relative to the playbook), armored or binary.' },
       key_content: { type: 'string', description: 'The armored key itself.' },
       keyring: { type: 'string', pattern: '^/\\S+$', expected: 'an absolute path without spaces', description: 'Keyring path, default /usr/share/keyrings/<name>-archive-keyring.gpg. Armored keys are dearmored on the controller (same bytes as gpg --dearmor), except into a .asc keyring, which apt reads armored; compared by sha256.' },
-      format: { enum: ['deb822', 'list'], description: 'deb822 .sources (default) or one-line .list.' },
+      format: { enum: ['deb822', 'list', 'auto'], description: 'deb822 .sources (default), one-line .list, or auto: deb822 where the host\'s apt is 3 or later (Debian 13, Proxmox VE 9), one-line below (Debian 12, PVE 8). Either way the entry\'s Signed-By names the keyring file.' },
       pin: {
         type: 'object',
         description: 'preferences.d/<name>: label pins by the Release Label (release l=...), origin by its Origin (release o=...). Omitted: the pin file is not managed.',

@@ -14,6 +14,7 @@ import { pct } from './pct.js';
 import { pctPush } from './pct_push.js';
 import { reboot } from './reboot.js';
 import { setFact } from './set_fact.js';
+import { setup } from './setup.js';
 import { shell } from './shell.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
@@ -22,7 +23,7 @@ import { verify } from './verify.js';
 import { waitFor } from './wait_for.js';
 
 /** Every built-in module by name. Add a module by importing it and listing it here. */
-const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, jsonFile, lineinfile, lxcConf, nvidiaRun, pct, pctPush, reboot, setFact, shell, stat, template, verify, waitFor];
+const builtins: Module[] = [apt, aptRepo, assert, command, copy, debug, fail, file, jsonFile, lineinfile, lxcConf, nvidiaRun, pct, pctPush, reboot, setFact, setup, shell, stat, template, verify, waitFor];
 
 export const modules: ReadonlyMap<string, Module> = new Map(builtins.map((m) => [m.name, m]));
 

@@ -92,7 +92,7 @@ function parsePlay(ctx: LoadContext, src: Source, raw: Raw): Play | undefined {
     pos,
     gatherFacts: raw.gather_facts === undefined ? false : bool(raw.gather_facts) ?? false,
     varsFiles: list(raw.vars_files),
-    preTasks: parseNodes(ctx, src, raw.pre_tasks, base),
+    preTasks: [...gatherFactsTask(src, raw, base, pos), ...parseNodes(ctx, src, raw.pre_tasks, base)],
     tasks: parseNodes(ctx, src, raw.tasks, base),
     postTasks: parseNodes(ctx, src, raw.post_tasks, base),
     handlers: parseHandlers(ctx, src, raw.handlers, base),
@@ -104,6 +104,30 @@ function parsePlay(ctx: LoadContext, src: Source, raw: Raw): Play | undefined {
   play.varsFromFiles = loadVarsFiles(ctx, src, raw, play.varsFiles);
   checkNotify(ctx, src, play);
   return play;
+}
+
+/**
+ * `gather_facts: true`: as in Ansible, a "Gathering Facts" task running `setup` before the play's pre_tasks, tagged
+ * `always` (it runs whatever --tags selects) and run in check mode too (it only reads). Off by default in phoenix.
+ */
+function gatherFactsTask(src: Source, raw: Raw, base: Inherited, pos: SourcePosition): TaskNode[] {
+  if (raw.gather_facts === undefined || bool(raw.gather_facts) !== true) return [];
+  return [{
+    ...base,
+    tags: [...base.tags, 'always'],
+    checkMode: false,
+    kind: 'task',
+    name: 'Gathering Facts',
+    module: 'setup',
+    args: {},
+    pos: src.yaml.positions.of(raw, 'gather_facts') ?? pos,
+    loopVar: 'item',
+    retries: 0,
+    delay: 5,
+    notify: [],
+    listen: [],
+    dir: src.dir,
+  }];
 }
 
 function hostsText(hosts: unknown): string {

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { PhoenixError, type SourcePosition } from '../errors.js';
+import { pyRegex, pySub } from '../expr/regex.js';
 
 /** Where a template came from, for error messages. */
 export interface TemplateSource {
@@ -187,3 +188,18 @@ handlebars.registerHelper('lower', (value: unknown) => String(value).toLowerCase
 handlebars.registerHelper('upper', (value: unknown) => String(value).toUpperCase());
 handlebars.registerHelper('join', (value: unknown, sep: unknown) => (Array.isArray(value) ? value.join(typeof sep === 'string' ? sep : ',') : String(value)));
 handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+/**
+ * `{{regex_replace value pattern replacement...}}`: Jinja's `value | regex_replace(pattern, replacement)` (Python
+ * regex syntax and `\\1`/`\\g<name>` references, every match replaced). The replacement is the remaining arguments
+ * joined, so a variable can be part of it: `{{regex_replace url '/repos/[^/]+/' '/repos/debian' major '/'}}`.
+ * An undefined argument is an error, not the text "undefined".
+ */
+handlebars.registerHelper('regex_replace', (...args: unknown[]) => {
+  const params = args.slice(0, -1);
+  if (params.length < 2) throw new Error('regex_replace needs a value, a pattern and a replacement');
+  if (params.some((p) => p === undefined || p === null)) {
+    throw new Error(`regex_replace: argument ${params.findIndex((p) => p === undefined || p === null) + 1} is undefined`);
+  }
+  const [value, pattern, ...replacement] = params.map((p) => String(p));
+  return pySub(pyRegex(pattern!), replacement.join(''), value!);
+});

@@ -145,9 +145,16 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   await serveFile(req, res, file, stat, fault, record);
 }
 
+/**
+ * NVIDIA's per-distribution paths of the one CUDA repository the lab builds: the containers' ubuntu2404 and the
+ * nodes' debian12 (Proxmox VE 8) and debian13 (VE 9) all serve cuda/ (one flat repo, one key: the lab cannot sign
+ * with NVIDIA's per-distribution keys), so site.yml's choice of path by the node's Debian is exercised for real.
+ */
+const CUDA_DISTRO_PATH = /^\/cuda\/repos\/(?:ubuntu2404|debian12|debian13)\/x86_64(?=\/)/;
+
 /** Maps a URL path into root; refuses escapes and hidden segments (keys, stamps live in dot dirs). */
 function resolveFile(root: string, urlPath: string): string | undefined {
-  const parts = urlPath.split('/').filter((s) => s !== '');
+  const parts = urlPath.replace(CUDA_DISTRO_PATH, '/cuda').split('/').filter((s) => s !== '');
   if (parts.some((s) => s.startsWith('.'))) return undefined;
   const file = path.resolve(root, ...parts);
   return file.startsWith(root + path.sep) ? file : undefined;

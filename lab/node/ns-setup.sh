@@ -1,19 +1,21 @@
 #!/bin/sh
 # Runs ONCE inside a lab node's fresh, persistent mount namespace (made by `unshare --mount=<state>/ns/mnt
 # --propagation private`) and turns it into the node's world. Nothing here is visible outside the namespace.
-#   /        overlay: this machine's root (read-only lower) + <state>/upper, so whatever the node does (apt, the
-#            stand-in driver installer, /etc/pve, users) stays in the node and `lab down` removes it with the state.
+#   /        overlay: the node's root (read-only lower: this machine's Debian 12 root for a VE 8 node, the cached
+#            Debian 13 root of build-node-root.sh for a VE 9 node) + <state>/upper, so whatever the node does (apt,
+#            the stand-in driver installer, /etc/pve, users) stays in the node and `lab down` removes it with the state.
 #   /dev     overlay: the real /dev + <state>/dev-upper holding the fake NVIDIA nodes made with mknod.
 #   /proc/devices        bind of the fixture from a real H100 host (nvidia-uvm 238, nvidia-caps 241).
 #   /proc/driver         bind of <state>/shared/proc-driver: empty until the stand-in installer writes
 #                        nvidia/version ("loads the kernel module"), as on a fresh node.
 #   /proc/sys/kernel/random/boot_id      bind of <state>/shared/boot_id (changed by a simulated reboot).
 #   <state>/shared, <state>/lxc and the rootfs cache are bound at the same path, so the lab sees them from outside.
-# Usage: ns-setup.sh <state dir> <cache dir> <node name>   (also in a fresh UTS namespace: the node's hostname)
+# Usage: ns-setup.sh <state dir> <cache dir> <node name> [<lower root>, default /]   (also in a fresh UTS namespace:
+# the node's hostname)
 set -eu
-S=$1 C=$2 R=$1/root
+S=$1 C=$2 R=$1/root L=${4:-/}
 hostname "$3"
-mount -t overlay overlay -o "lowerdir=/,upperdir=$S/upper,workdir=$S/work" "$R"
+mount -t overlay overlay -o "lowerdir=$L,upperdir=$S/upper,workdir=$S/work" "$R"
 mount --rbind /proc "$R/proc"
 mount --rbind /sys "$R/sys"
 mount -t overlay overlay -o "lowerdir=/dev,upperdir=$S/dev-upper,workdir=$S/dev-work" "$R/dev"

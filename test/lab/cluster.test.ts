@@ -13,6 +13,8 @@ import { setupOnce } from '../support/setup-once.js';
  * site.yml on a two-node cluster of the lab (issue 14): each node has its own template chain (VMIDs are
  * cluster-wide), a first run builds both, a re-run changes nothing, `--limit <node>` upgrades one node and its
  * containers only, and a roll with the first node down stops there with the second untouched; the re-run completes.
+ * The first node is Proxmox VE 8 (Debian 12), the second VE 9 (Debian 13), as in a cluster upgraded node by node:
+ * each gets NVIDIA's CUDA repository for its own Debian, in its apt's default format.
  */
 const test = suite('site.yml on a two-node lab cluster');
 const first = new LabLease();
@@ -76,8 +78,8 @@ async function userSpace(node: string, vmid: number): Promise<string> {
 
 setupOnce(test, async () => {
   if (skip) return;
-  await first.acquire({ privateNode: true });
-  await second.acquire({ privateNode: true });
+  await first.acquire({ privateNode: { ve: 8 } });
+  await second.acquire({ privateNode: { ve: 9 } });
   nodes = [first.node, second.node];
   dir = mkdtempSync(join(tmpdir(), 'phoenix-cluster-'));
   const written = writeLabConfig(first.info.artifacts!);
@@ -105,6 +107,12 @@ test('first run: each node gets the driver and its own template chain; a re-run 
   assert.equal(await list(nodes[1]), ['910', '911', '960']);
   for (const node of nodes) assert.is(await loadedModule(node), '580.76.05', node);
   assert.is(await userSpace(nodes[1], 960), '580.76.05');
+  const repo = JSON.parse(readFileSync(join(dir, 'phoenix_lxc_configs.json'), 'utf8')).nvidia_repo_url as string;
+  const sources = async (node: string) =>
+    (await onNode(node, 'cd /etc/apt/sources.list.d && for f in cuda*; do echo "$f"; grep -v "^#" "$f"; done')).stdout;
+  assert.is(await sources(nodes[0]), `cuda.list\ndeb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] ${repo.replace('ubuntu2404', 'debian12')} /\n`);
+  assert.is(await sources(nodes[1]), `cuda.sources\nTypes: deb\nURIs: ${repo.replace('ubuntu2404', 'debian13')}\nSuites: /\n` +
+    'Signed-By: /usr/share/keyrings/cuda-archive-keyring.gpg\n');
   const again = await site();
   assert.is(again.code, 0, again.stderr);
   for (const [host, stats] of Object.entries(again.doc!.stats)) assert.is(stats.changed, 0, `${host}: ${changed(again.doc!)}`);

@@ -4,6 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionPool, type HostVars } from '../../interpreter/connection/pool.js';
 import { labNode, releaseLab, startLab, type LabInfo, type LabOptions } from '../../lab/lab.js';
+import { parseVe, type Ve } from '../../lab/paths.js';
+
+/**
+ * The Proxmox VE version of a test's private node when the test does not name one: `PHOENIX_LAB_VE=9` runs the lab
+ * suites (site.yml's among them) on Debian 13 nodes; default 8.
+ */
+export function defaultVe(): Ve {
+  const value = process.env.PHOENIX_LAB_VE;
+  return value === undefined || value === '' ? 8 : parseVe(value, 'PHOENIX_LAB_VE');
+}
 
 /** Why lab tests are skipped, or undefined when they run (PHOENIX_SKIP_LAB=1 is the only way to skip them). */
 export function labSkipReason(): string | undefined {
@@ -20,17 +30,25 @@ export class LabLease {
   info!: LabInfo;
   private readonly id = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
 
-  /** The node this lease works on: its private node with `privateNode: true`, else `pve1`. */
+  /** The node this lease works on: its (first) private node with `privateNode`/`privateNodes`, else `pve1`. */
   node = 'pve1';
+  /** Every private node of this lease, in the order asked for. */
+  nodes: string[] = [];
 
   /**
    * `privateNode: true` gives this test file a node of its own (`lab-<hex>`, removed at release) for tests that
-   * change node-wide state (the loaded driver, /etc, reboots) while other runs share pve1.
+   * change node-wide state (the loaded driver, /etc, reboots) while other runs share pve1; of Proxmox VE
+   * {@link defaultVe}, or the one named (`privateNode: { ve: 9 }`). `privateNodes: [8, 9]` gives one node per entry
+   * (`lab-<hex>-1`, `lab-<hex>-2`: `nodes`), of those versions.
    */
-  async acquire(options: Omit<LabOptions, 'privateNode'> & { privateNode?: boolean } = {}): Promise<LabInfo> {
-    const { privateNode, ...rest } = options;
-    if (privateNode) this.node = `lab-${this.id.slice(-8)}`;
-    this.info = await startLab({ ...rest, holder: { lease: this.id }, ...(privateNode ? { privateNode: this.node } : {}) });
+  async acquire(options: Omit<LabOptions, 'privateNode'> & { privateNode?: boolean | { ve: Ve }; privateNodes?: Ve[] } = {}): Promise<LabInfo> {
+    const { privateNode, privateNodes, ...rest } = options;
+    const base = `lab-${this.id.slice(-8)}`;
+    const specs = privateNodes?.map((ve, i) => ({ name: `${base}-${i + 1}`, ve }))
+      ?? (privateNode ? [{ name: base, ve: typeof privateNode === 'object' ? privateNode.ve : defaultVe() }] : []);
+    this.nodes = specs.map((s) => s.name);
+    if (specs.length > 0) this.node = specs[0]!.name;
+    this.info = await startLab({ ...rest, holder: { lease: this.id }, ...(specs.length ? { privateNode: specs } : {}) });
     return this.info;
   }
 

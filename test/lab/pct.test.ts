@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { labNode, pct } from '../../lab/lab.js';
+import { VE_RELEASES } from '../../lab/paths.js';
 import { sshRun } from './ssh-client.js';
 import { setupOnce } from '../support/setup-once.js';
 
@@ -60,9 +61,10 @@ test('exec on a stopped CT fails like pct; after start the command exit code pro
   assert.equal([started.rc, started.stderr], [255, `CT ${A} already running\n`]);
 });
 
-test("the node's Proxmox packages answer dpkg-query (a PVE 8.4 node: pve-container 5.2.6), and dpkg is sound", async () => {
+test("the node's Proxmox packages answer dpkg-query (PVE 8.4: pve-container 5.2.6; PVE 9.0: 6.0.9), and dpkg is sound", async () => {
   const r = await onNodeSsh("dpkg-query -W -f='${Package} ${Version}\\n' pve-container pve-manager && dpkg --audit && echo audit-clean");
-  assert.is(r.stdout, 'pve-container 5.2.6\npve-manager 8.4.1\naudit-clean\n', r.stderr);
+  const release = VE_RELEASES[labNode(lab.node).ve];
+  assert.is(r.stdout, `pve-container ${release.pveContainer}\npve-manager ${release.pveManager}\naudit-clean\n`, r.stderr);
 });
 
 test('list prints the real header and rows', async () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason, setConfigDriverVersion } from './fixture.js';
-import { onNode, pct } from '../../lab/lab.js';
+import { labNode, onNode, pct } from '../../lab/lab.js';
+import { VE_RELEASES } from '../../lab/paths.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
 import { setupOnce } from '../support/setup-once.js';
 
@@ -144,7 +145,37 @@ test('first run: no failures, every change was predicted, one download, installe
     ct903: `${COMPUTE_OK}, cached build of nvcc 12.8`, ct950: `${COMPUTE_ONE}, cached build of nvcc 12.8` });
   await assertUnprivileged([900, 901, 902, 903, 950]);
   await assertDockerGpu(run.doc!);
+  await assertNodeCudaRepo(run.doc!);
 });
+
+/** The containers' CUDA repository as the lab's copy of the configuration names it (.../repos/ubuntu2404/x86_64/). */
+function containerCudaRepo(): string {
+  return String(JSON.parse(readFileSync(join(dir, 'phoenix_lxc_configs.json'), 'utf8')).nvidia_repo_url);
+}
+
+/**
+ * Issue 14: the node's CUDA repository is NVIDIA's for its own Debian, from the facts gathered first: debian12 in a
+ * one-line .list on a VE 8 node, debian13 in a deb822 .sources on a VE 9 node (apt 3's default), Signed-By naming
+ * the keyring file either way; apt-get update on the node accepts it (sqv on Debian 13).
+ */
+async function assertNodeCudaRepo(doc: RunDoc): Promise<void> {
+  const release = VE_RELEASES[labNode(lab.node).ve];
+  const facts = doc.plays[0]!.tasks.find((t) => t.task.name === 'Gathering Facts')?.hosts[lab.node];
+  assert.is(facts?.status, 'ok', JSON.stringify(facts));
+  assert.match(facts?.reason ?? '', `Debian ${release.debian}.`, 'facts name the node\'s Debian');
+  const uri = containerCudaRepo().replace('/ubuntu2404/', `/debian${release.debian}/`);
+  const files = (await onNode(lab.node, 'cd /etc/apt/sources.list.d && for f in cuda*; do echo "== $f"; grep -v "^#" "$f"; done')).stdout;
+  const keyring = '/usr/share/keyrings/cuda-archive-keyring.gpg';
+  const want = release.debian >= 13
+    ? `== cuda.sources\nTypes: deb\nURIs: ${uri}\nSuites: /\nSigned-By: ${keyring}\n`
+    : `== cuda.list\ndeb [signed-by=${keyring}] ${uri} /\n`;
+  assert.is(files, want, 'the node has one CUDA source, for its own Debian');
+  // Only that source (the node's Debian mirror is not what this test is about), its signature checked by apt.
+  const update = await onNode(lab.node, 'f=$(ls /etc/apt/sources.list.d/cuda.*) && apt-get update -o Dir::Etc::sourcelist="$f" ' +
+    '-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 2>&1');
+  assert.is(update.rc, 0, update.stdout);
+  assert.not.match(update.stdout, /^(W|E):/m, update.stdout);
+}
 
 /** The docker feature's tasks (playbooks/features/docker.yml), for the Docker GPU template and its clone. */
 const DOCKER_TASKS = ["Configure Docker's apt repository", 'Install Docker Engine', 'Configure the NVIDIA Container Toolkit apt repository',
@@ -215,7 +246,7 @@ test('--limit ct903 --tags nvidia touches only 903', async () => {
 
 test("a container left by the old scripts is repaired (duplicate CUDA sources, hardcoded wrong uvm major)", async () => {
   if (skip) return;
-  const cuda = lab.info.artifacts!.apt.cuda.url;
+  const cuda = containerCudaRepo();
   await pct(lab.node, 'exec', '950', '--', 'sh', '-c',
     'echo "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] $1 /" > /etc/apt/sources.list.d/cuda-ubuntu2404-x86_64.list; echo "deb $1 /" > /etc/apt/sources.list.d/cuda.list',
     'sh', cuda);

@@ -124,6 +124,18 @@ test('slow still delivers the whole file', async () => {
   assert.is(server.requests()[0]!.fault, 'slow');
 });
 
+test("the CUDA repo answers under NVIDIA's per-distribution paths (ubuntu2404, debian12, debian13), no others", async () => {
+  mkdirSync(path.join(www, 'cuda'), { recursive: true });
+  writeFileSync(path.join(www, 'cuda', 'Packages'), 'Package: cuda-toolkit-12-8\n');
+  for (const distro of ['ubuntu2404', 'debian12', 'debian13']) {
+    const r = await download(`${server.url}/cuda/repos/${distro}/x86_64/Packages`);
+    assert.equal([r.status, r.body.toString()], [200, 'Package: cuda-toolkit-12-8\n'], distro);
+  }
+  for (const other of ['/cuda/repos/debian11/x86_64/Packages', '/cuda/repos/debian13/sbsa/Packages', '/cuda/repos/debian13/x86_64/../../../.keys/secret']) {
+    assert.is((await download(server.url + other)).status, 404, other);
+  }
+});
+
 test('hidden files, escapes and missing files are 404', async () => {
   assert.is((await download(server.url + '/.keys/secret')).status, 404);
   assert.is((await download(server.url + '/../etc/passwd')).status, 404);
