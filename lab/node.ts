@@ -355,5 +355,7 @@ function leaveCluster(node: LabNode): void {
   if (!existsSync(join(node.stateDir, 'cluster'))) return;
   const dir = clusterDir(node);
   rmSync(join(dir, 'nodes', node.name), { recursive: true, force: true });
-  if (!existsSync(join(dir, 'nodes')) || readdirSync(join(dir, 'nodes')).length === 0) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(join(dir, 'nodes')) && readdirSync(join(dir, 'nodes')).length > 0) return;
+  rmSync(dir, { recursive: true, force: true });
+  if (readdirSync(join(dir, '..')).length === 0) rmSync(join(dir, '..'), { recursive: true, force: true });
 }
