@@ -143,7 +143,7 @@ export async function createNamespace(node: LabNode, gpus: number): Promise<void
     await must('mount', ['--make-private', join(s, 'ns')]);
   }
   const args = [`--mount=${node.nsMount}`, `--uts=${node.nsUts}`, '--propagation', 'private',
-    'sh', join(NODE_SCRIPTS, 'ns-setup.sh'), s, CACHE_DIR, node.name, nodeRoot(node.ve)];
+    'sh', join(NODE_SCRIPTS, 'ns-setup.sh'), s, CACHE_DIR, node.name, nodeRoot(node.ve), joinCluster(node)];
   for (let attempt = 1; ; attempt++) {
     writeFileSync(node.nsMount, '');
     writeFileSync(node.nsUts, '');
@@ -189,6 +189,9 @@ export async function configureNode(node: LabNode, userPublicKey: string, sshd: 
     // The Proxmox packages whose versions tools ask dpkg about (configure-node.sh puts them in the dpkg database).
     `PVE_MANAGER_VERSION=${VE_RELEASES[node.ve].pveManager}`,
     `PVE_CONTAINER_VERSION=${VE_RELEASES[node.ve].pveContainer}`,
+    // Empty for a namespace made before clusters (no <state>/cluster): it has no shared /etc/pve/nodes bound.
+    `CLUSTER_DIR=${existsSync(join(node.stateDir, 'cluster')) ? clusterDir(node) : ''}`,
+    `SHARED_STORAGES='${LAB_SHARED_STORAGES.join(' ')}'`,
     // Debian 13's mount(8) with the classic mount(2) (see nodeExec); pct and reboot source this file.
     'LIBMOUNT_FORCE_MOUNT2=always',
     'export LIBMOUNT_FORCE_MOUNT2',
@@ -355,5 +358,38 @@ export async function destroyNode(node: LabNode): Promise<void> {
   for (const m of [node.nsMount, node.nsUts, join(node.stateDir, 'ns')]) {
     if (mounts.has(m)) await must('umount', [m]);
   }
+  leaveCluster(node);
   rmSync(node.stateDir, { recursive: true, force: true });
+}
+
+/** Storages every node of a lab cluster sees (storage.cfg's `shared 1`): `pct clone --target` works from them. */
+export const LAB_SHARED_STORAGES = ['cephpool'];
+
+/**
+ * The cluster node `name` belongs to (issue 14): what pmxcfs shares on Proxmox, `nodes/` (bound at /etc/pve/nodes:
+ * VMIDs are cluster-wide, `clone --target` moves a config there) and `storage/` (CTs on LAB_SHARED_STORAGES). The
+ * lab's pveN nodes form one cluster; the private nodes of one test process another, so a test's VMIDs never meet
+ * the CTs a developer keeps on pve1 or those of a parallel run. Fixed when the namespace is made (`<state>/cluster`).
+ */
+export function clusterDir(node: LabNode): string {
+  const file = join(node.stateDir, 'cluster');
+  const id = existsSync(file) ? readFileSync(file, 'utf8').trim() : /^pve\d+$/.test(node.name) ? 'lab' : `run-${process.pid}`;
+  return join(STATE_ROOT, '.clusters', id);
+}
+
+function joinCluster(node: LabNode): string {
+  const dir = clusterDir(node);
+  writeFileSync(join(node.stateDir, 'cluster'), `${dir.split('/').pop()}\n`);
+  for (const d of ['nodes', 'storage']) mkdirSync(join(dir, d), { recursive: true });
+  return dir;
+}
+
+/** Drops the node's directory from its cluster's /etc/pve/nodes; the last node out removes the cluster (storage too). */
+function leaveCluster(node: LabNode): void {
+  if (!existsSync(join(node.stateDir, 'cluster'))) return;
+  const dir = clusterDir(node);
+  rmSync(join(dir, 'nodes', node.name), { recursive: true, force: true });
+  if (existsSync(join(dir, 'nodes')) && readdirSync(join(dir, 'nodes')).length > 0) return;
+  rmSync(dir, { recursive: true, force: true });
+  if (readdirSync(join(dir, '..')).length === 0) rmSync(join(dir, '..'), { recursive: true, force: true });
 }

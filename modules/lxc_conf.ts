@@ -137,15 +137,16 @@ async function confContent(ctx: ModuleContext, args: LxcConfArgs, path: string):
 }
 
 /** {@link confContent} of container `vmid` (a clone's is its parent's, up the chain). */
-async function plannedConf(ctx: ModuleContext, dir: string, vmid: number, depth = 0): Promise<{ content: Buffer | null; planned: boolean }> {
+async function plannedConf(ctx: ModuleContext, dir: string, vmid: number, depth = 0, node = ctx.conn.host): Promise<{ content: Buffer | null; planned: boolean }> {
   const path = posix.join(dir, `${vmid}.conf`);
-  const planned = ctx.planned?.get<string>('lxc-conf', `${ctx.conn.host}:${path}`);
+  const planned = ctx.planned?.get<string>('lxc-conf', `${node}:${path}`);
   if (planned !== undefined) return { content: Buffer.from(planned, 'utf8'), planned: true };
-  const content = await ctx.conn.get(path);
-  const created = content === null && depth < 32 ? plannedContainer(ctx, ctx.conn.host, vmid)?.createdFrom : undefined;
+  // A parent on another node (a clone made there with --target): its config in pmxcfs's view of that node.
+  const content = await ctx.conn.get(node === ctx.conn.host ? path : posix.join('/etc/pve/nodes', node, 'lxc', `${vmid}.conf`));
+  const created = content === null && depth < 32 ? plannedContainer(ctx, node, vmid)?.createdFrom : undefined;
   if (!created) return { content, planned: false };
   if ('ostemplate' in created) return { content: Buffer.alloc(0), planned: true };
-  return { ...(await plannedConf(ctx, dir, created.cloneOf, depth + 1)), planned: true };
+  return { ...(await plannedConf(ctx, dir, created.cloneOf, depth + 1, created.node ?? node)), planned: true };
 }
 
 /** What the task wants, worked out before either style plans: GPUs, caps, the node's devices, the style. */

@@ -3,7 +3,8 @@ import type { Connection } from '../interpreter/connection/types.js';
 import { absolutePath, exclusive } from './common/rules.js';
 import { runChecked } from './common/run-checked.js';
 import { probeContainer, type ContainerFacts } from './pct/probe.js';
-import { containerFacts, factsAfter, rememberPlanned, type PlannedContainer } from './pct/planned.js';
+import { containerKey } from '../interpreter/executor/planned-state.js';
+import { containerFacts, factsAfter, plannedContainer, rememberPlanned, type PlannedContainer } from './pct/planned.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 /** Arguments of `pct` (brief section 6). Runs on the Proxmox node (delegate_to the container's node). */
@@ -22,6 +23,13 @@ export interface PctArgs {
   /** Wait after starting until the container has a default route (its network is up). */
   wait_for_network?: boolean;
   timeout?: number;
+  /**
+   * Clone onto this Proxmox node (`pct clone … --target <node>`; the source's rootfs must be on shared storage). The
+   * task runs on the SOURCE's node; the new CT's config lives in `/etc/pve/nodes/<target>/lxc/`, which every node of
+   * the cluster sees (pmxcfs), so that is where "already exists" is looked up. Only `state: present`; `options` may
+   * only hold what `pct clone` takes (hostname, description): `pct set` works on the CT's own node only.
+   */
+  target?: string;
 }
 
 /** A step of the plan: a command on the node, or a wait inside the container. */
@@ -50,16 +58,19 @@ export const pct: Module<PctArgs, Step[]> = {
       wait_for: absolutePath,
       wait_for_network: { type: 'boolean' },
       timeout: { type: 'integer', minimum: 1, default: 60 },
+      target: { type: 'string', pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$', expected: 'a Proxmox node name' },
     },
     required: ['vmid'],
     allOf: [
       ...exclusive('ostemplate', 'clone_from'),
       { dependencies: { snapname: ['clone_from'] }, message: 'snapname names the snapshot of clone_from to clone: it needs clone_from' },
+      { dependencies: { target: ['clone_from'] }, message: 'target is the node pct clone puts the new CT on: it needs clone_from' },
     ],
     additionalProperties: false,
   },
 
   async plan(ctx, args): Promise<Plan<Step[]>> {
+    if (args.target !== undefined && args.target !== ctx.conn.host) return planTargetClone(ctx, args, args.target);
     const facts = await containerFacts(ctx, args.vmid);
     const steps = planSteps(args, facts);
     const after = factsAfter(args, facts);
@@ -77,6 +88,10 @@ export const pct: Module<PctArgs, Step[]> = {
       if (step.command) await runChecked(ctx.conn, step.command, step.summary);
       if (step.waitFor) await waitInside(ctx, args, step.waitFor);
       if (step.waitNetwork) await waitForNetwork(ctx, args);
+    }
+    if (args.target !== undefined && args.target !== ctx.conn.host) {
+      const nodes = await nodesHolding(ctx.conn, args.vmid);
+      return { data: { vmid: args.vmid, exists: nodes.includes(args.target), node: args.target } };
     }
     const after = await probeContainer(ctx.conn, args.vmid);
     return { data: { vmid: args.vmid, exists: after.exists, running: after.running, snapshots: after.snapshots } };
@@ -135,18 +150,53 @@ export function planSteps(args: PctArgs, facts: ContainerFacts): Step[] {
   return steps;
 }
 
-function createStep(args: PctArgs): Step {
+/** Options `pct clone` itself takes; with `target`, every other option belongs to a task on the target node. */
+const CLONE_OPTIONS = new Set(['hostname', 'description']);
+
+/**
+ * A clone onto another node (`target`), planned on the source's node: the new CT exists when its config is in
+ * `/etc/pve/nodes/<target>/lxc/` (cluster-wide); one on any other node is a VMID clash, refused before anything runs.
+ * Check mode records the planned clone under the target node, where the tasks after this one look for it.
+ */
+async function planTargetClone(ctx: ModuleContext, args: PctArgs, target: string): Promise<Plan<Step[]>> {
+  if ((args.state ?? 'present') !== 'present') throw new ModuleFailure(`target (clone onto node ${target}) takes state present only; start, stop or snapshot CT ${args.vmid} with a task on node ${target}`);
+  const others = Object.keys(args.options ?? {}).filter((k) => !CLONE_OPTIONS.has(k));
+  if (others.length) throw new ModuleFailure(`with target, options may only be ${[...CLONE_OPTIONS].join(' and ')} (pct clone's own); set ${others.join(', ')} with a pct task on node ${target} (pct set works on the CT's own node only)`);
+  const planned = plannedContainer(ctx, target, args.vmid);
+  const nodes = planned?.exists ? [target] : await nodesHolding(ctx.conn, args.vmid);
+  const elsewhere = nodes.filter((n) => n !== target);
+  if (elsewhere.length) throw new ModuleFailure(`CT ${args.vmid} already exists on node '${elsewhere[0]}', not on target ${target}: not cloning (VMIDs are cluster-wide)`);
+  const data = { vmid: args.vmid, node: target, exists: nodes.length > 0, running: false, snapshots: [] as string[] };
+  if (nodes.length) return { changes: [], reason: `CT ${args.vmid} exists on node ${target} (cloned there from CT ${args.clone_from}); its state and settings are the tasks' on node ${target}`, data };
+  const absent: PlannedContainer = { exists: false, running: false, config: {}, snapshots: [], template: false };
+  const after = factsAfter(args, absent);
+  const createdFrom = { cloneOf: args.clone_from as number, ...(args.snapname ? { snapname: args.snapname } : {}), node: ctx.conn.host };
+  ctx.planned?.set('container', containerKey(target, args.vmid), { ...after, createdFrom });
+  const step = createStep(args, target);
+  return { changes: [{ summary: step.summary }], state: [step], data: { ...data, created_from: createdFrom } };
+}
+
+/** The nodes whose cluster-wide config directory holds `<vmid>.conf` (one round trip; none: an empty list). */
+export async function nodesHolding(conn: Connection, vmid: number): Promise<string[]> {
+  const conf = shellCommand(`${vmid}.conf`);
+  const r = await conn.run(`for f in /etc/pve/nodes/*/lxc/${conf}; do [ -e "$f" ] && echo "$f"; done; true`);
+  return r.stdout.split('\n').map((l) => /^\/etc\/pve\/nodes\/([^/]+)\/lxc\//.exec(l)?.[1]).filter((n): n is string => !!n);
+}
+
+function createStep(args: PctArgs, target?: string): Step {
   const options = Object.entries(args.options ?? {}).flatMap(([k, v]) => [`--${k}`, optionValue(v)]);
   if (args.clone_from !== undefined) {
     const snap = args.snapname ? ['--snapname', args.snapname] : [];
     const hostname = args.options?.hostname !== undefined ? ['--hostname', optionValue(args.options.hostname)] : [];
-    const settable = Object.entries(args.options ?? {}).filter(([k]) => k !== 'hostname' && !CREATE_ONLY.has(k));
+    const description = target !== undefined && args.options?.description !== undefined ? ['--description', optionValue(args.options.description)] : [];
+    const settable = target !== undefined ? [] : Object.entries(args.options ?? {}).filter(([k]) => k !== 'hostname' && !CREATE_ONLY.has(k));
     const set = settable.length > 0
       ? ` && ${shellCommand('pct', 'set', args.vmid, ...settable.flatMap(([k, v]) => [`--${k}`, optionValue(v)]))}`
       : '';
     return {
-      summary: `clone CT ${args.clone_from}${args.snapname ? ` (snapshot ${args.snapname})` : ''} to ${args.vmid}`,
-      command: shellCommand('pct', 'clone', args.clone_from, args.vmid, ...snap, '--full', 1, ...hostname) + set,
+      summary: `clone CT ${args.clone_from}${args.snapname ? ` (snapshot ${args.snapname})` : ''} to ${args.vmid}${target !== undefined ? ` on node ${target}` : ''}`,
+      command: shellCommand('pct', 'clone', args.clone_from, args.vmid, ...snap, '--full', 1, ...hostname, ...description,
+        ...(target !== undefined ? ['--target', target] : [])) + set,
     };
   }
   if (!args.ostemplate) throw new ModuleFailure(`CT ${args.vmid} does not exist; give ostemplate (create) or clone_from (clone)`);

@@ -3,14 +3,15 @@ import { groupHosts } from '../inventory/graph.js';
 import type { Inventory } from '../inventory/types.js';
 import { configError } from './config-error.js';
 import { nodeDriverErrors } from './node-drivers.js';
-import type { PhoenixConfig } from './types.js';
+import { DEFAULT_STORAGE_POOL, type PhoenixConfig } from './types.js';
 
 const LXC = 'lxc_configs';
 
 /**
  * The Proxmox node of every container (issue 14): its own `node` key when it has one, which must be a host of group
  * `proxmox` (E_CONFIG_NODE at that key), else `fallback()` (phoenix_node or the only proxmox host). A clone must be
- * on its parent's node (E_CONFIG_CLONE_NODE): VMIDs are cluster-wide, so a template exists on one node only.
+ * on its parent's node (E_CONFIG_CLONE_NODE): VMIDs are cluster-wide, so a template exists on one node only; unless
+ * the parent's rootfs storage is listed in `shared_storage`, where `pct clone --target` makes it on the clone's node.
  * Every problem is collected; one is thrown as itself, several as an ErrorListError.
  */
 export function placeContainers(config: PhoenixConfig, inventory: Inventory, fallback: () => string): Map<number, string> {
@@ -60,12 +61,26 @@ function cloneNodeErrors(config: PhoenixConfig, placed: Map<number, string>): Ph
     const node = placed.get(ctid);
     const parentNode = placed.get(parent);
     if (node === undefined || parentNode === undefined || node === parentNode) continue;
+    const storage = rootfsStorage(config, parent);
+    if (config.sharedStorage.includes(storage)) continue;
     const path = typeof lxc.node === 'string' ? [LXC, String(ctid), 'node'] : [LXC, String(ctid)];
     out.push(configError('E_CONFIG_CLONE_NODE', l, path,
-      `container ${ctid} on node ${node} clones ${parent}, which is on node ${parentNode}: a clone must be on its parent's node`, {
+      `container ${ctid} on node ${node} clones ${parent}, which is on node ${parentNode} with its rootfs on storage '${storage}', not listed in shared_storage: a clone of a container on local storage must be on its parent's node`, {
         atKey: true,
-        hint: `put container ${ctid} on node ${parentNode}, or give node ${node} its own template chain (Proxmox VMIDs are cluster-wide, so template ${parent} cannot exist on both)`,
+        hint: `put container ${ctid} on node ${parentNode}, or give node ${node} its own template chain (Proxmox VMIDs are cluster-wide, so template ${parent} cannot exist on both), `
+          + `or, if every node sees storage '${storage}' (storage.cfg: shared 1), list it in "shared_storage" of ${config.hypervisorFile} (pct clone --target)`,
       }));
   }
   return out;
+}
+
+/**
+ * The Proxmox storage holding container `ctid`'s rootfs: its chain root's `storage_pool` (a clone without `--storage`
+ * stays on its source's storage, and site.yml clones without it), default {@link DEFAULT_STORAGE_POOL}.
+ */
+export function rootfsStorage(config: PhoenixConfig, ctid: number): string {
+  let c = config.containers.get(ctid);
+  for (let depth = 0; c?.parent !== undefined && depth < 64; depth++) c = config.containers.get(c.parent);
+  const pool = c?.config.storage_pool;
+  return typeof pool === 'string' ? pool : DEFAULT_STORAGE_POOL;
 }

@@ -31,7 +31,7 @@ export function configInventory(config: PhoenixConfig, inventory: Inventory, opt
   const placed = placeContainers(config, inventory, () => pickNode(inventory, options.node));
   addAllVars(config, inventory);
   for (const group of CONFIG_GROUPS) ensureGroup(inventory, group);
-  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, placed.get(ctid) as string);
+  for (const ctid of levelOrder(config)) addContainer(config, inventory, config.containers.get(ctid) as PhoenixContainer, placed);
   addGpuContainers(config, inventory, placed);
   addNodeDrivers(config, inventory, placed);
   reconcileInventory(inventory);
@@ -85,8 +85,9 @@ function addAllVars(config: PhoenixConfig, inventory: Inventory): void {
   }
 }
 
-function addContainer(config: PhoenixConfig, inventory: Inventory, container: PhoenixContainer, node: string): void {
+function addContainer(config: PhoenixConfig, inventory: Inventory, container: PhoenixContainer, placed: ReadonlyMap<number, string>): void {
   const { ctid, config: lxc } = container;
+  const node = placed.get(ctid) as string;
   const name = containerHostName(ctid);
   const existing = inventory.hosts.get(name);
   const host = ensureHost(inventory, name, 'lxc', container.pos, config.lxcFile);
@@ -100,6 +101,8 @@ function addContainer(config: PhoenixConfig, inventory: Inventory, container: Ph
     phoenix_features: inheritedFeatures(config, container),
     ...(container.parent !== undefined ? {
       phoenix_clone_snapshot: config.containers.get(container.parent)?.config.template_snapshot_name,
+      // Where `pct clone` runs: the parent's node (another node than proxmox_node only on shared storage: --target).
+      phoenix_clone_node: placed.get(container.parent),
     } : {}),
   };
   for (const [key, value] of Object.entries(vars)) {

@@ -86,6 +86,7 @@ function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof ch
     nvidia_driver: Partial<NvidiaDriverConfig> & { version: string; runfile_url: string; cuda_version: string };
     behavior?: { reboot_after_driver_install?: boolean };
     gpu_passthrough_style?: GpuPassthroughStyle;
+    shared_storage?: string[];
   };
   const driver = hv.nvidia_driver;
   const lxc = l.value as { nvidia_repo_url?: string };
@@ -105,6 +106,7 @@ function assemble(h: JsonSource, l: JsonSource, containers: ReturnType<typeof ch
     cacheDir: hv.core_paths?.cache_dir ?? DEFAULT_CACHE_DIR,
     rebootAfterDriverInstall: hv.behavior?.reboot_after_driver_install ?? false,
     gpuPassthroughStyle: hv.gpu_passthrough_style ?? 'auto',
+    sharedStorage: [...new Set(hv.shared_storage ?? [])],
     repoUrl: lxc.nvidia_repo_url,
     containerToolkit: containerToolkitConfig(l),
     containers: new Map(containers.map((c) => [c.ctid, c])),

@@ -34,6 +34,9 @@ export const hypervisorConfigSchema = {
     },
     behavior: { type: 'object', properties: { reboot_after_driver_install: { type: 'boolean' } } },
     gpu_passthrough_style: passthroughStyle,
+    // Proxmox storages shared by every node (storage.cfg's `shared 1`): a clone may be on another node than its
+    // parent only when the parent's rootfs is on one of them (`pct clone --target`).
+    shared_storage: { type: 'array', items: text },
     // A node's own driver (issue 14): any nvidia_driver key, over the cluster's; the node must be a proxmox host.
     nodes: {
       type: 'object',
@@ -90,7 +93,7 @@ export const lxcConfigSchema = {
 
 /** Names phoenix reads in each object of the files: a near miss of one of them is almost surely a typo. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  hypervisor: ['core_paths', 'nvidia_driver', 'behavior', 'gpu_passthrough_style', 'nodes'],
+  hypervisor: ['core_paths', 'nvidia_driver', 'behavior', 'gpu_passthrough_style', 'nodes', 'shared_storage'],
   node: ['nvidia_driver'],
   core_paths: ['lxc_config_file', 'cache_dir'],
   nvidia_driver: ['install', 'version', 'runfile_url', 'runfile_sha256', 'cuda_version'],

@@ -66,6 +66,8 @@ export interface PhoenixConfig {
   rebootAfterDriverInstall: boolean;
   /** The hypervisor file's `gpu_passthrough_style` (default `auto`): every container's unless it sets its own. */
   gpuPassthroughStyle: GpuPassthroughStyle;
+  /** The hypervisor file's `shared_storage`: Proxmox storages every node sees (default none). */
+  sharedStorage: string[];
   /** The lxc file's `nvidia_repo_url` (the CUDA apt repository), when given. */
   repoUrl?: string;
   /** The NVIDIA Container Toolkit for Docker in GPU containers (the lxc file's `nvidia_container_toolkit_*`, `docker_gpu_image`). */
@@ -75,6 +77,9 @@ export interface PhoenixConfig {
   /** CTIDs with every parent before its children, ties by CTID. */
   cloneOrder: number[];
 }
+
+/** A container's rootfs storage when its chain's root has no `storage_pool` (the lab pct's and site.yml's). */
+export const DEFAULT_STORAGE_POOL = 'local-lvm';
 
 /** Default of `core_paths.cache_dir` (the old scripts' cache). */
 export const DEFAULT_CACHE_DIR = '/usr/local/phoenix_hypervisor/cache';

@@ -30,11 +30,12 @@ export function notePending(task: TaskNode, host: string, result: HostResult, in
 /** What a container created in this run starts as: a clone of an inventory host's snapshot, or an OS template. */
 function createdPending(host: string, vmid: number, vars: Record<string, unknown>, from: unknown, inventory: InventoryView): PendingContainer {
   const pending: PendingContainer = { reason: `CT ${vmid} does not exist yet`, vmid };
-  const created = (from ?? {}) as { cloneOf?: number; snapname?: string; ostemplate?: string };
+  const created = (from ?? {}) as { cloneOf?: number; snapname?: string; ostemplate?: string; node?: string };
   const node = String(vars.proxmox_node ?? '');
   if (created.ostemplate !== undefined && node) pending.template = { node, ostemplate: created.ostemplate };
   if (created.cloneOf !== undefined) {
-    const parent = inventory.select('all').find((h) => h !== host && sameContainer(inventory.vars(h), node, created.cloneOf!));
+    // created.node: the parent's node when the clone was made there for this one (pct clone --target).
+    const parent = inventory.select('all').find((h) => h !== host && sameContainer(inventory.vars(h), created.node ?? node, created.cloneOf!));
     if (parent) pending.cloneOf = { host: parent, vmid: created.cloneOf, ...(created.snapname ? { snapname: created.snapname } : {}) };
   }
   return pending;

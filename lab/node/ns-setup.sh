@@ -10,10 +10,10 @@
 #                        nvidia/version ("loads the kernel module"), as on a fresh node.
 #   /proc/sys/kernel/random/boot_id      bind of <state>/shared/boot_id (changed by a simulated reboot).
 #   <state>/shared, <state>/lxc and the rootfs cache are bound at the same path, so the lab sees them from outside.
-# Usage: ns-setup.sh <state dir> <cache dir> <node name> [<lower root>, default /]   (also in a fresh UTS namespace:
-# the node's hostname)
+# Usage: ns-setup.sh <state dir> <cache dir> <node name> [<lower root>, default /] [<cluster dir>]   (also in a fresh
+# UTS namespace: the node's hostname)
 set -eu
-S=$1 C=$2 R=$1/root L=${4:-/}
+S=$1 C=$2 R=$1/root L=${4:-/} K=${5:-}
 hostname "$3"
 mount -t overlay overlay -o "lowerdir=$L,upperdir=$S/upper,workdir=$S/work" "$R"
 mount --rbind /proc "$R/proc"
@@ -24,6 +24,13 @@ for sub in pts shm mqueue hugepages; do
 done
 for d in "$S/shared" "$S/lxc"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done
 mkdir -p "$R$C"; mount --bind "$C" "$R$C"; mount -o remount,bind,ro "$R$C"
+# The node's cluster ($K, node.ts clusterDir): its nodes/ is /etc/pve/nodes of every member (pmxcfs's shared view;
+# /etc/pve/lxc and /etc/pve/local stay this node's links), its storage/ the shared storage, at the same path.
+if [ -n "$K" ]; then
+  mkdir -p "$R/etc/pve/nodes" "$R$K/storage"
+  mount --bind "$K/nodes" "$R/etc/pve/nodes"
+  mount --bind "$K/storage" "$R$K/storage"
+fi
 mount --bind "$S/shared/proc-devices" "$R/proc/devices"
 mount --bind "$S/shared/proc-driver" "$R/proc/driver"
 # The node's own boot_id: a simulated reboot (node/reboot) changes it, as reboot-detection expects.

@@ -9,8 +9,11 @@ import { probeContainer, type ContainerFacts } from './probe.js';
 
 /** A container as check mode expects it after the tasks planned so far. */
 export interface PlannedContainer extends ContainerFacts {
-  /** Set when this run creates it: cloned from a container's snapshot, or made from an OS template. */
-  createdFrom?: { cloneOf: number; snapname?: string } | { ostemplate: string };
+  /**
+   * Set when this run creates it: cloned from a container's snapshot (`node`: the source's node, when it is another
+   * one: `pct clone --target`), or made from an OS template.
+   */
+  createdFrom?: { cloneOf: number; snapname?: string; node?: string } | { ostemplate: string };
   /**
    * Running now, stopped by an earlier task of this run (a stop, a node reboot): it still runs while check mode
    * plans, so tasks inside it can be planned against it once a later task starts it again.
