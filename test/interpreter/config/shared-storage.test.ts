@@ -1,33 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorListError, PhoenixError } from '../../../interpreter/errors.js';
 import { KNOWN_KEYS } from '../../../interpreter/config/schema.js';
 import { configInventory } from '../../../interpreter/config/index.js';
 import { rootfsStorage } from '../../../interpreter/config/check-nodes.js';
-import { emptyInventory, ensureHost, reconcileInventory } from '../../../interpreter/inventory/graph.js';
-import { hostVars, type Inventory } from '../../../interpreter/inventory/index.js';
-import { errorSummary, fixture, load, loadClean } from './support.js';
+import { hostVars } from '../../../interpreter/inventory/index.js';
+import { errorSummary, fixture, load, loadClean, nodesInventory, thrown } from './support.js';
 
 /** Issue 14: a template chain on shared storage (`shared_storage`) may have clones on other nodes (pct clone --target). */
 const HV = 'shared-storage/phoenix_hypervisor_config.json';
-
-function twoNodes(): Inventory {
-  const inv = emptyInventory();
-  for (const n of ['pve1', 'pve2']) ensureHost(inv, n, 'proxmox');
-  reconcileInventory(inv);
-  return inv;
-}
-
-function thrown(fn: () => unknown): PhoenixError[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PhoenixError) return [error];
-    if (error instanceof ErrorListError) return error.errors;
-    throw error;
-  }
-  return [];
-}
 
 test('shared_storage: read as a list, a known hypervisor key', () => {
   assert.equal(loadClean(HV).sharedStorage, ['cephpool']);
@@ -42,7 +22,7 @@ test('shared_storage: a string instead of a list and a near-miss key, each with 
 
 test('a clone on another node than its parent on shared storage: allowed, phoenix_clone_node names the parent\'s node', () => {
   const config = loadClean(HV);
-  const inv = twoNodes();
+  const inv = nodesInventory('pve1', 'pve2');
   configInventory(config, inv);
   assert.is(rootfsStorage(config, 960), 'cephpool');
   assert.is(hostVars(inv, 'ct960').proxmox_node, 'pve2');
@@ -55,7 +35,7 @@ test('a clone on another node than its parent on shared storage: allowed, phoeni
 });
 
 test('the storage that decides is the chain root\'s (a clone stays on its source\'s storage), default local-lvm', () => {
-  const errors = thrown(() => configInventory(loadClean(HV, { lxc: 'shared-storage/local-clone.json' }), twoNodes()));
+  const errors = thrown(() => configInventory(loadClean(HV, { lxc: 'shared-storage/local-clone.json' }), nodesInventory('pve1', 'pve2')));
   const file = fixture('shared-storage/local-clone.json');
   // 960's own storage_pool says local-lvm, but it is cloned from 900 on cephpool (shared): allowed.
   // 961 says cephpool, but its parent 910 is on the default local-lvm: refused at its node key.
@@ -68,9 +48,18 @@ test('the storage that decides is the chain root\'s (a clone stays on its source
 });
 
 test('without shared_storage the same chain is refused: E_CONFIG_CLONE_NODE stays the default', () => {
-  const errors = thrown(() => configInventory(loadClean('example/phoenix_hypervisor_config.json', { lxc: 'shared-storage/phoenix_lxc_configs.json' }), twoNodes()));
+  const errors = thrown(() => configInventory(loadClean('example/phoenix_hypervisor_config.json', { lxc: 'shared-storage/phoenix_lxc_configs.json' }), nodesInventory('pve1', 'pve2')));
   assert.equal(errors.map((e) => [e.code, e.jsonPath]), [['E_CONFIG_CLONE_NODE', '$.lxc_configs["960"].node']]);
   assert.match(errors[0].message, /storage 'cephpool', not listed in shared_storage/);
+});
+
+test('a clone on another node must find the same driver there (E_CONFIG_CLONE_DRIVER), or it would reinstall its user space', () => {
+  const config = loadClean(HV);
+  config.nodeDrivers.set('pve2', { ...config.nvidia, version: '570.172.08' });
+  const errors = thrown(() => configInventory(config, nodesInventory('pve1', 'pve2')));
+  assert.equal(errors.map((e) => [e.code, e.jsonPath]), [['E_CONFIG_CLONE_DRIVER', '$.lxc_configs["960"].node']]);
+  assert.match(errors[0].message, /container 960 on node pve2 \(driver 570\.172\.08, .*\) clones 901 on node pve1 \(driver 580\.76\.05\)/);
+  assert.match(errors[0].hint!, /give node pve2 the same driver as pve1, or its own template chain/);
 });
 
 test.run();
