@@ -3,11 +3,11 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../interpreter/cli.js';
 import { onNode, pct, startSshd, stopSshd } from '../../lab/lab.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason, setConfigDriverVersion } from './fixture.js';
 import { setupOnce } from '../support/setup-once.js';
+import { failures, runSite, withStatus, type RunDoc } from './site-run.js';
 
 /**
  * site.yml on a two-node cluster of the lab (issue 14): each node has its own template chain (VMIDs are
@@ -24,29 +24,8 @@ let dir = '';
 let inventory = '';
 let nodes: [string, string] = ['', ''];
 
-interface HostEntry { status: string; msg?: string }
-interface RunDoc {
-  plays: Array<{ tasks: Array<{ task: { name: string }; hosts: Record<string, HostEntry> }> }>;
-  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
-}
-
-async function site(...args: string[]): Promise<{ code: number; doc?: RunDoc; stderr: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['run', 'playbooks/site.yml', '-i', inventory, '--json', ...args], {
-    stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } },
-  });
-  return { code, doc: out ? (JSON.parse(out) as RunDoc) : undefined, stderr: err };
-}
-
 function changed(doc: RunDoc): string[] {
-  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
-    .filter(([, h]) => h.status === 'changed').map(([host]) => `${t.task.name} @ ${host}`)));
-}
-
-function failures(doc: RunDoc): string[] {
-  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
-    .filter(([, h]) => h.status === 'failed' || h.status === 'unreachable').map(([host, h]) => `${t.task.name} @ ${host}: ${h.msg}`)));
+  return withStatus(doc, 'changed');
 }
 
 /** The example's chain 900 -> 901 -> 950 on the first node, its copy 910 -> 911 -> 960 on the second. */
@@ -74,6 +53,10 @@ async function loadedModule(node: string): Promise<string> {
 async function userSpace(node: string, vmid: number): Promise<string> {
   const r = await pct(node, 'exec', String(vmid), '--', 'nvidia-installer', '--version');
   return r.stdout.match(/\d{3}\.\d+\.\d+/)?.[0] ?? 'none';
+}
+
+function site(...args: string[]): ReturnType<typeof runSite> {
+  return runSite(inventory, ...args);
 }
 
 setupOnce(test, async () => {

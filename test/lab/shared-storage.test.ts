@@ -3,11 +3,11 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../interpreter/cli.js';
 import { pct } from '../../lab/lab.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
 import { setupOnce } from '../support/setup-once.js';
+import { failures, runSite, withStatus } from './site-run.js';
 
 /**
  * site.yml with a template chain on shared storage (issue 14): the hypervisor file lists `cephpool` in
@@ -22,32 +22,6 @@ const skip = labSkipReason();
 let dir = '';
 let inventory = '';
 let nodes: [string, string] = ['', ''];
-
-interface HostEntry { status: string; msg?: string }
-interface RunDoc {
-  plays: Array<{ tasks: Array<{ task: { name: string }; hosts: Record<string, HostEntry> }> }>;
-  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
-}
-
-async function site(...args: string[]): Promise<{ code: number; doc?: RunDoc; stderr: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['run', 'playbooks/site.yml', '-i', inventory, '--json', ...args], {
-    stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } },
-  });
-  return { code, doc: out ? (JSON.parse(out) as RunDoc) : undefined, stderr: err };
-}
-
-/** `task @ host` of every host entry with this status. */
-function withStatus(doc: RunDoc, status: string): string[] {
-  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
-    .filter(([, h]) => h.status === status).map(([host]) => `${t.task.name} @ ${host}`)));
-}
-
-function failures(doc: RunDoc): string[] {
-  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
-    .filter(([, h]) => h.status === 'failed' || h.status === 'unreachable').map(([host, h]) => `${t.task.name} @ ${host}: ${h.msg}`)));
-}
 
 async function list(node: string): Promise<string[]> {
   return (await pct(node, 'list')).stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]!).filter(Boolean);
@@ -65,6 +39,10 @@ function sharedContainers(example: Record<string, Record<string, unknown>>): Rec
 }
 
 const CROSS_CLONE = 'Clone the container onto its node from its parent\'s snapshot on another node (shared storage)';
+
+function site(...args: string[]): ReturnType<typeof runSite> {
+  return runSite(inventory, ...args);
+}
 
 setupOnce(test, async () => {
   if (skip) return;

@@ -3,12 +3,12 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../interpreter/cli.js';
 import { LabLease, announceSkip, labInventoryText, labSkipReason, setConfigDriverVersion } from './fixture.js';
 import { labNode, onNode, pct } from '../../lab/lab.js';
 import { VE_RELEASES } from '../../lab/paths.js';
 import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
 import { setupOnce } from '../support/setup-once.js';
+import { failures, runSite, withStatus, type HostEntry, type RunDoc } from './site-run.js';
 
 /**
  * Issue 5 on the lab, on a node of its own: the example configuration through playbooks/site.yml. --check tells the
@@ -22,28 +22,6 @@ const skip = labSkipReason();
 let dir = '';
 let inventory = '';
 
-interface HostEntry { status: string; msg?: string; reason?: string }
-interface RunDoc {
-  plays: Array<{ play: { name: string }; tasks: Array<{ task: { name: string; module: string }; hosts: Record<string, HostEntry> }> }>;
-  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
-}
-
-async function site(...args: string[]): Promise<{ code: number; doc?: RunDoc; stderr: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['run', 'playbooks/site.yml', '-i', inventory, '--json', ...args], {
-    stdout: { write: (s: string) => { out += s; } },
-    stderr: { write: (s: string) => { err += s; } },
-  });
-  return { code, doc: out ? (JSON.parse(out) as RunDoc) : undefined, stderr: err };
-}
-
-/** (task, host) pairs with a given status, as `task @ host`. */
-function withStatus(doc: RunDoc, status: string): string[] {
-  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
-    .filter(([, h]) => h.status === status).map(([host]) => `${t.task.name} @ ${host}`)));
-}
-
 /** The compute check's part of each container's verify reason: `compute: ...` after the versions. */
 function computeReasons(doc: RunDoc): Record<string, string | undefined> {
   // The task runs once per clone level (serial batches); hosts it skipped (no GPU) have no reason.
@@ -55,11 +33,6 @@ function computeReasons(doc: RunDoc): Record<string, string | undefined> {
 const COMPUTE_OK = 'compute: 2 GPUs (2x NVIDIA H100 80GB HBM3 sm_90), vector add 4 MiB ok';
 /** 950 is assigned GPU 0 only: CUDA sees one. */
 const COMPUTE_ONE = 'compute: 1 GPU (NVIDIA H100 80GB HBM3 sm_90), vector add 4 MiB ok';
-
-function failures(doc: RunDoc): string[] {
-  return doc.plays.flatMap((p) => p.tasks.flatMap((t) => Object.entries(t.hosts)
-    .filter(([, h]) => h.status === 'failed' || h.status === 'unreachable').map(([host, h]) => `${t.task.name} @ ${host}: ${h.msg}`)));
-}
 
 /** Issue 11: the (task, host) pairs --check reports changed are exactly those the real run then changes. */
 function assertSameChanges(predicted: string[], changed: string[], what: string): void {
@@ -93,6 +66,10 @@ function writeInventory(): void {
 /** Rewrites the driver version (and URLs) in both config files, as a user upgrading would. */
 function setDriverVersion(version: string, lxcVersion = version): void {
   setConfigDriverVersion(dir, lab.info.artifacts!.runfileUrls, version, lxcVersion);
+}
+
+function site(...args: string[]): ReturnType<typeof runSite> {
+  return runSite(inventory, ...args);
 }
 
 setupOnce(test, async () => {
