@@ -1,13 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onNode, pct, startSshd, stopSshd } from '../../lab/lab.js';
-import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
-import { LabLease, announceSkip, labInventoryText, labSkipReason, setConfigDriverVersion } from './fixture.js';
+import { LabLease, announceSkip, labSkipReason, setConfigDriverVersion } from './fixture.js';
 import { setupOnce } from '../support/setup-once.js';
-import { failures, runSite, withStatus, type RunDoc } from './site-run.js';
+import { failures, runSite, withStatus, writeClusterSite, type RunDoc } from './site-run.js';
 
 /**
  * site.yml on a two-node cluster of the lab (issue 14): each node has its own template chain (VMIDs are
@@ -64,14 +62,9 @@ setupOnce(test, async () => {
   await first.acquire({ privateNode: { ve: 8 } });
   await second.acquire({ privateNode: { ve: 9 } });
   nodes = [first.node, second.node];
-  dir = mkdtempSync(join(tmpdir(), 'phoenix-cluster-'));
-  const written = writeLabConfig(first.info.artifacts!);
-  writeFileSync(join(dir, 'phoenix_hypervisor_config.json'), readFileSync(written));
-  const lxc = JSON.parse(readFileSync(join(written, '..', 'phoenix_lxc_configs.json'), 'utf8'));
-  lxc.lxc_configs = clusterContainers(lxc.lxc_configs);
-  writeFileSync(join(dir, 'phoenix_lxc_configs.json'), JSON.stringify(lxc, null, 2));
-  inventory = join(dir, 'inventory.yml');
-  writeFileSync(inventory, labInventoryText(first, nodes, labSiteVars(first.info.artifacts!, join(dir, 'phoenix_hypervisor_config.json'))));
+  ({ dir, inventory } = writeClusterSite(first, nodes, 'phoenix-cluster-', ({ lxc }) => {
+    lxc.lxc_configs = clusterContainers(lxc.lxc_configs);
+  }));
 });
 
 test.after(async () => {

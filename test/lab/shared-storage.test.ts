@@ -1,13 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pct } from '../../lab/lab.js';
-import { labSiteVars, writeLabConfig } from '../../lab/site-config.js';
-import { LabLease, announceSkip, labInventoryText, labSkipReason } from './fixture.js';
+import { LabLease, announceSkip, labSkipReason } from './fixture.js';
 import { setupOnce } from '../support/setup-once.js';
-import { failures, runSite, withStatus } from './site-run.js';
+import { failures, runSite, withStatus, writeClusterSite } from './site-run.js';
 
 /**
  * site.yml with a template chain on shared storage (issue 14): the hypervisor file lists `cephpool` in
@@ -49,16 +46,10 @@ setupOnce(test, async () => {
   await first.acquire({ privateNode: true });
   await second.acquire({ privateNode: true });
   nodes = [first.node, second.node];
-  dir = mkdtempSync(join(tmpdir(), 'phoenix-shared-storage-'));
-  const written = writeLabConfig(first.info.artifacts!);
-  const hv = JSON.parse(readFileSync(written, 'utf8'));
-  hv.shared_storage = ['cephpool'];
-  writeFileSync(join(dir, 'phoenix_hypervisor_config.json'), JSON.stringify(hv, null, 2));
-  const lxc = JSON.parse(readFileSync(join(written, '..', 'phoenix_lxc_configs.json'), 'utf8'));
-  lxc.lxc_configs = sharedContainers(lxc.lxc_configs);
-  writeFileSync(join(dir, 'phoenix_lxc_configs.json'), JSON.stringify(lxc, null, 2));
-  inventory = join(dir, 'inventory.yml');
-  writeFileSync(inventory, labInventoryText(first, nodes, labSiteVars(first.info.artifacts!, join(dir, 'phoenix_hypervisor_config.json'))));
+  ({ dir, inventory } = writeClusterSite(first, nodes, 'phoenix-shared-storage-', ({ hv, lxc }) => {
+    hv.shared_storage = ['cephpool'];
+    lxc.lxc_configs = sharedContainers(lxc.lxc_configs);
+  }));
 });
 
 test.after(async () => {
