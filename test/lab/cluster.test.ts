@@ -8,19 +8,22 @@ import { setupOnce } from '../support/setup-once.js';
 import { failures, runSite, withStatus, writeClusterSite, type RunDoc } from './site-run.js';
 
 /**
- * site.yml on a two-node cluster of the lab (issue 14): each node has its own template chain (VMIDs are
- * cluster-wide), a first run builds both, a re-run changes nothing, `--limit <node>` upgrades one node and its
- * containers only, and a roll with the first node down stops there with the second untouched; the re-run completes.
- * The first node is Proxmox VE 8 (Debian 12), the second VE 9 (Debian 13), as in a cluster upgraded node by node:
- * each gets NVIDIA's CUDA repository for its own Debian, in its apt's default format.
+ * site.yml on a three-node cluster of the lab (issue 14): the first two nodes have their own template chains (VMIDs
+ * are cluster-wide), the third only the driver. A first run builds them, a re-run changes nothing, `--limit <node>`
+ * upgrades one node and its containers only, and a roll with the middle node down stops there, the first done and
+ * the third untouched; the re-run completes. A node may have its own driver; a wrong pin stops the run.
+ * The first and third nodes are Proxmox VE 8 (Debian 12), the second VE 9 (Debian 13), as in a cluster upgraded
+ * node by node: each gets NVIDIA's CUDA repository for its own Debian, in its apt's default format.
  */
-const test = suite('site.yml on a two-node lab cluster');
+const test = suite('site.yml on a three-node lab cluster (VE 8, 9, 8)');
 const first = new LabLease();
 const second = new LabLease();
+/** A third node with the driver and no containers: the one a roll stopped at the second leaves untouched. */
+const third = new LabLease();
 const skip = labSkipReason();
 let dir = '';
 let inventory = '';
-let nodes: [string, string] = ['', ''];
+let nodes: [string, string, string] = ['', '', ''];
 
 function changed(doc: RunDoc): string[] {
   return withStatus(doc, 'changed');
@@ -61,7 +64,8 @@ setupOnce(test, async () => {
   if (skip) return;
   await first.acquire({ privateNode: { ve: 8 } });
   await second.acquire({ privateNode: { ve: 9 } });
-  nodes = [first.node, second.node];
+  await third.acquire({ privateNode: { ve: 8 } });
+  nodes = [first.node, second.node, third.node];
   ({ dir, inventory } = writeClusterSite(first, nodes, 'phoenix-cluster-', ({ lxc }) => {
     lxc.lxc_configs = clusterContainers(lxc.lxc_configs);
   }));
@@ -69,6 +73,7 @@ setupOnce(test, async () => {
 
 test.after(async () => {
   if (skip) return;
+  await third.release();
   await second.release();
   await first.release();
   rmSync(dir, { recursive: true, force: true });
@@ -81,6 +86,7 @@ test('first run: each node gets the driver and its own template chain; a re-run 
   const list = async (node: string) => (await pct(node, 'list')).stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean);
   assert.equal(await list(nodes[0]), ['900', '901', '950']);
   assert.equal(await list(nodes[1]), ['910', '911', '960']);
+  assert.equal(await list(nodes[2]), []);
   for (const node of nodes) assert.is(await loadedModule(node), '580.76.05', node);
   assert.is(await userSpace(nodes[1], 960), '580.76.05');
   const repo = JSON.parse(readFileSync(join(dir, 'phoenix_lxc_configs.json'), 'utf8')).nvidia_repo_url as string;
@@ -103,36 +109,42 @@ test('--limit <second node>: only it and its containers upgrade; the first node 
   assert.is(await loadedModule(nodes[1]), '580.159.04');
   assert.is(await userSpace(nodes[1], 960), '580.159.04');
   assert.is(await loadedModule(nodes[0]), '580.76.05', 'first node untouched');
+  assert.is(await loadedModule(nodes[2]), '580.76.05', 'third node untouched');
   assert.is(await userSpace(nodes[0], 950), '580.76.05', 'first node containers untouched');
   const full = await site();
   assert.is(full.code, 0, full.stderr + JSON.stringify(full.doc && failures(full.doc)));
   assert.is(await loadedModule(nodes[0]), '580.159.04');
   assert.is(await userSpace(nodes[0], 950), '580.159.04');
+  assert.is(await loadedModule(nodes[2]), '580.159.04');
   for (const host of [nodes[1], 'ct910', 'ct911', 'ct960']) assert.is(full.doc!.stats[host]!.changed, 0, `${host} already done: ${changed(full.doc!)}`);
 });
 
-test('a roll with the first node down stops there, the second node untouched; the re-run completes', async () => {
+const ROLL_STEPS = ['Stop the node\'s GPU containers for the driver upgrade', 'Install the NVIDIA driver on the node (download once into the cache)',
+  'Start the GPU containers stopped for the upgrade', 'Upgrade the NVIDIA user space of the restarted containers'];
+
+test('a roll with the middle node down: the first is done, the run stops there, the third untouched; the re-run completes', async () => {
   if (skip) return;
   setDriverVersion('580.76.05');
-  await stopSshd(nodes[0], { sessions: true });
+  await stopSshd(nodes[1], { sessions: true });
   try {
     const stopped = await site();
     assert.is(stopped.code, 4, stopped.stderr);
-    assert.match(stopped.stderr.replace(/\s+/g, ' '), new RegExp(`NO MORE HOSTS LEFT: every host of the batch \\[${nodes[0]}\\]`));
-    assert.is(stopped.doc!.stats[nodes[1]], undefined, 'the second node never ran');
-    assert.is(await loadedModule(nodes[1]), '580.159.04', 'second node untouched');
+    assert.is(await loadedModule(nodes[0]), '580.76.05', 'the first node rolled before');
+    assert.is(await userSpace(nodes[0], 950), '580.76.05');
+    assert.match(stopped.stderr.replace(/\s+/g, ' '), new RegExp(`NO MORE HOSTS LEFT: every host of the batch \\[${nodes[1]}\\]`));
+    assert.match(stopped.stderr.replace(/\s+/g, ' '), new RegExp(`not run on ${nodes[2]}`));
+    assert.is(stopped.doc!.stats[nodes[2]], undefined, 'the third node never ran');
+    assert.is(await loadedModule(nodes[2]), '580.159.04', 'third node untouched');
   } finally {
-    await startSshd(nodes[0]);
+    await startSshd(nodes[1]);
   }
   const again = await site();
   assert.is(again.code, 0, again.stderr + JSON.stringify(again.doc && failures(again.doc)));
-  // Both nodes roll back to 580.76.05 here, one after the other: the first node is done before the second starts.
+  for (const host of [nodes[0], 'ct900', 'ct901', 'ct950']) assert.is(again.doc!.stats[host]!.changed, 0, `${host} was done: ${changed(again.doc!)}`);
+  // The second and third nodes roll here, one after the other: every step on the second before the third's install.
   const order = changed(again.doc!);
-  const at = (task: string, node: string) => order.indexOf(`${task} @ ${node}`);
-  const steps = ['Stop the node\'s GPU containers for the driver upgrade', 'Install the NVIDIA driver on the node (download once into the cache)',
-    'Start the GPU containers stopped for the upgrade', 'Upgrade the NVIDIA user space of the restarted containers'];
-  const positions = nodes.flatMap((node) => steps.map((step) => at(step, node)));
-  assert.ok(positions.every((p) => p >= 0), `every roll step on both nodes: ${order.join('; ')}`);
+  const positions = [...ROLL_STEPS.map((step) => `${step} @ ${nodes[1]}`), `${ROLL_STEPS[1]} @ ${nodes[2]}`].map((c) => order.indexOf(c));
+  assert.ok(positions.every((p) => p >= 0), `every roll step: ${order.join('; ')}`);
   assert.equal(positions, [...positions].sort((a, b) => a - b), `node by node, in order: ${order.join('; ')}`);
   for (const node of nodes) assert.is(await loadedModule(node), '580.76.05', node);
   for (const [node, vmid] of [[nodes[0], 950], [nodes[1], 960]] as const) assert.is(await userSpace(node, vmid), '580.76.05', `CT ${vmid}`);
