@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { labInfo, startLab, stopLab, type LabInfo } from '../lab/lab.js';
 import { writeFleet, type FleetFiles } from './fleet-config.js';
-import { userShell, type UserShell } from './forms.js';
+import { removeShell, userShell, type UserShell } from './forms.js';
 import { median, ms, parseRecap, spread, stopKeepers, timed, type Timed } from './measure.js';
 import { REPO_ROOT } from './paths.js';
 import type { Row } from './table.js';
@@ -269,10 +269,11 @@ export async function fleet(options: FleetOptions): Promise<{ rows: Row[]; notes
   const results: SizeResult[] = [];
   try {
     for (const size of options.sizes) results.push(await oneSize(size, options, shell, dir, maxNodes));
+    return { rows: fleetRows(results), notes: fleetNotes(results) };
   } finally {
-    await stopKeepers(shell.runtimeDir);
+    await removeShell(shell);
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { rows: fleetRows(results), notes: fleetNotes(results) };
 }
 
 function fleetRows(results: SizeResult[]): Row[] {

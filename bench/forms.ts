@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { median, ms, spread, stopKeepers } from './measure.js';
@@ -18,6 +18,8 @@ export type FormName = (typeof FORMS)[number];
  * runs end it by pid (never another user's keeper) and its CPU is counted apart from other keepers on the machine.
  */
 export interface UserShell {
+  /** Holds pathDir and runtimeDir; removed by {@link removeShell}. */
+  root: string;
   pathDir: string;
   runtimeDir: string;
   env: NodeJS.ProcessEnv;
@@ -35,7 +37,13 @@ export function userShell(): UserShell {
   const commands: Record<FormName, string[]> = {
     phoenix: ['phoenix'], 'npx phoenix': ['npx', 'phoenix'], 'node bin/phoenix.js': [process.execPath, PHOENIX],
   };
-  return { pathDir, runtimeDir, env, form: (name) => ({ command: commands[name], keeperScope: runtimeDir }) };
+  return { root, pathDir, runtimeDir, env, form: (name) => ({ command: commands[name], keeperScope: runtimeDir }) };
+}
+
+/** Ends the shell's keepers and removes its directories. */
+export async function removeShell(shell: UserShell): Promise<void> {
+  await stopKeepers(shell.runtimeDir);
+  rmSync(shell.root, { recursive: true, force: true });
 }
 
 export interface FormsOptions {
@@ -72,7 +80,7 @@ export async function forms(targets: Targets, options: FormsOptions): Promise<Ro
         `warm ${ms(results.get(`${name} warm`)!.at(-1)!.first.run.wallMs)} / ${ms(results.get(`${name} warm`)!.at(-1)!.rerun.run.wallMs)}`);
     }
   }
-  await stopKeepers(shell.runtimeDir);
+  await removeShell(shell);
   const ansible = results.get('ansible') ?? [];
   const rows: Row[] = [];
   for (const phase of ['first', 'rerun'] as const) {
