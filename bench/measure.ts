@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,18 +18,22 @@ export interface Timed {
   keeperCpuS: number;
   stdout: string;
   stderr: string;
+  /** When each stdout line arrived, in ms since the start (per-task timing of the human output). */
+  lineTimes: Array<{ atMs: number; line: string }>;
 }
 
 export interface TimedOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Count only SSH keepers whose command line contains this (the bench's private XDG_RUNTIME_DIR). */
+  keeperScope?: string;
 }
 
 /** Runs `command args` under /usr/bin/time; never throws for a non-zero exit (the caller checks `code`). */
 export function timed(command: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
   const dir = mkdtempSync(join(tmpdir(), 'phoenix-bench-time-'));
   const timeFile = join(dir, 'time');
-  const keeperBefore = keeperCpuTicks();
+  const keeperBefore = keeperCpuTicks(options.keeperScope);
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, command, ...args], {
@@ -37,7 +41,15 @@ export function timed(command: string, args: string[], options: TimedOptions = {
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const lineTimes: Array<{ atMs: number; line: string }> = [];
+    let partial = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      const atMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const lines = (partial + b.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) lineTimes.push({ atMs, line });
+    });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.once('error', reject);
     child.once('close', (code) => {
@@ -45,35 +57,35 @@ export function timed(command: string, args: string[], options: TimedOptions = {
       const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
       rmSync(dir, { recursive: true, force: true });
       const [user, sys, rss] = last.split(' ').map(Number);
-      const keeperAfter = keeperCpuTicks();
+      const keeperAfter = keeperCpuTicks(options.keeperScope);
       let keeperTicks = 0;
       for (const [pid, ticks] of keeperAfter) keeperTicks += ticks - (keeperBefore.get(pid) ?? 0);
       resolve({
         code: code ?? 1, wallMs, cpuS: (user || 0) + (sys || 0), maxRssKb: rss || 0, keeperCpuS: keeperTicks / 100,
-        stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
+        stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), lineTimes,
       });
     });
   });
 }
 
-/** The running SSH keeper processes (pid, resident KiB), from `ps`. */
-export function keeperProcesses(): Array<{ pid: number; rssKb: number }> {
+/** The running SSH keeper processes (pid, resident KiB), from `ps`; with `scope`, only those whose command line has it. */
+export function keeperProcesses(scope?: string): Array<{ pid: number; rssKb: number }> {
   let listing = '';
   try {
     listing = execFileSync('ps', ['-C', 'node', '-o', 'pid=,rss=,args='], { encoding: 'utf8' });
   } catch {
     return []; // no node process at all
   }
-  return listing.split('\n').filter((line) => line.includes('__ssh-keeper')).map((line) => {
+  return listing.split('\n').filter((line) => line.includes('__ssh-keeper') && (!scope || line.includes(scope))).map((line) => {
     const [pid, rss] = line.trim().split(/\s+/).map(Number);
     return { pid, rssKb: rss };
   });
 }
 
 /** utime + stime (clock ticks, 100 per second) of every running SSH keeper, by pid. */
-function keeperCpuTicks(): Map<number, number> {
+function keeperCpuTicks(scope?: string): Map<number, number> {
   const ticks = new Map<number, number>();
-  for (const { pid } of keeperProcesses()) {
+  for (const { pid } of keeperProcesses(scope)) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
       ticks.set(pid, Number(fields[11]) + Number(fields[12]));
@@ -135,4 +147,29 @@ export function ms(value: number): string {
 
 export function load(): string {
   return loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+/**
+ * Ends the SSH keepers of `scope` (a private XDG_RUNTIME_DIR the bench gives its runs), by pid, and waits until they
+ * are gone: the next run starts cold, as one does when the keeper ended 60 s after the previous run.
+ */
+export async function stopKeepers(scope: string): Promise<number> {
+  const keepers = keeperProcesses(scope);
+  for (const { pid } of keepers) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // ended meanwhile
+    }
+  }
+  for (let i = 0; i < 50 && keepers.some(({ pid }) => existsSync(`/proc/${pid}`)); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return keepers.length;
+}
+
+/** min-max of a list, `1.2-1.5 s`. */
+export function spread(values: number[]): string {
+  if (values.length === 0) return '-';
+  return values.length === 1 ? ms(values[0]) : `${ms(Math.min(...values))} - ${ms(Math.max(...values))}`;
 }

@@ -46,10 +46,20 @@ export interface Measured {
   traffic: Traffic;
 }
 
+/**
+ * How phoenix is started (bench/forms.ts): the command's first words (`phoenix`, `npx phoenix`, `node bin/phoenix.js`;
+ * the workload's arguments follow) and the keepers its runs start (see {@link TimedOptions.keeperScope}).
+ */
+export interface Form {
+  command: string[];
+  keeperScope?: string;
+}
+
 /** Runs one tool once on the workload and counts its SSH traffic. */
 export async function runOnce(tool: Tool, targets: Targets, inventory: string, forks: number,
-  extraEnv: NodeJS.ProcessEnv = {}): Promise<Measured> {
-  const [command, ...args] = commandOf(tool, inventory, forks);
+  extraEnv: NodeJS.ProcessEnv = {}, form?: Form): Promise<Measured> {
+  const [command, ...args] = form && tool === 'phoenix'
+    ? [...form.command, ...commandOf(tool, inventory, forks).slice(2)] : commandOf(tool, inventory, forks);
   const mark = targets.mark();
   const dir = mkdtempSync(join(tmpdir(), 'phoenix-bench-ops-'));
   const opLog = join(dir, 'ops.jsonl');
@@ -57,7 +67,7 @@ export async function runOnce(tool: Tool, targets: Targets, inventory: string, f
     ...process.env, ANSIBLE_CONFIG: targets.ansibleConfig, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', PHOENIX_OP_LOG: opLog,
     ...extraEnv,
   };
-  const run = await timed(command, args, { cwd: REPO_ROOT, env });
+  const run = await timed(command, args, { cwd: REPO_ROOT, env, keeperScope: form?.keeperScope });
   await new Promise((r) => setTimeout(r, 100)); // sshd writes its last lines as sessions close
   const sessions = targets.countSince(mark, /Starting session: command/);
   const traffic = {
@@ -72,12 +82,14 @@ export async function runOnce(tool: Tool, targets: Targets, inventory: string, f
 
 /** First run on clean targets, then the no-op re-run; fails loudly if either run did not do what it should. */
 export async function firstAndRerun(tool: Tool, targets: Targets, hosts: number, forks: number,
-  extraEnv: NodeJS.ProcessEnv = {}): Promise<{ first: Measured; rerun: Measured }> {
+  extraEnv: NodeJS.ProcessEnv = {}, form?: Form, beforeEach?: () => Promise<unknown>): Promise<{ first: Measured; rerun: Measured }> {
   const inventory = targets.inventory(hosts);
   rmSync(WORKLOAD_ROOT, { recursive: true, force: true });
-  const first = await runOnce(tool, targets, inventory, forks, extraEnv);
+  await beforeEach?.();
+  const first = await runOnce(tool, targets, inventory, forks, extraEnv, form);
   expectRecap(first.run, `${tool} first run on ${hosts} hosts`, hosts, 'some');
-  const rerun = await runOnce(tool, targets, inventory, forks, extraEnv);
+  await beforeEach?.();
+  const rerun = await runOnce(tool, targets, inventory, forks, extraEnv, form);
   expectRecap(rerun.run, `${tool} re-run on ${hosts} hosts`, hosts, 'none');
   return { first, rerun };
 }

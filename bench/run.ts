@@ -3,6 +3,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { load } from './measure.js';
+import { fleet, type Size } from './fleet.js';
+import { forms } from './forms.js';
 import { peer, WORKLOAD_ROOT } from './peer.js';
 import { scale } from './scale.js';
 import { site } from './site.js';
@@ -10,7 +12,7 @@ import { startup } from './startup.js';
 import { renderTable, type Row } from './table.js';
 import { startTargets } from './targets.js';
 
-const PARTS = ['startup', 'peer', 'scale', 'site'] as const;
+const PARTS = ['startup', 'peer', 'forms', 'scale', 'site', 'fleet'] as const;
 type Part = (typeof PARTS)[number];
 
 const HELP = `usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
@@ -24,12 +26,30 @@ const HELP = `usage: npm run bench -- [options]      (or: node dist/bench/run.js
   --scale-runs N        runs per scale case (default 3)
   --site-runs N         re-runs and --check runs of site.yml (default 3)
   --sshd N              sshd servers the host aliases are spread over (default 1)
+  --forms-hosts N       hosts of the forms part (\`phoenix\` on PATH, npx, node bin/phoenix.js; default 4)
+  --forms-runs N        phoenix runs per form and keeper state (default 3; ansible: --ansible-runs)
+  --fleet-sizes LIST    NODESxCTS per node of the fleet part (default 1x5,1x30,3x5,3x30)
+  --fleet-ansible LIST  sizes that also run bench/fleet-ansible.yml (default 1x5,3x30)
+  --fleet-runs N        no-op re-runs and --check runs per size (default 3)
+  --fleet-ansible-runs N  ansible-playbook runs per size, after one warm-up (default 2)
+  --forks N             forks of the fleet part, both tools (default 10)
+  --fleet-fresh         remove and re-create the lab before each size (lab down; up --nodes MAX): first runs on
+                        fresh nodes. Destroys the lab of this PHOENIX_LAB_INSTANCE
   --profile             also profile the startup cases (node --cpu-prof) and print what costs what
   --out FILE            also write the header and table (Markdown) to FILE
 `;
 
 function list(value: string | undefined, fallback: number[]): number[] {
   return value ? value.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0) : fallback;
+}
+
+/** `1x5,3x30` -> sizes, in the order given (the fleet part runs them in that order). */
+function sizes(value: string): Size[] {
+  return value.split(',').filter(Boolean).map((s) => {
+    const m = /^(\d+)x(\d+)$/.exec(s.trim());
+    if (!m) throw new Error(`fleet size ${s}: expected NODESxCONTAINERS, e.g. 3x30`);
+    return { nodes: Number(m[1]), perNode: Number(m[2]) };
+  });
 }
 
 function version(command: string, args: string[]): string {
@@ -53,6 +73,9 @@ async function main(): Promise<number> {
       only: { type: 'string' }, 'startup-runs': { type: 'string' }, runs: { type: 'string' },
       'ansible-runs': { type: 'string' }, 'peer-hosts': { type: 'string' }, 'scale-hosts': { type: 'string' },
       'scale-runs': { type: 'string' }, 'site-runs': { type: 'string' }, sshd: { type: 'string' },
+      'forms-hosts': { type: 'string' }, 'forms-runs': { type: 'string' }, 'fleet-sizes': { type: 'string' },
+      'fleet-ansible': { type: 'string' }, 'fleet-runs': { type: 'string' }, 'fleet-ansible-runs': { type: 'string' },
+      forks: { type: 'string' }, 'fleet-fresh': { type: 'boolean' },
       profile: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,7 +95,7 @@ async function main(): Promise<number> {
   if (only.includes('startup')) {
     rows.push(...await startup({ runs: list(values['startup-runs'], [11])[0], profile: Boolean(values.profile), log }));
   }
-  if (only.includes('peer') || only.includes('scale')) {
+  if (only.includes('peer') || only.includes('scale') || only.includes('forms')) {
     const targets = await startTargets(list(values.sshd, [1])[0]);
     try {
       if (only.includes('peer')) {
@@ -81,6 +104,13 @@ async function main(): Promise<number> {
           ansibleRuns: list(values['ansible-runs'], [3])[0], log,
         }));
         loads.push(`after peer: ${load()}`);
+      }
+      if (only.includes('forms')) {
+        rows.push(...await forms(targets, {
+          hosts: list(values['forms-hosts'], [4])[0], runs: list(values['forms-runs'], [3])[0],
+          ansibleRuns: list(values['ansible-runs'], [3])[0], log,
+        }));
+        loads.push(`after forms: ${load()}`);
       }
       if (only.includes('scale')) {
         rows.push(...await scale(targets, {
@@ -94,8 +124,19 @@ async function main(): Promise<number> {
     }
   }
   if (only.includes('site')) rows.push(...await site({ runs: list(values['site-runs'], [3])[0], log }));
+  const notes: string[] = [];
+  if (only.includes('fleet')) {
+    const result = await fleet({
+      sizes: sizes(values['fleet-sizes'] ?? '1x5,1x30,3x5,3x30'), ansibleSizes: sizes(values['fleet-ansible'] ?? '1x5,3x30'),
+      runs: list(values['fleet-runs'], [3])[0], ansibleRuns: list(values['fleet-ansible-runs'], [2])[0],
+      forks: list(values.forks, [10])[0], fresh: Boolean(values['fleet-fresh']), log,
+    });
+    rows.push(...result.rows);
+    notes.push(...result.notes);
+    loads.push(`after fleet: ${load()}`);
+  }
   loads.push(`at the end: ${load()}`);
-  const text = [...header, loads.join('; '), '', renderTable(rows), ''].join('\n');
+  const text = [...header, loads.join('; '), '', renderTable(rows), ...notes, ''].join('\n');
   process.stdout.write(`\n${text}`);
   if (values.out) writeFileSync(values.out, text);
   return rows.some((r) => r.met === false) ? 1 : 0;
