@@ -2,7 +2,7 @@ import { ErrorListError, PhoenixError } from '../errors.js';
 import { groupHosts } from '../inventory/graph.js';
 import type { Inventory } from '../inventory/types.js';
 import { configError } from './config-error.js';
-import { nodeDriverErrors } from './node-drivers.js';
+import { cloneDriverError, nodeDriverErrors } from './node-drivers.js';
 import { DEFAULT_STORAGE_POOL, type PhoenixConfig } from './types.js';
 
 const LXC = 'lxc_configs';
@@ -62,7 +62,11 @@ function cloneNodeErrors(config: PhoenixConfig, placed: Map<number, string>): Ph
     const parentNode = placed.get(parent);
     if (node === undefined || parentNode === undefined || node === parentNode) continue;
     const storage = rootfsStorage(config, parent);
-    if (config.sharedStorage.includes(storage)) continue;
+    if (config.sharedStorage.includes(storage)) {
+      const driver = cloneDriverError(config, ctid, node, parent, parentNode);
+      if (driver) out.push(driver);
+      continue;
+    }
     const path = typeof lxc.node === 'string' ? [LXC, String(ctid), 'node'] : [LXC, String(ctid)];
     out.push(configError('E_CONFIG_CLONE_NODE', l, path,
       `container ${ctid} on node ${node} clones ${parent}, which is on node ${parentNode} with its rootfs on storage '${storage}', not listed in shared_storage: a clone of a container on local storage must be on its parent's node`, {

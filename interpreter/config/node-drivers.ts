@@ -92,7 +92,6 @@ export function nodeDriverErrors(config: PhoenixConfig, placed: ReadonlyMap<numb
       hint: known.length ? `known nodes: ${known.join(', ')}` : 'add the node to the inventory\'s group proxmox',
     }));
   }
-  errors.push(...crossNodeCloneErrors(config, placed));
   for (const { ctid, config: lxc } of config.containers.values()) {
     const pin = lxc.nvidia_driver_version;
     const node = placed.get(ctid);
@@ -110,23 +109,17 @@ export function nodeDriverErrors(config: PhoenixConfig, placed: ReadonlyMap<numb
 /**
  * A clone made on another node (shared storage, `pct clone --target`) carries its parent's user space: on a node
  * with another driver, every clone would reinstall it, which the template exists to avoid. E_CONFIG_CLONE_DRIVER
- * at the clone, naming both nodes' versions.
+ * at the clone, naming both nodes' versions; undefined when both nodes have one driver.
  */
-function crossNodeCloneErrors(config: PhoenixConfig, placed: ReadonlyMap<number, string>): PhoenixError[] {
-  const errors: PhoenixError[] = [];
-  for (const { ctid, parent, config: lxc } of config.containers.values()) {
-    if (parent === undefined) continue;
-    const [node, parentNode] = [placed.get(ctid), placed.get(parent)];
-    if (node === undefined || parentNode === undefined || node === parentNode) continue;
-    const [mine, theirs] = [driverOf(config, node).version, driverOf(config, parentNode).version];
-    if (mine === theirs) continue;
-    const path = typeof lxc.node === 'string' ? ['lxc_configs', String(ctid), 'node'] : ['lxc_configs', String(ctid)];
-    errors.push(configError('E_CONFIG_CLONE_DRIVER', config.sources.lxc, path,
-      `container ${ctid} on node ${node} (driver ${mine}, ${versionSource(config, node)}) clones ${parent} on node ${parentNode} (driver ${theirs}): `
-        + 'the clone would carry the other driver\'s user space and reinstall it', {
-        atKey: true,
-        hint: `give node ${node} the same driver as ${parentNode}, or its own template chain`,
-      }));
-  }
-  return errors;
+export function cloneDriverError(config: PhoenixConfig, ctid: number, node: string, parent: number, parentNode: string): PhoenixError | undefined {
+  const [mine, theirs] = [driverOf(config, node).version, driverOf(config, parentNode).version];
+  if (mine === theirs) return undefined;
+  const lxc = config.containers.get(ctid)!.config;
+  const path = typeof lxc.node === 'string' ? ['lxc_configs', String(ctid), 'node'] : ['lxc_configs', String(ctid)];
+  return configError('E_CONFIG_CLONE_DRIVER', config.sources.lxc, path,
+    `container ${ctid} on node ${node} (driver ${mine}, ${versionSource(config, node)}) clones ${parent} on node ${parentNode} (driver ${theirs}): `
+      + 'the clone would carry the other driver\'s user space and reinstall it', {
+      atKey: true,
+      hint: `give node ${node} the same driver as ${parentNode}, or its own template chain`,
+    });
 }
