@@ -1,10 +1,10 @@
+import { poolModuleContext } from '../support/module-context.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConnectionPool } from '../../interpreter/connection/pool.js';
 import { labNode, onNode } from '../../lab/lab.js';
 import { VE_RELEASES } from '../../lab/paths.js';
 import { findModule } from '../../modules/registry.js';
-import type { ModuleContext } from '../../modules/types.js';
 import { runModule, type Outcome } from '../support/module-context.js';
 import { setupOnce } from '../support/setup-once.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from './fixture.js';
@@ -36,16 +36,7 @@ test.after(async () => {
 });
 
 async function run(host: string, module: string, args: Record<string, unknown>, check = false): Promise<Outcome> {
-  const ctx: ModuleContext = {
-    host, conn: await pool.get(host), check, diff: true, vars: {}, env: {},
-    connect: (name) => pool.get(name),
-    resolvePath: (p) => p,
-    renderTemplate: () => { throw new Error('unused'); },
-    evaluate: () => { throw new Error('unused'); },
-    log: () => undefined,
-    progress: () => undefined,
-  };
-  return runModule(findModule(module)!, args, ctx);
+  return runModule(findModule(module)!, args, await poolModuleContext(pool, host, { check, diff: true }));
 }
 
 test('each node is the Debian and the Proxmox VE it stands in for', async () => {

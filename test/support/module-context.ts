@@ -3,6 +3,7 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { LocalConnection } from '../../interpreter/connection/local.js';
+import type { Connection } from '../../interpreter/connection/types.js';
 import { evaluate } from '../../interpreter/expr/evaluate.js';
 import { parseExpression } from '../../interpreter/expr/parse.js';
 import { UNDEFINED } from '../../interpreter/expr/values.js';
@@ -127,4 +128,26 @@ export async function snapshotTree(dir: string): Promise<Record<string, string>>
   }
   await walk(dir);
   return out;
+}
+
+/** Where a lab test's module contexts get their connections: a ConnectionPool. */
+export interface ConnectionSource {
+  get(host: string): Promise<Connection>;
+}
+
+/**
+ * A ModuleContext for `host` over real connections from `pool` (lab tests): no templates or expressions (the
+ * modules under test are given rendered arguments), no log.
+ */
+export async function poolModuleContext(pool: ConnectionSource, host: string,
+  options: { check?: boolean; diff?: boolean; vars?: Record<string, unknown> } = {}): Promise<ModuleContext> {
+  return {
+    host, conn: await pool.get(host), check: options.check ?? false, diff: options.diff ?? false, vars: options.vars ?? {}, env: {},
+    connect: (name) => pool.get(name),
+    resolvePath: (p) => p,
+    renderTemplate: () => { throw new Error('unused'); },
+    evaluate: () => { throw new Error('unused'); },
+    log: () => undefined,
+    progress: () => undefined,
+  };
 }

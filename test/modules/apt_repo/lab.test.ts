@@ -1,10 +1,10 @@
+import { poolModuleContext } from '../../support/module-context.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConnectionPool, HostVars } from '../../../interpreter/connection/pool.js';
 import { findModule } from '../../../modules/registry.js';
-import type { ModuleContext } from '../../../modules/types.js';
 import { LabLease, announceSkip, labNodeVars, labPool, labSkipReason } from '../../lab/fixture.js';
 import { pct } from '../../../lab/lab.js';
 import { runModule, type Outcome } from '../../support/module-context.js';
@@ -36,16 +36,7 @@ function hostVars(): Record<string, HostVars> {
 }
 
 async function run(module: string, args: Record<string, unknown>, options: { check?: boolean; vars?: Record<string, unknown> } = {}): Promise<Outcome> {
-  const ctx: ModuleContext = {
-    host: HOST, conn: await pool.get(HOST), check: options.check ?? false, diff: true, vars: options.vars ?? {}, env: {},
-    connect: (name) => pool.get(name),
-    resolvePath: (p) => p,
-    renderTemplate: () => { throw new Error('unused'); },
-    evaluate: () => { throw new Error('unused'); },
-    log: () => undefined,
-    progress: () => undefined,
-  };
-  return runModule(findModule(module)!, args, ctx);
+  return runModule(findModule(module)!, args, await poolModuleContext(pool, HOST, { check: options.check, diff: true, vars: options.vars }));
 }
 
 async function inCt(script: string): Promise<{ rc: number; stdout: string; stderr: string }> {

@@ -1,10 +1,10 @@
+import { poolModuleContext } from '../../support/module-context.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConnectionPool, HostVars } from '../../../interpreter/connection/pool.js';
-import type { Connection } from '../../../interpreter/connection/types.js';
 import { downloadToCache } from '../../../modules/nvidia_run/download.js';
 import { findModule } from '../../../modules/registry.js';
 import type { ModuleContext } from '../../../modules/types.js';
@@ -33,18 +33,8 @@ function hostVars(): Record<string, HostVars> {
   return { pve1: labNodeVars(lab, 'pve1'), [`ct${CT}`]: { ansible_connection: 'pct', proxmox_node: 'pve1', proxmox_vmid: CT } };
 }
 
-async function context(host: string, check: boolean): Promise<ModuleContext> {
-  const vars = hostVars()[host]!;
-  const conn: Connection = await pool.get(host);
-  return {
-    host, conn, check, diff: false, vars, env: {},
-    connect: (name) => pool.get(name),
-    resolvePath: (p) => p,
-    renderTemplate: () => { throw new Error('unused'); },
-    evaluate: () => { throw new Error('unused'); },
-    log: () => undefined,
-    progress: () => undefined,
-  };
+function context(host: string, check: boolean): Promise<ModuleContext> {
+  return poolModuleContext(pool, host, { check, vars: hostVars()[host]! });
 }
 
 async function run(module: string, host: string, args: Record<string, unknown>, check = false): Promise<Outcome> {
