@@ -20,7 +20,8 @@ export interface RawResult {
 export class Slots {
   private free: number;
   private readonly waiting: Array<() => void> = [];
-  constructor(private readonly size: number) {
+  /** How many channels may be open at once. */
+  constructor(readonly size: number) {
     this.free = size;
   }
   /** Slots taken now. */

@@ -78,14 +78,12 @@ export class SshConnection implements Connection {
   private readonly idleShells = new IdleShells();
   /** Shell targets whose shell would not start (no setsid in the container, say): their commands run the plain way. */
   private readonly shellless = new Set<string>();
-  private readonly maxChannels: number;
   /** Ctrl-C signals on their way to remote process groups (see interruptGroup). */
   private readonly interrupts = new Set<Promise<void>>();
 
   constructor(readonly host: string, readonly settings: SshSettings,
     readonly timeouts: SshTimeouts = DEFAULT_SSH_TIMEOUTS, maxChannels = DEFAULT_MAX_CHANNELS) {
     this.slots = new Slots(maxChannels);
-    this.maxChannels = maxChannels;
   }
 
   /** Opens the connection now (otherwise the first command does); throws {@link UnreachableError}. */
@@ -109,15 +107,15 @@ export class SshConnection implements Connection {
   private async runViaShell(target: ShellTarget, options: RunOptions): Promise<RawResult | undefined> {
     if (this.settings.persistentShell === false || this.shellless.has(target.start)) return undefined;
     if (options.stdin && Buffer.byteLength(options.stdin) > SHELL_STDIN_LIMIT) return undefined;
+    // As root on the node, as `wrap` makes any command; a sudo that wants a password (on stdin) cannot start a shell.
     const rootLine = async (line: string): Promise<string | undefined> => {
-      if (!(await this.needsSudo(true))) return line;
-      if (await this.sudoWantsPassword()) return undefined;
-      return shellCommand('sudo', '-n', '-H', '-u', this.settings.become.user, '--', 'sh', '-c', line);
+      const wrapped = await this.wrap(line, { become: true });
+      return wrapped.stdin === undefined ? wrapped.line : undefined;
     };
-    const start = await rootLine(`exec ${target.start}`);
+    const start = await rootLine(target.start);
     if (start === undefined) return undefined;
     const kind: ShellKind = {
-      key: target.start, startLine: start.startsWith('exec ') ? start : `exec ${start}`, ack: true,
+      key: target.start, startLine: `exec ${start}`, ack: true,
       interrupt: (client, group) => void rootLine(`${target.beside} ${shellCommand('sh', '-c', groupKillScript(group))}`)
         .then((line) => line && this.interruptGroup(client, group, line)),
     };
@@ -333,7 +331,7 @@ export class SshConnection implements Connection {
   private async shellFor(client: Client, kind: ShellKind): Promise<RemoteShell | undefined> {
     const idle = this.idleShells.take(kind.key);
     if (idle) return idle;
-    while (this.idleShells.size > 0 && this.idleShells.size + this.slots.inUse > this.maxChannels) this.idleShells.endOldest();
+    while (this.idleShells.size > 0 && this.idleShells.size + this.slots.inUse > this.slots.size) this.idleShells.endOldest();
     try {
       return await this.withChannelRetry(() => this.startShell(client, kind));
     } catch (error) {
