@@ -12,6 +12,11 @@ export class IdleShells {
     return this.entries.length;
   }
 
+  /** Whether a shell started by `key` is waiting here (it may have died since: take() says). */
+  has(key: string): boolean {
+    return this.entries.some((e) => e.key === key);
+  }
+
   /** The most recently used live shell started by `key` (dead ones are dropped on the way). */
   take(key: string): RemoteShell | undefined {
     this.entries = this.entries.filter((e) => e.shell.usable || (e.shell.end(), false));

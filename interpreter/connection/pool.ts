@@ -163,6 +163,7 @@ export function sshSettingsFor(host: string, vars: HostVars, options: Omit<PoolO
       byDefault: vars.ansible_become === true || vars.ansible_become === 'true',
     },
     persistentShell: !(vars.phoenix_ssh_persistent_shell === false || vars.phoenix_ssh_persistent_shell === 'false'),
+    shellConnections: shellConnections(host, vars.phoenix_ssh_shell_connections),
   };
 }
 
@@ -210,4 +211,15 @@ function jumpsFromArgs(args: unknown): string[] | undefined {
 
 function expandHome(path: string, home: string): string {
   return path === '~' || path.startsWith('~/') ? join(home, path.slice(1)) : path;
+}
+
+/** `phoenix_ssh_shell_connections`: a whole number from 1 (unset: the default of ssh.ts). */
+function shellConnections(host: string, value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new PhoenixError('CONNECTION_SHELL_CONNECTIONS', `${host}: phoenix_ssh_shell_connections must be a whole ` +
+      `number of at least 1 (got ${JSON.stringify(value)}): the SSH connections that hold container shells`, { host }, 1);
+  }
+  return n;
 }

@@ -37,6 +37,12 @@ export interface SshSettings extends SshEndpoint {
    * `phoenix_ssh_persistent_shell: false` turns it off.
    */
   persistentShell?: boolean;
+  /**
+   * How many more connections to this host may hold container shells (`phoenix_ssh_shell_connections`, default
+   * {@link DEFAULT_SHELL_CONNECTIONS}): each holds as many shells as it has channels, so a node's 30 busy containers
+   * keep their shells instead of ending one another's.
+   */
+  shellConnections?: number;
 }
 
 /** File options with the become switch the shared contract does not have yet. */
@@ -46,6 +52,9 @@ export interface SshFileOptions extends PutOptions {
 
 /** OpenSSH's default MaxSessions is 10 per connection: 8 command channels + 1 SFTP stays under it. */
 const DEFAULT_MAX_CHANNELS = 8;
+
+/** Extra connections for container shells: 8 x 8 channels keep the shells of 64 containers per node. */
+export const DEFAULT_SHELL_CONNECTIONS = 8;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,6 +87,13 @@ export class SshConnection implements Connection {
   private readonly idleShells = new IdleShells();
   /** Shell targets whose shell would not start (no setsid in the container, say): their commands run the plain way. */
   private readonly shellless = new Set<string>();
+  /**
+   * The connections that hold container shells, opened as they are needed: never this one, whose channels are the
+   * host's own commands and SFTP (a container's shell would end a host shell to make room, and the other way round).
+   */
+  private readonly shellHomes: SshConnection[] = [];
+  /** For a connection of another's {@link shellHomes}: that connection (its shellless set and Ctrl-C are the owner's). */
+  private owner?: SshConnection;
   /** Ctrl-C signals on their way to remote process groups (see interruptGroup). */
   private readonly interrupts = new Set<Promise<void>>();
 
@@ -119,13 +135,34 @@ export class SshConnection implements Connection {
       interrupt: (client, group) => void rootLine(`${target.beside} ${shellCommand('sh', '-c', groupKillScript(group))}`)
         .then((line) => line && this.interruptGroup(client, group, line)),
     };
-    const client = await this.ensureClient();
-    const release = await this.slots.acquire();
+    // Choosing the home and taking its slot with no await between: concurrent commands see each other's slots.
+    const home = this.shellHome(kind.key);
+    const release = await home.slots.acquire();
     try {
-      return await this.execInShell(client, target.command, options.stdin, options.timeoutMs ?? this.timeouts.commandMs, options.signal, kind);
+      const client = await home.ensureClient();
+      return await home.execInShell(client, target.command, options.stdin, options.timeoutMs ?? this.timeouts.commandMs, options.signal, kind);
     } finally {
       release();
     }
+  }
+
+  /**
+   * The connection for a command of the shell target `key`: the one holding its idle shell, else one with a free
+   * channel, else a new one (up to `shellConnections`), else the least busy (which ends its oldest idle shell).
+   */
+  private shellHome(key: string): SshConnection {
+    const homes = this.shellHomes;
+    const holding = homes.find((c) => c.idleShells.has(key));
+    if (holding) return holding;
+    const roomy = homes.find((c) => c.idleShells.size + c.slots.inUse < c.slots.size);
+    if (roomy) return roomy;
+    if (homes.length < Math.max(1, this.settings.shellConnections ?? DEFAULT_SHELL_CONNECTIONS)) {
+      const home = new SshConnection(this.host, this.settings, this.timeouts, this.slots.size);
+      home.owner = this;
+      homes.push(home);
+      return home;
+    }
+    return homes.reduce((a, b) => (b.slots.inUse < a.slots.inUse ? b : a));
   }
 
   async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
@@ -167,6 +204,7 @@ export class SshConnection implements Connection {
     this.closed = true;
     if (this.interrupts.size > 0) await Promise.race([Promise.all(this.interrupts), sleep(2000)]);
     this.drop();
+    await Promise.all(this.shellHomes.splice(0).map((home) => home.close()));
   }
 
   /**
@@ -218,6 +256,8 @@ export class SshConnection implements Connection {
     this.sftpSession = undefined;
     this.idleShells.endAll();
     for (const c of clients) c?.end();
+    // The host went away (a reboot) or is dropped: its container shells went with it; the homes dial again on use.
+    for (const home of this.shellHomes) home.drop();
   }
 
   private ensureClient(connectMs = this.timeouts.connectMs): Promise<Client> {
@@ -336,7 +376,7 @@ export class SshConnection implements Connection {
       return await this.withChannelRetry(() => this.startShell(client, kind));
     } catch (error) {
       if (!kind.ack || this.client !== client) throw error;
-      this.shellless.add(kind.key);
+      (this.owner ?? this).shellless.add(kind.key);
       return undefined;
     }
   }

@@ -4,7 +4,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError, type Connection } from '../../../interpreter/connection/types.js';
-import { startSshd, TEST_USER, type TestSshd } from '../../support/sshd.js';
+import { sshSettingsFor } from '../../../interpreter/connection/pool.js';
+import { countLog, startSshd, TEST_USER, type TestSshd } from '../../support/sshd.js';
 import { poolFor, sshVars, tempHome } from './fixture.js';
 
 /**
@@ -62,12 +63,35 @@ test('twenty commands and a file read in a container: one shell started in it, n
   assert.is(calls(901, /sh -c/), 0, 'no pct exec per command');
 });
 
-test('each container has its own shell; more containers than channels still all run (the oldest idle shell ends)', async () => {
+test('more containers than a connection has channels: each keeps its one shell, on as few connections as hold them', async () => {
   for (let round = 0; round < 2; round++) {
     for (let vmid = 902; vmid <= 915; vmid++) assert.is((await (await ct(vmid)).run('echo $PPID')).rc, 0, `ct${vmid}`);
   }
+  for (let vmid = 902; vmid <= 915; vmid++) assert.is(calls(vmid, /setsid/), 1, `ct${vmid} kept its shell through both rounds`);
+  // 15 shells (901-915) at 8 channels a connection: 2 connections beside the node's own one, which runs node commands.
+  assert.is(countLog(sshd.logFile, /Accepted publickey/), 3);
   const runs = await Promise.all([902, 903, 904].map(async (vmid) => (await ct(vmid)).run(`echo ${vmid}`)));
   assert.equal(runs.map((r) => r.stdout), ['902\n', '903\n', '904\n']);
+});
+
+test('phoenix_ssh_shell_connections: 1 caps the shell connections: the oldest idle shell ends for a new one, all still run', async () => {
+  const vars: Record<string, Record<string, unknown>> = { node: sshVars(sshd, TEST_USER, { phoenix_ssh_shell_connections: 1 }) };
+  for (let vmid = 920; vmid <= 931; vmid++) {
+    vars[`ct${vmid}`] = { ansible_connection: 'pct', proxmox_node: 'node', proxmox_vmid: vmid, phoenix_pct_command: join(dir, 'pct') };
+  }
+  const capped = poolFor(vars, tempHome([sshd.knownHostsLine]));
+  const before = countLog(sshd.logFile, /Accepted publickey/);
+  try {
+    for (let round = 0; round < 2; round++) {
+      for (let vmid = 920; vmid <= 931; vmid++) assert.is((await (await capped.get(`ct${vmid}`)).run('echo ok')).stdout, 'ok\n');
+    }
+    assert.is(countLog(sshd.logFile, /Accepted publickey/), before + 2, 'the node connection and one for shells');
+    assert.is(calls(920, /setsid/), 2, '12 containers cycling through 8 channels: the first one\'s shell was ended and started again');
+  } finally {
+    await capped.closeAll();
+  }
+  assert.throws(() => sshSettingsFor('node', { ...vars.node, phoenix_ssh_shell_connections: 0 }),
+    (e: unknown) => /phoenix_ssh_shell_connections must be a whole number of at least 1 \(got 0\)/.test((e as Error).message));
 });
 
 test('a shell that died while idle (the container restarted) is replaced without the command noticing', async () => {
