@@ -15,6 +15,7 @@ import {
   mainKey, mainSectionEnd, otherDeviceSources, ownedLines, rawPassthroughLines, replaceOwnedLines, sameLines, type OwnedLine,
 } from './nvidia/raw-passthrough.js';
 import { plannedContainer } from './pct/planned.js';
+import { configText, containerRunning, parseConf } from './pct/probe.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 export interface LxcConfArgs {
@@ -79,11 +80,6 @@ function requireMajors(majors: NvidiaMajors): void {
     'loaded (nvidia-uvm loads on first use: `nvidia-modprobe -u -c0`), and dynamic majors are never guessed');
 }
 
-/** `pct status` says running: a raw-line or devN change then waits for the next start. */
-async function isRunning(conn: Connection, vmid: number): Promise<boolean> {
-  const result = await conn.run(shellCommand('pct', 'status', vmid));
-  return result.rc === 0 && /^status: running$/m.test(result.stdout);
-}
 
 /** Majors of the config's other passthrough devices, stat'ed on the node (a missing source has none). */
 async function usedMajors(conn: Connection, sources: string[]): Promise<Set<number>> {
@@ -110,13 +106,13 @@ interface ConfFile {
 }
 
 /**
- * The config file; raw style edits it and needs it. devN style reads it only for raw lines to remove (`pct config`
- * is its source), so there a missing file reads as empty and `pct config` says whether the container exists.
+ * The config file: raw style edits it; devN style reads its devN entries (what `pct config` would show) and the raw
+ * lines to remove. A missing file is a container this node does not have.
  */
-async function readConf(ctx: ModuleContext, args: LxcConfArgs, style: PassthroughStyle): Promise<ConfFile> {
+async function readConf(ctx: ModuleContext, args: LxcConfArgs): Promise<ConfFile> {
   const path = posix.join(args.conf_dir ?? '/etc/pve/lxc', `${args.vmid}.conf`);
   const found = await confContent(ctx, args, path);
-  const content = found.content ?? (style === 'devN' ? Buffer.alloc(0) : null);
+  const content = found.content;
   const planned = found.planned;
   if (content === null) throw new ModuleFailure(`${path} does not exist: no container ${args.vmid} on this node`);
   const encoding: BufferEncoding = Buffer.from(content.toString('utf8'), 'utf8').equals(content) ? 'utf8' : 'latin1';
@@ -163,7 +159,7 @@ interface Target {
 async function planTarget(ctx: ModuleContext, args: LxcConfArgs): Promise<Target> {
   const gpus = parseGpuAssignment(args.gpu_assignment ?? 'none');
   const choice = await styleOnNode(ctx.conn, args.style ?? 'auto');
-  const conf = await readConf(ctx, args, choice.style);
+  const conf = await readConf(ctx, args);
   const devices = await readDevices(ctx.conn);
   const majors = nvidiaMajors(devices);
   const present = args.state !== 'absent' && gpus.length > 0;
@@ -230,7 +226,7 @@ function rawStyleDevDeletes(lines: string[]): DevPlan {
 }
 
 async function planDevN(ctx: ModuleContext, args: LxcConfArgs, t: Target): Promise<Plan<State>> {
-  const config = await devConfig(ctx, args, t.conf);
+  const config = devConfig(t.conf);
   const modes = await nodeModes(ctx.conn, t.present ? devPassthroughPaths(t.gpus, t.caps) : [], args.include_caps === undefined);
   const paths = [...modes.keys()];
   const ownership = { mode: args.mode ?? '0666', uid: args.uid, gid: args.gid };
@@ -276,7 +272,7 @@ async function combine(ctx: ModuleContext, args: LxcConfArgs, t: Target, parts: 
   return {
     changes: parts.map((p) => p.change),
     state: Object.assign({}, ...parts.map((p) => p.state)) as State,
-    data: { ...styleData(t), restart_required: await isRunning(ctx.conn, args.vmid), conf: t.conf.path, ...data },
+    data: { ...styleData(t), restart_required: await containerRunning(ctx.conn, args.vmid), conf: t.conf.path, ...data },
   };
 }
 
@@ -296,13 +292,13 @@ function withDevPlan(text: string, plan: DevPlan): string {
   return replaceOwnedLines(text, owned, plan.set.map((s) => `${s.key}: ${s.value}`));
 }
 
-/** `pct config` (pending changes included); in check mode, for a config this run plans, the planned main section. */
-async function devConfig(ctx: ModuleContext, args: LxcConfArgs, conf: ConfFile): Promise<string> {
+/**
+ * What `pct config` shows (pending changes included), from the file already read instead of a `pct config` (a Perl
+ * start on the node); in check mode, for a config this run plans, the planned main section.
+ */
+function devConfig(conf: ConfFile): string {
   if (conf.planned) return mainSection(conf.lines);
-  const config = (await runChecked(ctx.conn, shellCommand('pct', 'config', args.vmid), `pct config ${args.vmid}`)).stdout;
-  const lock = /^lock:\s*(\S+)/m.exec(config)?.[1];
-  if (lock !== undefined) throw new ModuleFailure(`container ${args.vmid} is locked (${lock}): not changing its GPU passthrough now`);
-  return config;
+  return configText(parseConf(conf.text).config);
 }
 
 /**

@@ -12,6 +12,7 @@ export type OpCounts = Record<'command' | 'read' | 'write' | 'stat', number>;
 export function countingConnection(conn: Connection, counts: OpCounts): Connection {
   const counted: Connection = {
     host: conn.host,
+    base: conn.base ?? conn,
     run: (command, options) => (counts.command++, conn.run(command, options)),
     put: (content, path, options) => (counts.write++, conn.put(content, path, options)),
     get: (path) => (counts.read++, conn.get(path)),

@@ -90,6 +90,16 @@ export interface Connection {
   statPath?(path: string, options: { follow?: boolean; become?: boolean }): Promise<FileStat | null | undefined>;
   /** Optional, with {@link statPath}: the host's uid/gid names (undefined when they cannot be read). */
   idNames?(): Promise<IdNames | undefined>;
+  /**
+   * Set by a wrapper that only adds options (a task's become and environment, a counter): the connection it wraps,
+   * the one host connection that per-connection memos key on ({@link connectionIdentity}).
+   */
+  readonly base?: Connection;
+}
+
+/** The host connection behind any wrappers: what a memo of one answer per connection keys on. */
+export function connectionIdentity(conn: Connection): Connection {
+  return conn.base ?? conn;
 }
 
 /** The host could not be reached or the transport broke: the host is `unreachable`, the others go on. */

@@ -16,6 +16,7 @@ export function connectionFor(conn: Connection, become: boolean, env: Record<str
   if (!become && Object.keys(env).length === 0 && !trace && !signal) return conn;
   return {
     host: conn.host,
+    base: conn.base ?? conn,
     run: (command: string, options: CommandOptions = {}) => {
       trace?.(command);
       return conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env }, signal: options.signal ?? signal });

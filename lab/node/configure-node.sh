@@ -58,6 +58,10 @@ for pkg in "pve-container ${PVE_CONTAINER_VERSION:-5.2.6} Proxmox VE container m
     mv /var/lib/dpkg/status.phoenix-lab /var/lib/dpkg/status
   fi
 done
+# LXC's default lxcpath is this node's container dir, as /var/lib/lxc is on Proxmox: `lxc-info -n <vmid>` (phoenix's
+# running check, modules/pct/probe.ts) then finds the node's containers without -P, like on a real node.
+mkdir -p /etc/lxc
+printf 'lxc.lxcpath = %s\n' "$LXC_PATH" >/etc/lxc/lxc.conf.phoenix-lab && mv -f /etc/lxc/lxc.conf.phoenix-lab /etc/lxc/lxc.conf
 grep -q " $NAME\$" /etc/hosts || printf '127.0.1.1 %s\n' "$NAME" >>/etc/hosts
 [ -f "$S/shared/ssh_host_ed25519_key" ] ||
   ssh-keygen -q -t ed25519 -N '' -C "phoenix-lab-$NAME" -f "$S/shared/ssh_host_ed25519_key"

@@ -1,5 +1,5 @@
 import { shellCommand } from '../../interpreter/connection/quote.js';
-import type { Connection } from '../../interpreter/connection/types.js';
+import { connectionIdentity, type Connection } from '../../interpreter/connection/types.js';
 import { ModuleFailure } from '../types.js';
 import { compareVersions } from './versions.js';
 
@@ -20,14 +20,15 @@ const asked = new WeakMap<Connection, Promise<string | undefined>>();
 
 /** pve-container's version as dpkg knows it (`6.0.9`); undefined where dpkg does not know the package. */
 export function probePveContainerVersion(conn: Connection): Promise<string | undefined> {
-  let answer = asked.get(conn);
+  const node = connectionIdentity(conn);
+  let answer = asked.get(node);
   if (!answer) {
     answer = conn.run(shellCommand('dpkg-query', '-W', '-f=${Version}', 'pve-container')).then((result) => {
       const version = /^(\d+(?:\.\d+)*)/.exec(result.stdout.trim())?.[1];
       return result.rc === 0 ? version : undefined;
     });
-    asked.set(conn, answer);
-    answer.catch(() => asked.delete(conn));
+    asked.set(node, answer);
+    answer.catch(() => asked.delete(node));
   }
   return answer;
 }

@@ -39,7 +39,7 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../test/modules
 const DEFAULTS: FixtureResponse[] = [
   { match: "^dpkg-query -W '-f=\\$\\{Version\\}' pve-container$", rc: 1, stderr: 'dpkg-query: no packages found matching pve-container\n' },
   { match: '^cat /proc/devices$', stdoutFile: 'shared:fixtures/gpu-h100-ubuntu2404/proc-devices.txt' },
-  { match: '^pct status \\d+$', stdout: 'status: stopped\n' },
+  { match: '^lxc-info -n \\d+ -sH$', stdout: 'STOPPED\n' },
   { match: '^stat -L ', rc: 1 },
 ];
 

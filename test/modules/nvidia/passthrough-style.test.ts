@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { chooseStyle, probePveContainerVersion, styleOnNode } from '../../../modules/nvidia/passthrough-style.js';
 import { ModuleFailure } from '../../../modules/types.js';
 import { FixtureConnection } from '../../support/fixture-connection.js';
+import { connectionFor } from '../../../interpreter/executor/context.js';
 
 const DPKG = "^dpkg-query -W '-f=\\$\\{Version\\}' pve-container$";
 
@@ -35,6 +36,14 @@ test('one node connection is asked once, however many container tasks ask', asyn
   const styles = await Promise.all([1, 2, 3].map(() => styleOnNode(conn, 'auto')));
   assert.equal(styles.map((s) => s.style), ['devN', 'devN', 'devN']);
   assert.is(conn.commands.length, 1);
+});
+
+test('each task wraps the node connection (become, environment, Ctrl-C): the wrappers share the one answer', async () => {
+  const conn = new FixtureConnection('pve1', [{ match: DPKG, stdout: '6.0.9' }]);
+  const tasks = [1, 2, 3].map(() => connectionFor(conn, true, {}, undefined, new AbortController().signal));
+  assert.ok(tasks[0] !== tasks[1]);
+  for (const task of tasks) assert.is((await styleOnNode(task, 'auto')).style, 'devN');
+  assert.is(conn.commands.length, 1, 'asked once per node, not once per container task');
 });
 
 test('style raw asks nothing on the node', async () => {

@@ -1,11 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseContainerFacts, parseSnapshots } from '../../../modules/pct/probe.js';
+import { configText, parseConf, parseContainerFacts } from '../../../modules/pct/probe.js';
 import { planSteps, sameOption, type PctArgs } from '../../../modules/pct.js';
 
-/** Outputs in the format of real `pct status`, `pct config`, `pct listsnapshot` (pve-container). */
+/**
+ * A container config file in Proxmox's format (/etc/pve/lxc/<vmid>.conf, domain 1.5): the description as `#`
+ * lines, the main section, a snapshot section; what probeContainer prints after its state line.
+ */
 const MARK = '@@phoenix-pct@@';
-const CONFIG = `arch: amd64
+const CONF = `#GPU template%0Afor clones
+arch: amd64
 cores: 2
 hostname: Template-GPU
 memory: 2048
@@ -14,25 +18,39 @@ ostype: ubuntu
 parent: pre-configured
 rootfs: local-lvm:vm-901-disk-0,size=32G
 unprivileged: 1
-lxc.cgroup2.devices.allow: c 195:* rwm`;
-const SNAPSHOTS = "`-> pre-configured               2026-11-25 17:01:02     no-description\n `-> current                     You are here!\n";
+lxc.cgroup2.devices.allow: c 195:* rwm
 
-function probe(status: string, rc: number, config = '', snapshots = ''): string {
-  return `${status}\n${MARK}rc=${rc}\n${config}\n${MARK}\n${snapshots}`;
-}
+[pre-configured]
+arch: amd64
+cores: 2
+hostname: Template-GPU
+memory: 1024
+snaptime: 1764090062
+`;
 
-const running = parseContainerFacts(probe('status: running', 0, CONFIG, SNAPSHOTS));
-const stopped = parseContainerFacts(probe('status: stopped', 0, CONFIG, SNAPSHOTS));
-const absent = parseContainerFacts(probe("Configuration file 'nodes/pve1/lxc/905.conf' does not exist", 255));
+const probe = (state: string, conf = CONF) => `${MARK}state ${state}\n${conf}`;
+const running = parseContainerFacts(probe('RUNNING'));
+const stopped = parseContainerFacts(probe('STOPPED'));
+const absent = parseContainerFacts(`${MARK}absent\n`);
 
-test('probe output: status, config keys, snapshots', () => {
+test('probe output: state, config keys of the main section, snapshots', () => {
   assert.ok(running.exists && running.running);
   assert.is(running.config.net0.split(',')[0], 'name=eth0');
+  assert.is(running.config.memory, '2048', 'the snapshot section does not leak into the main one');
   assert.is(running.config['lxc.cgroup2.devices.allow'], 'c 195:* rwm');
+  assert.is(running.config.description, 'GPU template\nfor clones');
   assert.equal(running.snapshots, ['pre-configured']);
   assert.ok(stopped.exists && !stopped.running);
+  assert.ok(parseContainerFacts(probe('UNKNOWN')).exists, 'a container LXC does not know (never started) exists, stopped');
   assert.equal(absent, { exists: false, running: false, config: {}, snapshots: [], template: false });
-  assert.equal(parseSnapshots(''), []);
+});
+
+test('pending changes are what pct config shows: values set, keys deleted; template from the main section', () => {
+  const conf = parseConf('memory: 2048\ncores: 2\ndev0: /dev/nvidia0\n[pve:pending]\nmemory: 4096\ndelete: dev0,!cores\n');
+  assert.equal(conf.config, { memory: '4096' });
+  assert.equal(conf.snapshots, []);
+  assert.ok(parseContainerFacts(probe('STOPPED', 'template: 1\n')).template);
+  assert.is(configText({ memory: '1', 'lxc.a': 'x', arch: 'amd64', description: 'a\nb' }), 'arch: amd64\ndescription: a%0Ab\nmemory: 1\nlxc.a: x\n');
 });
 
 const summaries = (args: PctArgs, facts = running) => planSteps(args, facts).map((s) => s.summary);
