@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { median, ms, parseRecap, timed, type Timed } from './measure.js';
 import type { Row } from './table.js';
 import { PHOENIX, REPO_ROOT } from './paths.js';
+import { LAB_DIR } from '../lab/paths.js';
 
-export const LAB_INVENTORY = join(REPO_ROOT, '.lab', 'inventory.yml');
+export const LAB_INVENTORY = join(LAB_DIR, 'inventory.yml');
 export const SITE = join(REPO_ROOT, 'playbooks', 'site.yml');
 
 export interface SiteOptions {

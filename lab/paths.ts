@@ -6,14 +6,18 @@ import { gpuFixture } from '../test/support/shared.js';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Shell side of the node, shipped as sources (not compiled). */
 export const NODE_SCRIPTS = join(REPO_ROOT, 'lab', 'node');
-/** Where the lab writes what users need: inventory, keys, known_hosts, lab.json. Git-ignored. */
-export const LAB_DIR = join(REPO_ROOT, '.lab');
 /**
- * Which lab of this machine: `PHOENIX_LAB_INSTANCE=<1..9>` gives a second checkout its own lab beside the default
+ * Which lab of this machine: `PHOENIX_LAB_INSTANCE=<1..9>` gives a second checkout (or a bench beside the tests) its own lab beside the default
  * one (0): its own state root, ports shifted by 1000 x N, its own artifact tree. Containers of both labs may share
  * VMIDs: each node has its own LXC path.
  */
 export const LAB_INSTANCE = labInstance(process.env.PHOENIX_LAB_INSTANCE);
+/**
+ * Where the lab writes what users need: inventory, keys, known_hosts, lab.json. Git-ignored. `.lab` for the default
+ * lab, `.lab-N` for instance N: two labs of one checkout (a bench beside the tests) must not share lab.json and
+ * known_hosts, or one's `up` leaves the other's runs refused by host key checking.
+ */
+export const LAB_DIR = join(REPO_ROOT, LAB_INSTANCE ? `.lab-${LAB_INSTANCE}` : '.lab');
 /** Added to every port the lab listens on. */
 export const LAB_PORT_OFFSET = LAB_INSTANCE * 1000;
 
