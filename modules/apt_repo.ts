@@ -5,7 +5,7 @@ import { shellCommand } from '../interpreter/connection/quote.js';
 import { keyringBytes } from './apt/dearmor.js';
 import { aptUpdate } from './apt/apt-update.js';
 import { renderDeb822, renderList, renderPin, type EntrySpec, type PinSpec } from './apt/repo-entry.js';
-import { probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
+import { fetchKey, probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
 import { parseSources, removeUri, type SourceFile } from './apt/sources.js';
 import { exclusive, given, oneRequired, when } from './common/rules.js';
 import { createDirs, dirChanges, SYSTEM_DIR, type DirPlan } from './common/parents.js';
@@ -132,14 +132,27 @@ export async function defaultFormat(ctx: ModuleContext): Promise<{ format: 'deb8
   return { format: 'list', why: version ? `apt ${version} predates deb822 by default` : 'apt\'s version is unknown' };
 }
 
+/**
+ * A key_url's key as the first host of this run that needed it downloaded it (on its side, as every host would):
+ * 30 containers compare their keyrings with one download, not 30. Undefined without key_url, where nothing is
+ * shared, or when that download failed: the host then downloads the key itself and reports its own failure.
+ */
+async function sharedKey(ctx: ModuleContext, url: string | undefined): Promise<Buffer | undefined> {
+  if (!url || !ctx.oncePerRun) return undefined;
+  return ctx.oncePerRun(`apt_repo key_url ${url}`, () => fetchKey(ctx.conn, url)).catch(() => undefined);
+}
+
 async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<RepoState>> {
   const uri = args.uri!;
   const spec = entrySpec(args, uri);
   const fromController = await controllerKey(ctx, args);
-  const facts = await probeRepo(ctx.conn, { keyring: spec.keyring, keyUrl: args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined });
+  const shared = fromController ? undefined : await sharedKey(ctx, args.key_url);
+  const facts = await probeRepo(ctx.conn, {
+    keyring: spec.keyring, keyUrl: shared ? undefined : args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined,
+  });
   let key: Buffer;
   try {
-    key = keyringBytes(fromController ?? facts.key!, spec.keyring);
+    key = keyringBytes(fromController ?? shared ?? facts.key!, spec.keyring);
   } catch (error) {
     throw new ModuleFailure(`key from ${args.key_url ?? args.key_file ?? 'key_content'}: ${(error as Error).message}`);
   }

@@ -15,6 +15,7 @@ import {
   mainKey, mainSectionEnd, otherDeviceSources, ownedLines, rawPassthroughLines, replaceOwnedLines, sameLines, type OwnedLine,
 } from './nvidia/raw-passthrough.js';
 import { plannedContainer } from './pct/planned.js';
+import { askNodeOncePerTask } from './common/shared.js';
 import { configText, containerRunning, parseConf } from './pct/probe.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
@@ -58,9 +59,11 @@ export function parseGpuAssignment(value: string | number | number[]): number[] 
   return [...new Set(text.split(',').map((p) => Number(p.trim())))].sort((a, b) => a - b);
 }
 
-/** Reads and parses the node's `/proc/devices`. */
-async function readDevices(conn: Connection): Promise<CharDevice[]> {
-  const result = await runChecked(conn, shellCommand('cat', '/proc/devices'), 'reading /proc/devices');
+/** Reads and parses the node's `/proc/devices` (once per task for all its containers). */
+async function readDevices(ctx: ModuleContext): Promise<CharDevice[]> {
+  const conn = ctx.conn;
+  const result = await askNodeOncePerTask(ctx, conn.host, 'cat /proc/devices',
+    () => runChecked(conn, shellCommand('cat', '/proc/devices'), 'reading /proc/devices'));
   return parseProcDevices(result.stdout);
 }
 
@@ -160,7 +163,7 @@ async function planTarget(ctx: ModuleContext, args: LxcConfArgs): Promise<Target
   const gpus = parseGpuAssignment(args.gpu_assignment ?? 'none');
   const choice = await styleOnNode(ctx.conn, args.style ?? 'auto');
   const conf = await readConf(ctx, args);
-  const devices = await readDevices(ctx.conn);
+  const devices = await readDevices(ctx);
   const majors = nvidiaMajors(devices);
   const present = args.state !== 'absent' && gpus.length > 0;
   if (present && choice.style === 'raw') requireMajors(majors);
@@ -227,7 +230,7 @@ function rawStyleDevDeletes(lines: string[]): DevPlan {
 
 async function planDevN(ctx: ModuleContext, args: LxcConfArgs, t: Target): Promise<Plan<State>> {
   const config = devConfig(t.conf);
-  const modes = await nodeModes(ctx.conn, t.present ? devPassthroughPaths(t.gpus, t.caps) : [], args.include_caps === undefined);
+  const modes = await nodeModes(ctx, t.present ? devPassthroughPaths(t.gpus, t.caps) : [], args.include_caps === undefined);
   const paths = [...modes.keys()];
   const ownership = { mode: args.mode ?? '0666', uid: args.uid, gid: args.gid };
   const devPlan = planDevEntries(parseDevEntries(config), devPassthroughValues(paths, ownership, modes));
@@ -307,10 +310,11 @@ function devConfig(conf: ConfFile): string {
  * capability nodes when `capsOptional` (include_caps not asked for: many hosts have the nvidia-caps major but
  * never create the nodes), which are left out.
  */
-async function nodeModes(conn: Connection, paths: string[], capsOptional: boolean): Promise<Map<string, string>> {
+async function nodeModes(ctx: ModuleContext, paths: string[], capsOptional: boolean): Promise<Map<string, string>> {
   if (paths.length === 0) return new Map();
   const script = 'for p; do if [ -c "$p" ]; then stat -L -c "%a %n" -- "$p"; else echo "missing $p"; fi; done';
-  const out = (await runChecked(conn, shellCommand('sh', '-c', script, 'sh', ...paths), 'checking device nodes')).stdout;
+  const command = shellCommand('sh', '-c', script, 'sh', ...paths);
+  const out = (await askNodeOncePerTask(ctx, ctx.conn.host, command, () => runChecked(ctx.conn, command, 'checking device nodes'))).stdout;
   const lines = out.split('\n').filter(Boolean).map((l) => /^(\S+) (.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m);
   const optional = (path: string): boolean => capsOptional && path.startsWith('/dev/nvidia-caps/');
   const missing = lines.filter((m) => m[1] === 'missing' && !optional(m[2]!)).map((m) => m[2]!);

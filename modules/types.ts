@@ -35,6 +35,17 @@ export interface ModuleContext {
    * a driver installed), so a module predicts what the real run finds instead of reading the unchanged host.
    */
   readonly planned?: PlannedState;
+  /**
+   * The answer of `compute` for `key`, worked out once per run by the first host that asks; the others wait for it
+   * (a key downloaded once, not once per container). A failure is not kept: the next host asks again. Absent:
+   * nothing is shared, call `compute` yourself.
+   */
+  oncePerRun?<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * As {@link oncePerRun}, for the hosts of this one task: what a node tells all its containers' tasks at once (its
+   * /proc/devices, its device nodes' modes, its kernel module), which no container task changes.
+   */
+  oncePerTask?<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 /** Check mode: a container this run creates from an OS template, whose files can be read from the template. */

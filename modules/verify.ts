@@ -2,11 +2,14 @@ import { checkCompute, type ComputeFindings } from './nvidia/compute-check.js';
 import { checkDockerGpu, type DockerGpuFindings } from './nvidia/docker-gpu-check.js';
 import { judgeNode, type ProbedNode } from './nvidia/node-access.js';
 import {
-  probeGpus, probeKernelModule, probeNodeAccess, probeNodeModuleVersion, sharedProbes, type GpuProbe, type SharedProbes,
+  allNodeAccessProbe, deviceNodesProbe, gpuProbe, kernelModuleProbe, nvccLocateProbe, probeNodeModuleVersion, runProbes, sharedProbes,
+  type GpuProbe, type NodeAccess, type Probe, type SharedProbes,
 } from './nvidia/probes.js';
+import type { DeviceNode } from './nvidia/device-nodes.js';
 import type { GpuInfo } from './nvidia/smi.js';
 import { DRIVER_VERSION_ARG, type KernelModuleVersion } from './nvidia/versions.js';
 import type { Module, ModuleContext } from './types.js';
+import { askNodeOncePerTask } from './common/shared.js';
 import type { PlannedDriver } from './nvidia_run/host.js';
 
 type Check = 'driver' | 'toolkit' | 'devices' | 'compute' | 'docker_gpu';
@@ -54,8 +57,8 @@ function userSpaceVersion(probe: GpuProbe): string | undefined {
   return probe.reason === 'mismatch' ? probe.nvmlLibrary : undefined;
 }
 
-async function checkDriver(ctx: ModuleContext, args: VerifyArgs, found: Findings, problems: string[]): Promise<void> {
-  const [probe, module] = [await probeGpus(ctx.conn), await probeKernelModule(ctx.conn)];
+async function checkDriver(ctx: ModuleContext, args: VerifyArgs, read: Prefetched, found: Findings, problems: string[]): Promise<void> {
+  const [probe, module] = [read.gpus!, read.kmod];
   if (module) Object.assign(found, { kernel_module_version: module.version, kernel_module_flavor: module.flavor });
   const loaded = module ? `kernel module ${module.version} (/proc/driver/nvidia/version)` : 'no kernel module loaded';
   if (!probe.ok) problems.push(smiProblem(probe, loaded));
@@ -88,7 +91,10 @@ async function checkHost(ctx: ModuleContext, args: VerifyArgs, found: Findings, 
   problems: string[]): Promise<void> {
   const node = typeof ctx.vars.proxmox_node === 'string' ? ctx.vars.proxmox_node : undefined;
   let host = args.host_driver_version;
-  if (host === undefined && node) host = await probeNodeModuleVersion(await ctx.connect(node));
+  if (host === undefined && node) {
+    const nodeConn = await ctx.connect(node);
+    host = await askNodeOncePerTask(ctx, node, 'kernel module version', () => probeNodeModuleVersion(nodeConn));
+  }
   if (host === undefined) {
     if (node) problems.push(`node ${node} has no NVIDIA kernel module loaded (/sys/module/nvidia/version)`);
     return;
@@ -106,10 +112,10 @@ const UVM_HINT = ' (a node creates /dev/nvidia-uvm only on first use: `nvidia-mo
  * Required nodes: nvidiactl, nvidia-uvm and the GPUs (listed indexes, else at least `count` /dev/nvidiaN). Then
  * each node as root here may use it (one probe for all): see judgeNode for what fails and what is a warning.
  */
-async function checkDevices(ctx: ModuleContext, probes: SharedProbes, gpus: { count: number; indexes?: number[] },
+async function checkDevices(probes: SharedProbes, read: Prefetched, gpus: { count: number; indexes?: number[] },
   found: Findings, problems: string[]): Promise<void> {
   const nodes = await probes.deviceNodes();
-  const access = new Map((await probeNodeAccess(ctx.conn, nodes.map((n) => n.path))).map(({ path, ...a }) => [path, a]));
+  const access = new Map((read.access ?? []).map(({ path, ...a }) => [path, a]));
   found.devices = nodes.map((n) => ({ ...n, ...access.get(n.path) }));
   const present = new Set(nodes.map((d) => d.path));
   const gpuNodes = nodes.filter((d) => /^\/dev\/nvidia\d+$/.test(d.path)).map((d) => d.path);
@@ -141,6 +147,26 @@ async function checkToolkit(probes: SharedProbes, args: VerifyArgs, required: bo
   if (want && nvcc.release !== want && !`${nvcc.version ?? nvcc.release}.`.startsWith(`${want}.`)) {
     problems.push(`CUDA toolkit ${nvcc.release} (${nvcc.path}), expected ${want}`);
   }
+}
+
+/** What the checks asked for read in one round trip (nvidia-smi, the kernel module, device nodes, nvcc). */
+interface Prefetched {
+  gpus?: GpuProbe;
+  kmod?: KernelModuleVersion;
+  nodes?: DeviceNode[];
+  access?: NodeAccess[];
+  /** Where nvcc is; its version is asked when a check needs it (SharedProbes.nvcc). */
+  nvcc?: string;
+}
+
+async function prefetch(ctx: ModuleContext, checks: Set<Check>): Promise<Prefetched> {
+  const wanted: Record<string, Probe<unknown>> = {};
+  if (checks.has('driver')) Object.assign(wanted, { gpus: gpuProbe, kmod: kernelModuleProbe });
+  if (checks.has('devices') || checks.has('compute')) wanted.nodes = deviceNodesProbe;
+  if (checks.has('devices')) wanted.access = allNodeAccessProbe;
+  if (checks.has('toolkit') || checks.has('compute')) wanted.nvcc = nvccLocateProbe;
+  if (Object.keys(wanted).length === 0) return {};
+  return (await runProbes(ctx.conn, wanted)) as Prefetched;
 }
 
 /** `nvidia.*` and `cuda.*` facts merged into the existing dicts (the config's `nvidia` settings stay). */
@@ -213,10 +239,13 @@ export const verify: Module<VerifyArgs> = {
     const gpus = parseGpus(args.gpus);
     const found: Findings = { gpus: [], devices: [], warnings: [] };
     const problems: string[] = [];
-    const probes = sharedProbes(ctx.conn);
-    if (checks.has('driver')) await checkDriver(ctx, args, found, problems);
+    const read = await prefetch(ctx, checks);
+    const probes = sharedProbes(ctx.conn, {
+      ...(read.nodes ? { deviceNodes: Promise.resolve(read.nodes) } : {}), ...('nvcc' in read ? { nvccPath: Promise.resolve(read.nvcc) } : {}),
+    });
+    if (checks.has('driver')) await checkDriver(ctx, args, read, found, problems);
     if (checks.has('driver')) checkGpuCount(found, gpus, problems);
-    if (checks.has('devices')) await checkDevices(ctx, probes, gpus, found, problems);
+    if (checks.has('devices')) await checkDevices(probes, read, gpus, found, problems);
     const toolkitRequired = args.checks?.includes('toolkit') === true || args.cuda_version !== undefined;
     if (checks.has('toolkit')) await checkToolkit(probes, args, toolkitRequired, found, problems);
     if (checks.has('compute')) await checkCompute(ctx.conn, { cacheDir: args.compute_cache_dir, gpus, probes }, found, problems);

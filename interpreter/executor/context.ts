@@ -50,6 +50,8 @@ export interface ContextInput {
   noLog?: boolean;
   /** Check mode's memory of the run. */
   planned?: PlannedState;
+  /** What the hosts of this task share (ModuleContext.oncePerTask). */
+  taskShared?: Map<string, Promise<unknown>>;
 }
 
 /** The ModuleContext of one task on one host. */
@@ -72,11 +74,26 @@ export function moduleContext(input: ContextInput): ModuleContext {
     log: (message) => services.emit({ type: 'verbose', level: 2, host, message }),
     progress: (message, done, total) => services.emit({ type: 'progress', host, message, done, total }),
     planned: input.planned,
+    ...(services.shared ? { oncePerRun: oncePerRunOver(services.shared) } : {}),
+    ...(input.taskShared ? { oncePerTask: oncePerRunOver(input.taskShared) } : {}),
     holdsSecret: (content) => {
       if (input.noLog) return true;
       const text = content.toString();
       return (services.secrets ?? []).some((secret) => text.includes(secret));
     },
+  };
+}
+
+/** ModuleContext.oncePerRun (or oncePerTask) over a table: a promise per key, dropped again when it fails. */
+export function oncePerRunOver(table: Map<string, Promise<unknown>>) {
+  return <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+    let answer = table.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = compute();
+      table.set(key, answer);
+      answer.catch(() => table.get(key) === answer && table.delete(key));
+    }
+    return answer;
   };
 }
 

@@ -34,4 +34,6 @@ export interface RunServices {
   signal?: AbortSignal;
   /** Secret values of the run (vars/secrets.ts): files holding one are created 0600. */
   secrets?: string[];
+  /** Answers every host of the run shares (ModuleContext.oncePerRun); absent: each host works its own out. */
+  shared?: Map<string, Promise<unknown>>;
 }

@@ -356,6 +356,8 @@ export class PlaybookRunner {
       setFacts: (host, facts) => Object.assign(this.state(host).facts, facts),
       pendingContainer: (host) => this.state(host).pending,
       planned: this.planned,
+      // A fresh table each time a task starts on its hosts: what they share lasts as long as the task.
+      shared: new Map(),
     };
   }
 

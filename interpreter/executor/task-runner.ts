@@ -31,6 +31,8 @@ export interface TaskEnv {
   pendingContainer(host: string): PendingContainer | undefined;
   /** Check mode's memory of the run (absent in a real run). */
   planned?: PlannedState;
+  /** Answers the hosts of this one task share (ModuleContext.oncePerTask); absent: nothing is shared. */
+  shared?: Map<string, Promise<unknown>>;
 }
 
 /** A container the check run would create or start before the task (see {@link TaskEnv.pendingContainer}). */
@@ -244,7 +246,7 @@ async function taskContext(
   const conn = target === null ? null : await openConnection(target, task, env, scope);
   return moduleContext({
     host, conn, check, diff: task.diff ?? env.options.diff, scope, env: renderEnvironment(task, scope), services: env.services,
-    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog), planned: env.planned,
+    searchDirs: [task.dir, env.playbookDir], noLog: Boolean(task.noLog), planned: env.planned, taskShared: env.shared,
   });
 }
 

@@ -94,6 +94,14 @@ function parseKey(rest: string[], url: string): Buffer {
   throw new ModuleFailure(`downloading ${url} on the target failed (exit ${rest[1]}): ${err || 'no message'}`);
 }
 
+/** Downloads `url` on the target (curl, wget or python3); a failed download is a ModuleFailure with the tool's message. */
+export async function fetchKey(conn: Connection, url: string): Promise<Buffer> {
+  const result = await conn.run(fetchScript(url), { env: { LC_ALL: 'C' } });
+  const line = result.stdout.split('\n').find((l) => l.startsWith('key '));
+  if (!line) throw new ModuleFailure(`downloading ${url} on the target gave no result${result.stderr.trim() ? `: ${result.stderr.trim()}` : ''}`);
+  return parseKey(line.split(' ').slice(1), url);
+}
+
 /** Runs the probe; a failing script (unreadable file) is a ModuleFailure. */
 export async function probeRepo(conn: Connection, req: ProbeRequest): Promise<RepoFacts> {
   const result = await conn.run(repoProbeCommand(req), { env: { LC_ALL: 'C' } });

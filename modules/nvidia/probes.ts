@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
-import type { Connection } from '../../interpreter/connection/types.js';
+import type { CommandResult, Connection } from '../../interpreter/connection/types.js';
 import { parseDeviceListing, type DeviceNode } from './device-nodes.js';
 import { GPU_QUERY_FIELDS, parseGpuQuery, type GpuInfo } from './smi.js';
 import {
@@ -14,9 +15,22 @@ export type GpuProbe =
   | { ok: true; gpus: GpuInfo[] }
   | { ok: false; reason: 'absent' | 'mismatch' | 'error'; output: string; rc: number; nvmlLibrary?: string };
 
+/** A probe: one command, and how its result reads. Several run in one round trip with {@link runProbes}. */
+export interface Probe<T> {
+  command: string;
+  parse(result: CommandResult): T;
+}
+
+const GPU_QUERY = shellCommand('nvidia-smi', `--query-gpu=${GPU_QUERY_FIELDS}`, '--format=csv,noheader');
+
 /** Runs the GPU query `verify` registers (`index,name,uuid,driver_version,pci.bus_id`, no header). */
 export async function probeGpus(conn: Connection): Promise<GpuProbe> {
-  const r = await conn.run(shellCommand('nvidia-smi', `--query-gpu=${GPU_QUERY_FIELDS}`, '--format=csv,noheader'));
+  return parseGpuProbe(await conn.run(GPU_QUERY));
+}
+
+export const gpuProbe: Probe<GpuProbe> = { command: GPU_QUERY, parse: parseGpuProbe };
+
+function parseGpuProbe(r: CommandResult): GpuProbe {
   const output = `${r.stdout}${r.stderr}`.trim();
   if (r.rc === 0) return { ok: true, gpus: parseGpuQuery(r.stdout) };
   if (r.rc === 127 || /nvidia-smi: (command )?not found/.test(output)) return { ok: false, reason: 'absent', output, rc: r.rc };
@@ -27,9 +41,13 @@ export async function probeGpus(conn: Connection): Promise<GpuProbe> {
 
 /** The loaded kernel module as `/proc/driver/nvidia/version` shows it (also inside a container); undefined if none. */
 export async function probeKernelModule(conn: Connection): Promise<KernelModuleVersion | undefined> {
-  const r = await conn.run(shellCommand('cat', '/proc/driver/nvidia/version'));
-  return r.rc === 0 ? parseProcDriverVersion(r.stdout) : undefined;
+  return kernelModuleProbe.parse(await conn.run(kernelModuleProbe.command));
 }
+
+export const kernelModuleProbe: Probe<KernelModuleVersion | undefined> = {
+  command: shellCommand('cat', '/proc/driver/nvidia/version'),
+  parse: (r) => (r.rc === 0 ? parseProcDriverVersion(r.stdout) : undefined),
+};
 
 /** A node's kernel module version: `/sys/module/nvidia/version`, else the `/proc/driver/nvidia/version` wording. */
 export async function probeNodeModuleVersion(conn: Connection): Promise<string | undefined> {
@@ -40,9 +58,13 @@ export async function probeNodeModuleVersion(conn: Connection): Promise<string |
 
 /** The NVIDIA device nodes present (`ls -l /dev/nvidia* /dev/nvidia-caps/`). */
 export async function probeDeviceNodes(conn: Connection): Promise<DeviceNode[]> {
-  const r = await conn.run(shellCommand('ls', '-l', raw('/dev/nvidia*'), '/dev/nvidia-caps/', raw('2>/dev/null')));
-  return parseDeviceListing(r.stdout);
+  return deviceNodesProbe.parse(await conn.run(deviceNodesProbe.command));
 }
+
+export const deviceNodesProbe: Probe<DeviceNode[]> = {
+  command: shellCommand('ls', '-l', raw('/dev/nvidia*'), '/dev/nvidia-caps/', raw('2>/dev/null')),
+  parse: (r) => parseDeviceListing(r.stdout),
+};
 
 /** How the probing user (root here) may use one device node: numeric ids, access(2) answers, and an open(2). */
 export interface NodeAccess {
@@ -72,7 +94,16 @@ const NODE_ACCESS_SCRIPT = [
  */
 export async function probeNodeAccess(conn: Connection, paths: string[]): Promise<NodeAccess[]> {
   if (paths.length === 0) return [];
-  const r = await conn.run(shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh', ...paths));
+  return parseNodeAccess(await conn.run(shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh', ...paths)));
+}
+
+/** {@link probeNodeAccess} for every /dev/nvidia* and /dev/nvidia-caps/* there is (a glob on the host; not device nodes drop out). */
+export const allNodeAccessProbe: Probe<NodeAccess[]> = {
+  command: `${shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh')} /dev/nvidia* /dev/nvidia-caps/* 2>/dev/null`,
+  parse: (r) => parseNodeAccess(r),
+};
+
+function parseNodeAccess(r: CommandResult): NodeAccess[] {
   return r.stdout.split('\n').flatMap((line) => {
     const m = /^(\S+)\t(\d+):(\d+)\t([r-])([w-])\t(.*)$/.exec(line);
     if (!m) return [];
@@ -86,9 +117,18 @@ const LOCATE_NVCC = 'command -v nvcc || { for n in /usr/local/cuda/bin/nvcc $(ls
 
 /** The default CUDA toolkit: its nvcc path and release, or undefined when no nvcc is found. */
 export async function probeNvcc(conn: Connection): Promise<(NvccVersion & { path: string }) | undefined> {
-  const located = await conn.run(shellCommand('sh', '-c', LOCATE_NVCC));
-  const path = located.stdout.trim().split('\n')[0];
-  if (located.rc !== 0 || !path) return undefined;
+  return nvccVersion(conn, nvccLocateProbe.parse(await conn.run(nvccLocateProbe.command)));
+}
+
+/** Where nvcc is (undefined: none); its version is a second command, {@link nvccVersion}. */
+export const nvccLocateProbe: Probe<string | undefined> = {
+  command: shellCommand('sh', '-c', LOCATE_NVCC),
+  parse: (r) => (r.rc === 0 ? r.stdout.trim().split('\n')[0] || undefined : undefined),
+};
+
+/** The release of the nvcc at `path` (`nvcc --version`). */
+export async function nvccVersion(conn: Connection, path: string | undefined): Promise<(NvccVersion & { path: string }) | undefined> {
+  if (!path) return undefined;
   const r = await conn.run(shellCommand(path, '--version'));
   const version = r.rc === 0 ? parseNvccVersion(r.stdout) : undefined;
   return version ? { ...version, path } : undefined;
@@ -100,11 +140,75 @@ export interface SharedProbes {
   deviceNodes(): Promise<DeviceNode[]>;
 }
 
-export function sharedProbes(conn: Connection): SharedProbes {
-  let nvcc: ReturnType<SharedProbes['nvcc']> | undefined;
-  let nodes: Promise<DeviceNode[]> | undefined;
+/** `prefetched`: what {@link runProbes} already read in one round trip; the rest run when first asked. */
+export function sharedProbes(conn: Connection, prefetched: { nvccPath?: Promise<string | undefined>; deviceNodes?: Promise<DeviceNode[]> } = {}): SharedProbes {
+  let nvcc = prefetched.nvccPath?.then((path) => nvccVersion(conn, path));
+  let nodes = prefetched.deviceNodes;
   return {
     nvcc: () => (nvcc ??= probeNvcc(conn)),
     deviceNodes: () => (nodes ??= probeDeviceNodes(conn)),
   };
+}
+
+type Results<P> = { [K in keyof P]: P[K] extends Probe<infer T> ? T : never };
+
+/**
+ * Runs several probes in one command (one round trip instead of one each): each in a subshell of its own, its
+ * stdout, stderr and exit code kept apart in a private temp dir and printed back between random markers, so each
+ * parser sees exactly what its command alone would have given.
+ */
+export async function runProbes<P extends Record<string, Probe<unknown>>>(conn: Connection, probes: P): Promise<Results<P>> {
+  const names = Object.keys(probes);
+  const mark = `@@phoenix-probe-${randomBytes(6).toString('hex')}@@`;
+  const r = await conn.run(probeBatchScript(names.map((n) => probes[n]!.command), mark));
+  if (r.rc !== 0) throw new Error(`${conn.host}: probes failed (exit ${r.rc}): ${r.stderr.trim() || 'no message'}`);
+  const outputs = splitBatch(r.stdout, mark, names.length);
+  return Object.fromEntries(names.map((n, i) => [n, probes[n]!.parse(outputs[i]!)])) as Results<P>;
+}
+
+export function probeBatchScript(commands: string[], mark: string): string {
+  return [
+    'd=$(mktemp -d) || exit 1',
+    `trap 'rm -rf -- "$d"' EXIT`,
+    // Builtins only: no process per file printed back.
+    `pr() { while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <"$1"; }`,
+    ...commands.map((c, i) => `( ${c}
+) >"$d/${i}" 2>"$d/${i}e" </dev/null; echo $? >"$d/${i}r"`),
+    `for i in ${commands.map((_, i) => i).join(' ')}; do read -r rc <"$d/\${i}r"; echo "${mark} $rc"; pr "$d/$i"; echo "${mark}"; pr "$d/\${i}e"; done`,
+    'exit 0',
+  ].join('\n');
+}
+
+/** The marker and commands of a {@link probeBatchScript} (undefined for any other command): for test doubles. */
+export function batchCommands(script: string): { mark: string; commands: string[] } | undefined {
+  if (!script.startsWith('d=$(mktemp -d) || exit 1\n')) return undefined;
+  const mark = /echo "(@@phoenix-probe-[0-9a-f]+@@) \$rc"/.exec(script)?.[1];
+  if (!mark) return undefined;
+  const commands = [...script.matchAll(/^\( ([\s\S]*?)\n\) >"\$d\/\d+" 2>/gm)].map((m) => m[1]!);
+  return { mark, commands };
+}
+
+/** What a probe batch prints for these results (the script's own framing), for test doubles. */
+export function batchOutput(results: CommandResult[], mark: string): string {
+  const lines = (text: string) => (text === '' ? '' : text.endsWith('\n') ? text : `${text}\n`);
+  return results.map((r) => `${mark} ${r.rc}\n${lines(r.stdout)}${mark}\n${lines(r.stderr)}`).join('');
+}
+
+function splitBatch(stdout: string, mark: string, count: number): CommandResult[] {
+  const results: CommandResult[] = [];
+  let current: { rc: number; out: string[]; err: string[]; inErr: boolean } | undefined;
+  const flush = () => current && results.push({
+    rc: current.rc, stdout: current.out.map((l) => `${l}\n`).join(''), stderr: current.err.map((l) => `${l}\n`).join(''),
+  });
+  for (const line of stdout.replace(/\n$/, '').split('\n')) {
+    const head = line.startsWith(`${mark} `) ? Number(line.slice(mark.length + 1)) : undefined;
+    if (head !== undefined && Number.isInteger(head)) {
+      flush();
+      current = { rc: head, out: [], err: [], inErr: false };
+    } else if (line === mark && current) current.inErr = true;
+    else if (current) (current.inErr ? current.err : current.out).push(line);
+  }
+  flush();
+  if (results.length !== count) throw new Error(`probe batch: ${results.length} of ${count} results came back`);
+  return results;
 }

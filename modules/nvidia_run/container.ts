@@ -5,6 +5,7 @@ import { ModuleFailure, type ApplyResult, type Change, type ModuleContext, type 
 import { cacheEntry, timeoutMs, type NvidiaRunArgs } from './args.js';
 import { assertIntact, paths, planCache, sha256Of, type CacheEntry, type Stamp } from './cache.js';
 import { detectDriver, loadedModule } from './detect.js';
+import { askNodeOncePerTask } from '../common/shared.js';
 import { installerCommand, installerFlags } from './flags.js';
 import { aptInstall, runInstaller } from './install.js';
 import type { PlannedDriver } from './host.js';
@@ -28,8 +29,8 @@ const HOST_PLAY = 'run nvidia_run with mode: host on it first';
  * The node's loaded kernel module must be the configured version, or the container would be mismatched. In check
  * mode, a driver the node's own task planned to install counts as loaded.
  */
-async function nodeModule(node: Connection, nodeName: string, version: string, planned?: PlannedDriver): Promise<string> {
-  const loaded = planned?.version ?? (await loadedModule(node))?.version;
+async function nodeModule(ctx: ModuleContext, node: Connection, nodeName: string, version: string, planned?: PlannedDriver): Promise<string> {
+  const loaded = planned?.version ?? (await askNodeOncePerTask(ctx, nodeName, 'loaded kernel module', () => loadedModule(node)))?.version;
   if (!loaded) throw new ModuleFailure(`node ${nodeName} has no NVIDIA kernel module loaded; ${HOST_PLAY} (and reboot it if it says so)`);
   if (loaded !== version) {
     throw new ModuleFailure(`node ${nodeName} has kernel module ${loaded} loaded but version ${version} is configured: the ` +
@@ -60,7 +61,7 @@ export async function planContainer(ctx: ModuleContext, args: NvidiaRunArgs): Pr
   const { vmid, nodeName, node } = await containerNode(ctx, 'nvidia_run (mode: container)');
   const entry = cacheEntry(args);
   const planned = ctx.planned?.get<PlannedDriver>('driver', nodeName);
-  const loaded = await nodeModule(node, nodeName, args.version, planned);
+  const loaded = await nodeModule(ctx, node, nodeName, args.version, planned);
   const before = await detectDriver(ctx.conn);
   const data = { installed_version: before.userSpace ?? null, kernel_module_version: loaded, version: args.version };
   if (before.userSpace === args.version) {

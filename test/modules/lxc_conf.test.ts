@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PlannedState } from '../../interpreter/executor/planned-state.js';
+import { oncePerRunOver } from '../../interpreter/executor/context.js';
 import { lxcConf } from '../../modules/lxc_conf.js';
 import { FixtureConnection, readFixtureFile, type FixtureResponse } from '../support/fixture-connection.js';
 import { moduleContext, runModule, type Outcome } from '../support/module-context.js';
@@ -82,5 +83,24 @@ for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json')).sort(
     }
   });
 }
+
+test('the containers of one task ask their node once: /proc/devices and the device modes are shared per task, not per run', async () => {
+  const conf = 'arch: amd64\nhostname: gpu-worker\n';
+  const confs = Object.fromEntries([901, 902, 903].map((v) => [`/etc/pve/lxc/${v}.conf`, conf]));
+  const conn = new FixtureConnection('pve1', [
+    { match: '^dpkg-query ', stdout: '6.0.9' },
+    { match: "^sh -c 'for p", stdout: '666 /dev/nvidia0\n666 /dev/nvidiactl\n666 /dev/nvidia-uvm\n666 /dev/nvidia-uvm-tools\n' },
+    ...DEFAULTS,
+  ], confs);
+  const asked = (what: RegExp): number => conn.commands.filter((c) => what.test(c)).length;
+  const task = (table: Map<string, Promise<unknown>>) => Promise.all([901, 902, 903].map((vmid) => runModule(lxcConf,
+    { vmid, gpu_assignment: '0', style: 'devN', include_caps: false },
+    { ...moduleContext({ check: true }), host: 'pve1', conn, oncePerTask: oncePerRunOver(table) })));
+  const first = await task(new Map());
+  assert.equal(first.map((r) => r.status), ['changed', 'changed', 'changed']);
+  assert.equal([asked(/^cat \/proc\/devices$/), asked(/^sh -c 'for p/)], [1, 1], 'one task: asked once for three containers');
+  await task(new Map());
+  assert.equal([asked(/^cat \/proc\/devices$/), asked(/^sh -c 'for p/)], [2, 2], 'the next task asks again');
+});
 
 test.run();

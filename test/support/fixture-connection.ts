@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandResult, Connection, PutOptions } from '../../interpreter/connection/types.js';
 import { sharedDir } from './shared.js';
+import { batchCommands, batchOutput } from '../../modules/nvidia/probes.js';
 
 /**
  * A host that answers with captured outputs, for module fixture tests (style: "module tests are data").
@@ -32,6 +33,13 @@ export class FixtureConnection implements Connection {
   ) {}
 
   async run(command: string): Promise<CommandResult> {
+    // Several probes in one round trip (modules/nvidia/probes.ts runProbes): each answered as if run alone.
+    const batch = batchCommands(command);
+    if (batch) {
+      const results = [];
+      for (const c of batch.commands) results.push(await this.run(c));
+      return { rc: 0, stdout: batchOutput(results, batch.mark), stderr: '' };
+    }
     this.commands.push(command);
     const response = this.responses.find((r) => new RegExp(r.match, 's').test(command));
     if (!response) throw new Error(`fixture host ${this.host}: unexpected command: ${command}`);

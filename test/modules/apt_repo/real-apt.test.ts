@@ -6,6 +6,7 @@ import { aptRepo } from '../../../modules/apt_repo.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { announceSkip } from '../../lab/fixture.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
+import { oncePerRunOver } from '../../../interpreter/executor/context.js';
 import { startLabRepo, type LabRepo } from '../apt/lab-repo.js';
 import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
 
@@ -155,6 +156,23 @@ else {
     assert.match(got.msg!, /^apt-get update failed \(exit 100\): /);
     assert.match(got.msg!, /NO_PUBKEY|not signed/);
     await runModule(aptRepo, { name: 'cuda', uri: repo.url('cuda/'), keyring: '/usr/share/keyrings/wrong.gpg', state: 'absent', update_cache: false }, ctx());
+  });
+
+  test('the hosts of one run share a key_url download: one GET for five plans; a failed one is not kept', async () => {
+    const table = new Map<string, Promise<unknown>>();
+    const shared = (): ModuleContext => ({ ...ctx({ check: true }), oncePerRun: oncePerRunOver(table) });
+    const keyGets = (): number => repo.server.requests().filter((r) => r.path.endsWith('.pub')).length;
+    repo.server.clearRequests();
+    const args = { ...cudaArgs(), name: 'shared', keyring: '/usr/share/keyrings/shared.gpg', update_cache: false };
+    const plans = await Promise.all([1, 2, 3, 4, 5].map(() => runModule(aptRepo, args, shared())));
+    assert.equal(plans.map((p) => p.status), ['changed', 'changed', 'changed', 'changed', 'changed']);
+    assert.is(keyGets(), 1, 'downloaded by the first host, compared by all five');
+    const missing = { ...args, key_url: repo.url('cuda/missing.pub') };
+    for (let i = 1; i <= 2; i++) {
+      const failed = await runModule(aptRepo, missing, shared());
+      assert.match(failed.msg!, /downloading .*missing\.pub on the target failed .*404/);
+      assert.is(keyGets(), 1 + 2 * i, 'the failed shared download is not kept: each host tries (shared, then its own probe)');
+    }
   });
 
   test('key_url: without curl the target uses wget, then python3; with none of them the task says so', async () => {
