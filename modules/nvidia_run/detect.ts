@@ -20,12 +20,17 @@ export interface InstalledDriver {
 
 const LIBDIR = '/usr/lib/x86_64-linux-gnu';
 
-/** Sections marked by `@name` lines; each tool's stderr is dropped (a missing tool is an empty section). */
+/**
+ * Sections marked by `@name` lines; each tool's stderr is dropped (a missing tool is an empty section). nvidia-smi
+ * (which starts NVML, the slowest of these) runs only when neither nvidia-installer nor a single libnvidia-ml says
+ * the version: what parseDetect would take it for.
+ */
 export const DETECT_COMMAND = [
   'echo @proc; cat /proc/driver/nvidia/version 2>/dev/null',
-  'echo @installer; if command -v nvidia-installer >/dev/null 2>&1; then nvidia-installer --version 2>/dev/null; fi',
-  'echo @smi; if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --version 2>/dev/null; fi',
-  `echo @lib; ls -1 ${LIBDIR} 2>/dev/null | grep '^libnvidia-ml\\.so\\.[0-9][0-9]*\\.'`,
+  'echo @installer; iv=; if command -v nvidia-installer >/dev/null 2>&1; then iv=$(nvidia-installer --version 2>/dev/null); printf \'%s\\n\' "$iv"; fi',
+  `echo @lib; l=$(ls -1 ${LIBDIR} 2>/dev/null | grep '^libnvidia-ml\\.so\\.[0-9]\\{3,\\}\\.[0-9][0-9]*\\(\\.[0-9][0-9]*\\)\\{0,1\\}$'); [ -z "$l" ] || printf '%s\\n' "$l"`,
+  'echo @smi; set -- $l; case $iv in *"nvidia-installer:"*version*) ;; *) [ $# -eq 1 ] || ' +
+    '{ if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --version 2>/dev/null; fi; } ;; esac',
   'echo @modprobe; command -v modprobe 2>/dev/null || { test -x /sbin/modprobe && echo /sbin/modprobe; }',
   'exit 0',
 ].join('\n');

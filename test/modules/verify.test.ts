@@ -32,7 +32,7 @@ interface Case {
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../test/modules/verify');
 const H100 = 'shared:fixtures/gpu-h100-ubuntu2404/';
 
-const ACCESS = "^sh -c 'for p; do\nr=-; w=-; \\[ -r \"\\$p\" \\] && r=r; \\[ -w \"\\$p\" \\] && w=w\n.*' sh /dev/nvidia";
+const ACCESS = "^sh -c 'nl=.*\nfor p; do\nr=-; w=-; \\[ -r \"\\$p\" \\] && r=r; \\[ -w \"\\$p\" \\] && w=w\n.*' sh /dev/nvidia";
 
 const DEFAULTS: FixtureResponse[] = [
   { match: '^nvidia-smi --query-gpu=index,name,uuid,driver_version,pci.bus_id --format=csv,noheader$', stdoutFile: `${H100}nvidia-smi-query-gpu.csv` },

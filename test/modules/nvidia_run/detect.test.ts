@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { DETECT_COMMAND, parseDetect } from '../../../modules/nvidia_run/detect.js';
 import { readFixtureFile } from '../../support/fixture-connection.js';
 import { LocalConnection } from '../../../interpreter/connection/local.js';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FX = 'shared:fixtures/gpu-h100-ubuntu2404/';
 const PROPRIETARY = 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\n';
@@ -42,6 +45,25 @@ test('the detection command runs on a machine without any NVIDIA driver and repo
   const d = parseDetect(r.stdout);
   assert.is(d.userSpace, undefined);
   assert.is(d.kernel, undefined);
+});
+
+test('nvidia-smi (NVML start-up) runs only when nvidia-installer does not say the version', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'phoenix-detect-'));
+  try {
+    const log = join(bin, 'smi-ran');
+    writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\ntouch ${log}\necho 'NVIDIA-SMI version  : 580.159.04'\n`, { mode: 0o755 });
+    const conn = new LocalConnection('here');
+    const env = { PATH: `${bin}:/usr/bin:/bin` };
+    const smiOnly = parseDetect((await conn.run(DETECT_COMMAND, { env })).stdout);
+    assert.equal([smiOnly.userSpace, smiOnly.userSpaceFrom, existsSync(log)], ['580.159.04', 'nvidia-smi', true]);
+    rmSync(log);
+    writeFileSync(join(bin, 'nvidia-installer'), "#!/bin/sh\nprintf '\\nnvidia-installer:  version 580.76.05\\n'\n", { mode: 0o755 });
+    const installer = parseDetect((await conn.run(DETECT_COMMAND, { env })).stdout);
+    assert.equal([installer.userSpace, installer.userSpaceFrom], ['580.76.05', 'nvidia-installer']);
+    assert.not.ok(existsSync(log), 'nvidia-smi not started: the installer said the version');
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
 });
 
 test.run();
