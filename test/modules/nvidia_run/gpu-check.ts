@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../../interpreter/connection/local.js';
@@ -37,11 +37,30 @@ async function step(title: string, args: Record<string, unknown>, expect: (o: Ou
   return !broken;
 }
 
+/**
+ * The second oracle, read here without the module's script: processes outside containers holding an NVIDIA device
+ * open (nvidia-persistenced, a CUDA job). With one, the installer cannot unload the old module: reboot_required.
+ */
+async function moduleHolders(): Promise<string[]> {
+  const holders: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    if (!links.some((l) => l.startsWith('/dev/nvidia'))) continue;
+    const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+    if (/lxc\.payload|\/lxc\//.test(cgroup)) continue;
+    holders.push(`${pid} ${(await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim()}`);
+  }
+  return holders;
+}
+
 async function main(): Promise<number> {
   const module = (await conn.run('cat /sys/module/nvidia/version')).stdout.trim();
   const other = module === '580.76.05' ? '580.95.05' : '580.76.05';
   say(`== nvidia_run gpu check on ${hostname()} at ${new Date().toISOString()} (kernel ${(await conn.run('uname -r')).stdout.trim()})`);
   say(`oracle: /sys/module/nvidia/version = ${module}`);
+  const holders = await moduleHolders();
+  say(`oracle: processes holding /dev/nvidia* outside containers: ${holders.length ? holders.join(', ') : 'none'} (reboot_required ${holders.length > 0})`);
   const raw = await conn.run(DETECT_COMMAND);
   say(`detection command output:\n${raw.stdout.replace(/^/gm, '   | ')}`);
   say(`parsed: ${JSON.stringify(parseDetect(raw.stdout))}`);
@@ -58,7 +77,7 @@ async function main(): Promise<number> {
       await step('host mode, configured with another version', { ...host, version: other, url: url(other) }, (o) => {
         const cmd = `sh ${cache}/NVIDIA-Linux-x86_64-${other}.run --silent --dkms --no-questions --ui=none --disable-nouveau --no-x-check`;
         return o.status === 'changed' && o.changes.some((c) => c.startsWith(`install driver ${other} (replacing ${module}): ${cmd}`)) &&
-          o.data.reboot_required === true ? undefined : `changed, would run ${cmd}, reboot_required`;
+          o.data.reboot_required === holders.length > 0 ? undefined : `changed, would run ${cmd}, reboot_required ${holders.length > 0}`;
       }),
       await step('container mode (this host as its own node), installed version', { mode: 'container', version: module, cache_dir: cache },
         (o) => (o.status === 'ok' ? undefined : 'ok: user space equals the kernel module')),
