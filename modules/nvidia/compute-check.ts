@@ -62,9 +62,18 @@ async function runComputeCheck(conn: Connection, probes: SharedProbes, cacheDir:
   if (!nvcc) return { problem: 'no nvcc in PATH, /usr/local/cuda/bin or /usr/local/cuda-*/bin: the check is compiled with the CUDA toolkit' };
   const missing = missingComputeNode(await probes.deviceNodes(), gpus);
   if (missing) return { problem: missing };
-  const build = await ensureBinary(conn, nvcc, cacheDir);
-  if ('problem' in build) return build;
-  const ran = await runProgram(conn, build.binary);
+  const binary = computeBinaryPath(cacheDir, nvcc);
+  // The usual case, a binary built by an earlier run: found and run in one round trip.
+  let ran = await runProgram(conn, binary, true);
+  let compiled = false;
+  if (ran === 'not built') {
+    const problem = await buildBinary(conn, nvcc, cacheDir, binary);
+    if (problem) return { problem };
+    compiled = true;
+    ran = await runProgram(conn, binary, false);
+  }
+  if (ran === 'not built') return { problem: `${binary} is not there after it was compiled` };
+  const build = { binary, compiled };
   const findings = findingsOf(nvcc.path, build, ran.output);
   const problem = ran.problem ?? judge(ran.output, ran.result, gpus);
   if (!problem) findings.summary = summaryOf(findings, ran.output, nvcc.release);
@@ -91,25 +100,30 @@ export function computeBinaryPath(cacheDir: string, nvcc: NvccVersion): string {
   return `${cacheDir.replace(/\/+$/, '')}/compute-check-${hash.digest('hex').slice(0, 16)}`;
 }
 
-/** Compiles the program unless its binary is cached; a failed compile leaves no binary (it is renamed into place). */
-async function ensureBinary(conn: Connection, nvcc: NvccVersion & { path: string }, cacheDir: string):
-  Promise<{ binary: string; compiled: boolean } | { problem: string }> {
-  const binary = computeBinaryPath(cacheDir, nvcc);
-  if ((await conn.run(shellCommand('test', '-x', binary))).rc === 0) return { binary, compiled: false };
+/** Printed instead of the program's output when its binary is not built yet (it is then compiled, and run). */
+const NOT_BUILT = '@@phoenix-compute-not-built@@';
+
+/** Compiles the program into `binary`; a failed compile leaves no binary (it is renamed into place). A problem, or undefined. */
+async function buildBinary(conn: Connection, nvcc: NvccVersion & { path: string }, cacheDir: string, binary: string): Promise<string | undefined> {
   const mkdir = await conn.run(shellCommand('mkdir', '-p', cacheDir));
-  if (mkdir.rc !== 0) return { problem: `cannot create ${cacheDir}: ${firstLine(mkdir) || `exit ${mkdir.rc}`}` };
+  if (mkdir.rc !== 0) return `cannot create ${cacheDir}: ${firstLine(mkdir) || `exit ${mkdir.rc}`}`;
   await conn.put(COMPUTE_PROGRAM_SOURCE, `${binary}.cu`, { mode: 0o644 });
   const compile = await conn.run(shellCommand(nvcc.path, '-O2', '-o', `${binary}.part`, `${binary}.cu`, raw('&&'),
     'mv', '-f', `${binary}.part`, binary), { timeoutMs: COMPILE_TIMEOUT_MS });
   if (compile.rc !== 0) {
-    return { problem: `nvcc ${nvcc.release} (${nvcc.path}) cannot compile the check (exit ${compile.rc}): ${firstLine(compile) || 'no output'}` };
+    return `nvcc ${nvcc.release} (${nvcc.path}) cannot compile the check (exit ${compile.rc}): ${firstLine(compile) || 'no output'}`;
   }
-  return { binary, compiled: true };
+  return undefined;
 }
 
-async function runProgram(conn: Connection, binary: string): Promise<{ result: CommandResult; output: ComputeOutput; problem?: string }> {
+/** Runs the program; with `ifBuilt`, only when its binary is there (else 'not built'), in the same command. */
+async function runProgram(conn: Connection, binary: string, ifBuilt: boolean):
+  Promise<'not built' | { result: CommandResult; output: ComputeOutput; problem?: string }> {
+  const quoted = shellCommand(binary);
+  const command = ifBuilt ? `if [ -x ${quoted} ]; then exec ${quoted}; fi; echo ${NOT_BUILT}` : quoted;
   try {
-    const result = await conn.run(shellCommand(binary), { timeoutMs: RUN_TIMEOUT_MS });
+    const result = await conn.run(command, { timeoutMs: RUN_TIMEOUT_MS });
+    if (ifBuilt && result.rc === 0 && result.stdout.trim() === NOT_BUILT) return 'not built';
     return { result, output: parseComputeOutput(result.stdout) };
   } catch (error) {
     if (!(error instanceof CommandTimeoutError)) throw error;

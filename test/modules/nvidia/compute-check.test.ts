@@ -12,16 +12,21 @@ const DIR = '/var/cache/phoenix/compute-check';
 const BINARY = computeBinaryPath(DIR, { release: '13.0', version: '13.0.88' });
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The cached-binary run: run the binary if it is there, else say it is not built, in one command. */
+const RUN_IF_BUILT = `if [ -x ${BINARY} ]; then exec ${BINARY}; fi; echo @@phoenix-compute-not-built@@`;
+const ifBuilt = `^${escape(RUN_IF_BUILT)}$`;
+const H100_RUN = 'file:test/modules/verify/compute/h100-1gpu.txt';
+
 function host(cached: boolean, extra: FixtureResponse[] = []): FixtureConnection {
   return new FixtureConnection('ct901', [
     ...extra,
     { match: "^sh -c 'command -v nvcc", stdout: '/usr/local/cuda/bin/nvcc\n' },
     { match: '^/usr/local/cuda/bin/nvcc --version$', stdoutFile: `${H100}nvcc-version.txt` },
     { match: '^ls -l /dev/nvidia\\* /dev/nvidia-caps/ 2>/dev/null$', stdoutFile: `${H100}ls-l-dev-nvidia.txt` },
-    { match: `^test -x ${escape(BINARY)}$`, rc: cached ? 0 : 1 },
+    cached ? { match: ifBuilt, stdoutFile: H100_RUN } : { match: ifBuilt, stdout: '@@phoenix-compute-not-built@@\n' },
     { match: `^mkdir -p ${escape(DIR)}$` },
     { match: '^/usr/local/cuda/bin/nvcc -O2 ' },
-    { match: `^${escape(BINARY)}$`, stdoutFile: 'file:test/modules/verify/compute/h100-1gpu.txt' },
+    { match: `^${escape(BINARY)}$`, stdoutFile: H100_RUN },
   ]);
 }
 
@@ -32,7 +37,7 @@ async function check(conn: FixtureConnection): Promise<{ found: { compute?: Comp
   return { found, problems };
 }
 
-test('a cached binary: five commands (find nvcc, its version, the nodes, test -x, run), nothing compiled or written', async () => {
+test('a cached binary: four commands (find nvcc, its version, the nodes, run it if built), nothing compiled or written', async () => {
   const conn = host(true);
   const { found, problems } = await check(conn);
   assert.equal(problems, []);
@@ -41,8 +46,7 @@ test('a cached binary: five commands (find nvcc, its version, the nodes, test -x
       "do [ -x \"$n\" ] && { echo \"$n\"; exit 0; }; done; exit 1; }'",
     '/usr/local/cuda/bin/nvcc --version',
     'ls -l /dev/nvidia* /dev/nvidia-caps/ 2>/dev/null',
-    `test -x ${BINARY}`,
-    BINARY,
+    RUN_IF_BUILT,
   ]);
   assert.is(conn.written.size, 0);
   assert.is(found.compute?.compiled, false);
@@ -53,7 +57,7 @@ test('no cached binary: the cache dir, the source beside the binary, one nvcc ru
   const { found, problems } = await check(conn);
   assert.equal(problems, []);
   assert.equal(conn.commands.slice(3), [
-    `test -x ${BINARY}`,
+    RUN_IF_BUILT,
     `mkdir -p ${DIR}`,
     `/usr/local/cuda/bin/nvcc -O2 -o ${BINARY}.part ${BINARY}.cu && mv -f ${BINARY}.part ${BINARY}`,
     BINARY,
@@ -72,13 +76,13 @@ test('the binary is named by the nvcc version: another toolkit compiles its own,
 });
 
 test('a program that crashes without output is reported with its exit code and stderr, not parsed as a result', async () => {
-  const conn = host(true, [{ match: `^${escape(BINARY)}$`, rc: 139, stderr: 'Segmentation fault (core dumped)\n' }]);
+  const conn = host(true, [{ match: ifBuilt, rc: 139, stderr: 'Segmentation fault (core dumped)\n' }]);
   const { problems } = await check(conn);
   assert.equal(problems, ['compute: the check program did not run (exit 139): Segmentation fault (core dumped)']);
 });
 
 test('a program stopped after a device line (killed mid-run): stopped before its result', async () => {
-  const conn = host(true, [{ match: `^${escape(BINARY)}$`, rc: 137,
+  const conn = host(true, [{ match: ifBuilt, rc: 137,
     stdout: 'phoenix-compute-check 1\nversions runtime 13000 driver 13000\ndevices 1\ndevice 0 9.0 NVIDIA H100 80GB HBM3\n' }]);
   const { problems } = await check(conn);
   assert.equal(problems, ['compute: the check program stopped (exit 137) before its result: device 0 9.0 NVIDIA H100 80GB HBM3']);
