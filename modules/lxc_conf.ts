@@ -83,7 +83,6 @@ function requireMajors(majors: NvidiaMajors): void {
     'loaded (nvidia-uvm loads on first use: `nvidia-modprobe -u -c0`), and dynamic majors are never guessed');
 }
 
-
 /** Majors of the config's other passthrough devices, stat'ed on the node (a missing source has none). */
 async function usedMajors(conn: Connection, sources: string[]): Promise<Set<number>> {
   if (sources.length === 0) return new Set();

@@ -74,8 +74,8 @@ export function moduleContext(input: ContextInput): ModuleContext {
     log: (message) => services.emit({ type: 'verbose', level: 2, host, message }),
     progress: (message, done, total) => services.emit({ type: 'progress', host, message, done, total }),
     planned: input.planned,
-    ...(services.shared ? { oncePerRun: oncePerRunOver(services.shared) } : {}),
-    ...(input.taskShared ? { oncePerTask: oncePerRunOver(input.taskShared) } : {}),
+    ...(services.shared ? { oncePerRun: sharedAnswers(services.shared) } : {}),
+    ...(input.taskShared ? { oncePerTask: sharedAnswers(input.taskShared) } : {}),
     holdsSecret: (content) => {
       if (input.noLog) return true;
       const text = content.toString();
@@ -84,8 +84,11 @@ export function moduleContext(input: ContextInput): ModuleContext {
   };
 }
 
-/** ModuleContext.oncePerRun (or oncePerTask) over a table: a promise per key, dropped again when it fails. */
-export function oncePerRunOver(table: Map<string, Promise<unknown>>) {
+/**
+ * ModuleContext.oncePerRun and oncePerTask over a table (the run's, the task's): a promise per key, dropped again
+ * when it fails.
+ */
+export function sharedAnswers(table: Map<string, Promise<unknown>>) {
   return <T>(key: string, compute: () => Promise<T>): Promise<T> => {
     let answer = table.get(key) as Promise<T> | undefined;
     if (!answer) {

@@ -23,11 +23,7 @@ export interface Probe<T> {
 
 const GPU_QUERY = shellCommand('nvidia-smi', `--query-gpu=${GPU_QUERY_FIELDS}`, '--format=csv,noheader');
 
-/** Runs the GPU query `verify` registers (`index,name,uuid,driver_version,pci.bus_id`, no header). */
-export async function probeGpus(conn: Connection): Promise<GpuProbe> {
-  return parseGpuProbe(await conn.run(GPU_QUERY));
-}
-
+/** The GPU query `verify` registers (`index,name,uuid,driver_version,pci.bus_id`, no header). */
 export const gpuProbe: Probe<GpuProbe> = { command: GPU_QUERY, parse: parseGpuProbe };
 
 function parseGpuProbe(r: CommandResult): GpuProbe {
@@ -40,10 +36,6 @@ function parseGpuProbe(r: CommandResult): GpuProbe {
 }
 
 /** The loaded kernel module as `/proc/driver/nvidia/version` shows it (also inside a container); undefined if none. */
-export async function probeKernelModule(conn: Connection): Promise<KernelModuleVersion | undefined> {
-  return kernelModuleProbe.parse(await conn.run(kernelModuleProbe.command));
-}
-
 export const kernelModuleProbe: Probe<KernelModuleVersion | undefined> = {
   command: shellCommand('cat', '/proc/driver/nvidia/version'),
   parse: (r) => (r.rc === 0 ? parseProcDriverVersion(r.stdout) : undefined),
@@ -95,18 +87,13 @@ const NODE_ACCESS_SCRIPT = [
 ].join('\n');
 
 /**
- * For each node of `paths`, in one command: its numeric owner, whether this user may read and write it, and what
- * opening it does. Opening for reading only: a missing driver answers ENXIO, which says the cgroup let it by.
+ * For every /dev/nvidia* and /dev/nvidia-caps/* there is (a glob on the host; what is not a device node drops
+ * out), in one command: its numeric owner, whether this user may read and write it, and what opening it does.
+ * Opening for reading only: a missing driver answers ENXIO, which says the cgroup let it by.
  */
-export async function probeNodeAccess(conn: Connection, paths: string[]): Promise<NodeAccess[]> {
-  if (paths.length === 0) return [];
-  return parseNodeAccess(await conn.run(shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh', ...paths)));
-}
-
-/** {@link probeNodeAccess} for every /dev/nvidia* and /dev/nvidia-caps/* there is (a glob on the host; not device nodes drop out). */
 export const allNodeAccessProbe: Probe<NodeAccess[]> = {
   command: `${shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh')} /dev/nvidia* /dev/nvidia-caps/* 2>/dev/null`,
-  parse: (r) => parseNodeAccess(r),
+  parse: parseNodeAccess,
 };
 
 function parseNodeAccess(r: CommandResult): NodeAccess[] {

@@ -13,6 +13,11 @@ export interface ContainerFacts {
 
 const MARK = '@@phoenix-pct@@';
 
+/** LXC's state of the container, `RUNNING` or `STOPPED` (it asks the container's monitor, as `pct status` does). */
+function lxcState(vmid: number): string {
+  return shellCommand('lxc-info', '-n', String(vmid), '-sH');
+}
+
 /** Where Proxmox keeps a container's config (pmxcfs; /etc/pve/lxc is this node's nodes/<node>/lxc). */
 export function confPath(vmid: number | string): string {
   return `/etc/pve/lxc/${vmid}.conf`;
@@ -27,7 +32,7 @@ export async function probeContainer(conn: Connection, vmid: number): Promise<Co
   const conf = confPath(vmid);
   const command = [
     shellCommand(raw('if [ -f'), conf, raw(']; then')),
-    `  s=$(${shellCommand('lxc-info', '-n', String(vmid), '-sH')} 2>/dev/null); echo "${MARK}state \${s:-UNKNOWN}"`,
+    `  s=$(${lxcState(vmid)} 2>/dev/null); echo "${MARK}state \${s:-UNKNOWN}"`,
     `  ${shellCommand('cat', '--', conf)}`,
     `else echo ${MARK}absent; fi`,
   ].join('\n');
@@ -110,6 +115,6 @@ export function configText(config: Record<string, string>): string {
 
 /** Whether LXC runs the container now (what `pct status` says as `status: running`), without a `pct` start. */
 export async function containerRunning(conn: Connection, vmid: number): Promise<boolean> {
-  const result = await conn.run(shellCommand('lxc-info', '-n', String(vmid), '-sH'));
+  const result = await conn.run(lxcState(vmid));
   return result.rc === 0 && result.stdout.trim() === 'RUNNING';
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PlannedState } from '../../interpreter/executor/planned-state.js';
-import { oncePerRunOver } from '../../interpreter/executor/context.js';
+import { sharedAnswers } from '../../interpreter/executor/context.js';
 import { lxcConf } from '../../modules/lxc_conf.js';
 import { FixtureConnection, readFixtureFile, type FixtureResponse } from '../support/fixture-connection.js';
 import { moduleContext, runModule, type Outcome } from '../support/module-context.js';
@@ -95,7 +95,7 @@ test('the containers of one task ask their node once: /proc/devices and the devi
   const asked = (what: RegExp): number => conn.commands.filter((c) => what.test(c)).length;
   const task = (table: Map<string, Promise<unknown>>) => Promise.all([901, 902, 903].map((vmid) => runModule(lxcConf,
     { vmid, gpu_assignment: '0', style: 'devN', include_caps: false },
-    { ...moduleContext({ check: true }), host: 'pve1', conn, oncePerTask: oncePerRunOver(table) })));
+    { ...moduleContext({ check: true }), host: 'pve1', conn, oncePerTask: sharedAnswers(table) })));
   const first = await task(new Map());
   assert.equal(first.map((r) => r.status), ['changed', 'changed', 'changed']);
   assert.equal([asked(/^cat \/proc\/devices$/), asked(/^sh -c 'for p/)], [1, 1], 'one task: asked once for three containers');

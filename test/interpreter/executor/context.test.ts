@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { oncePerRunOver } from '../../../interpreter/executor/context.js';
+import { sharedAnswers } from '../../../interpreter/executor/context.js';
 
 test('oncePerRun: concurrent askers share the first one\'s answer; a failure is dropped, so the next asks again', async () => {
-  const once = oncePerRunOver(new Map());
+  const once = sharedAnswers(new Map());
   let computed = 0;
   const answer = (value: string) => async () => {
     computed++;

@@ -6,7 +6,7 @@ import { aptRepo } from '../../../modules/apt_repo.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { announceSkip } from '../../lab/fixture.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
-import { oncePerRunOver } from '../../../interpreter/executor/context.js';
+import { sharedAnswers } from '../../../interpreter/executor/context.js';
 import { startLabRepo, type LabRepo } from '../apt/lab-repo.js';
 import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
 
@@ -160,7 +160,7 @@ else {
 
   test('the hosts of one run share a key_url download: one GET for five plans; a failed one is not kept', async () => {
     const table = new Map<string, Promise<unknown>>();
-    const shared = (): ModuleContext => ({ ...ctx({ check: true }), oncePerRun: oncePerRunOver(table) });
+    const shared = (): ModuleContext => ({ ...ctx({ check: true }), oncePerRun: sharedAnswers(table) });
     const keyGets = (): number => repo.server.requests().filter((r) => r.path.endsWith('.pub')).length;
     repo.server.clearRequests();
     const args = { ...cudaArgs(), name: 'shared', keyring: '/usr/share/keyrings/shared.gpg', update_cache: false };
