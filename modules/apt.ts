@@ -53,20 +53,39 @@ function wanted(args: AptArgs): Wanted[] {
   });
 }
 
-/** One command: dpkg state of every package, the `.run` markers, the cache's age and (for latest) apt-cache policy. */
-function probeCommand(names: string[], latest: boolean): string {
+/**
+ * One command: dpkg state of every package, the `.run` markers, (when the cache may need an update) its age, and
+ * (for latest) apt-cache policy. Only the cache's age costs programs of its own (`date`, one `stat`), so a task
+ * without update_cache runs dpkg-query alone.
+ */
+function probeCommand(names: string[] | 'all', latest: boolean, cacheAge: boolean): string {
+  const format = '-f=${Package}\\t${Status}\\t${Version}\\n';
   const lines = [
-    names.length ? shellCommand('dpkg-query', '-W', '-f=${Package}\\t${Status}\\t${Version}\\n', '--', ...names, raw('2>/dev/null; true')) : 'true',
+    names === 'all' ? shellCommand('dpkg-query', '-W', format, raw('2>/dev/null; true'))
+      : names.length ? shellCommand('dpkg-query', '-W', format, '--', ...names, raw('2>/dev/null; true')) : 'true',
     ...RUN_MARKERS.map((m) => shellCommand(raw('if [ -e'), m, raw(']; then echo @@run'), m, raw('; fi'))),
-    'echo "@@now $(date +%s)"',
-    ...CACHE_STAMPS.map((s) => shellCommand(raw('[ -e'), s, raw('] && echo @@stamp $(stat -c %Y'), s, raw(')'))),
   ];
-  if (latest && names.length) lines.push('echo @@policy', shellCommand('apt-cache', 'policy', '--', ...names));
+  if (cacheAge) lines.push('echo "@@now $(date +%s)"', shellCommand('stat', '-c', '@@stamp %Y', '--', ...CACHE_STAMPS, raw('2>/dev/null')));
+  if (latest && names !== 'all' && names.length) lines.push('echo @@policy', shellCommand('apt-cache', 'policy', '--', ...names));
   return lines.join('\n') + '\ntrue';
 }
 
-async function probe(ctx: ModuleContext, names: string[], latest: boolean): Promise<AptFacts> {
-  const result = await ctx.conn.run(probeCommand(names, latest), { env: { ...ctx.env, LC_ALL: 'C' } });
+/**
+ * What planning reads: through ModuleContext.whileUnchanged, one query of the whole dpkg database (with the marks
+ * and the cache's age) serves every apt task of the host until something in the run changes (four apt tasks per
+ * container in site.yml: one dpkg-query instead of four). `latest` (apt-cache policy of these names) and
+ * arch-qualified names (`libc6:i386`: the full list does not tell architectures apart) ask on their own.
+ */
+async function planningFacts(ctx: ModuleContext, names: string[], latest: boolean, withCacheAge: boolean): Promise<AptFacts> {
+  if (!ctx.whileUnchanged || latest || names.some((n) => n.includes(':'))) return probe(ctx, names, latest, withCacheAge);
+  const shared = await ctx.whileUnchanged(`${ctx.conn.host}\0apt packages`, async () => ({ facts: await probe(ctx, 'all', false, true), at: Date.now() }));
+  const { cacheAge } = shared.facts;
+  // The cache's age as of now, not as of the shared query (seconds later, within one run).
+  return { ...shared.facts, cacheAge: cacheAge === null ? null : cacheAge + Math.floor((Date.now() - shared.at) / 1000) };
+}
+
+async function probe(ctx: ModuleContext, names: string[] | 'all', latest: boolean, withCacheAge = false): Promise<AptFacts> {
+  const result = await ctx.conn.run(probeCommand(names, latest, withCacheAge), { env: { ...ctx.env, LC_ALL: 'C' } });
   const [head, policy = ''] = result.stdout.split('@@policy\n');
   const runMarkers = [...head.matchAll(/^@@run (.*)$/gm)].map((m) => m[1]);
   const now = Number(/^@@now (\d+)$/m.exec(head)?.[1]);
@@ -141,7 +160,7 @@ function needsUpdate(args: AptArgs, facts: AptFacts, work: boolean): boolean {
 async function planApt(ctx: ModuleContext, args: AptArgs): Promise<Plan<AptState>> {
   const list = wanted(args);
   const latest = args.state === 'latest';
-  const facts = await probe(ctx, list.map((w) => w.name), latest);
+  const facts = await planningFacts(ctx, list.map((w) => w.name), latest, args.update_cache === true);
   const fromRun = driverFromRun(ctx, facts);
   const { install, remove, fine } = todo(args, list, facts);
   const refused = install.filter((w) => isDriverPackage(w.name));

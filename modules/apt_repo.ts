@@ -5,7 +5,7 @@ import { shellCommand } from '../interpreter/connection/quote.js';
 import { keyringBytes } from './apt/dearmor.js';
 import { aptUpdate } from './apt/apt-update.js';
 import { renderDeb822, renderList, renderPin, type EntrySpec, type PinSpec } from './apt/repo-entry.js';
-import { fetchKey, probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
+import { fetchKey, planningRepoFacts, probeRepo, SOURCES_DIR, SOURCES_LIST, type RepoFacts } from './apt/repo-probe.js';
 import { parseSources, removeUri, type SourceFile } from './apt/sources.js';
 import { exclusive, given, oneRequired, when } from './common/rules.js';
 import { createDirs, dirChanges, SYSTEM_DIR, type DirPlan } from './common/parents.js';
@@ -147,7 +147,7 @@ async function planPresent(ctx: ModuleContext, args: AptRepoArgs): Promise<Plan<
   const spec = entrySpec(args, uri);
   const fromController = await controllerKey(ctx, args);
   const shared = fromController ? undefined : await sharedKey(ctx, args.key_url);
-  const facts = await probeRepo(ctx.conn, {
+  const facts = await planningRepoFacts(ctx, {
     keyring: spec.keyring, keyUrl: shared ? undefined : args.key_url, pinPath: args.pin ? pinPath(args.name) : undefined,
   });
   let key: Buffer;

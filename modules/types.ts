@@ -46,6 +46,12 @@ export interface ModuleContext {
    * /proc/devices, its device nodes' modes, its kernel module), which no container task changes.
    */
   oncePerTask?<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * As {@link oncePerRun}, until any task of the run (on any host) applies something: what the tasks of one host
+   * read again and again and only a change can alter (its installed packages, its apt sources). Put the target's
+   * name (`conn.host`) in the key. Absent: nothing is kept.
+   */
+  whileUnchanged?<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 /** Check mode: a container this run creates from an OS template, whose files can be read from the template. */

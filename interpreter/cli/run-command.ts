@@ -68,7 +68,7 @@ export async function runCommand(args: RunArgs, emit: EventSink, output: Output,
   };
   const connector = createConnector(inventory, { hostKeyChecking: args.hostKeyChecking });
   const secrets = collectSecrets({ inventory: inventory.inventory, hostVars: inventory.vars, playbook, extraVars: args.extraVars });
-  const services: RunServices = { inventory, connect: connector.connect, emit: redactingSink(emit, secrets), signal, secrets, shared: new Map() };
+  const services: RunServices = { inventory, connect: connector.connect, emit: redactingSink(emit, secrets), signal, secrets, shared: new Map(), unchanged: { answers: new Map() } };
   try {
     const outcome = await new PlaybookRunner(playbook, options, services).run().catch((error: Error) => {
       throw redactError(error, redactor(secrets));

@@ -76,6 +76,7 @@ export function moduleContext(input: ContextInput): ModuleContext {
     planned: input.planned,
     ...(services.shared ? { oncePerRun: sharedAnswers(services.shared) } : {}),
     ...(input.taskShared ? { oncePerTask: sharedAnswers(input.taskShared) } : {}),
+    ...(services.unchanged ? { whileUnchanged: untilChange(services.unchanged) } : {}),
     holdsSecret: (content) => {
       if (input.noLog) return true;
       const text = content.toString();
@@ -85,8 +86,8 @@ export function moduleContext(input: ContextInput): ModuleContext {
 }
 
 /**
- * ModuleContext.oncePerRun and oncePerTask over a table (the run's, the task's): a promise per key, dropped again
- * when it fails.
+ * ModuleContext.oncePerRun, oncePerTask and whileUnchanged over a table (the run's, the task's, the one until the
+ * next change): a promise per key, dropped again when it fails.
  */
 export function sharedAnswers(table: Map<string, Promise<unknown>>) {
   return <T>(key: string, compute: () => Promise<T>): Promise<T> => {
@@ -98,6 +99,11 @@ export function sharedAnswers(table: Map<string, Promise<unknown>>) {
     }
     return answer;
   };
+}
+
+/** ModuleContext.whileUnchanged over the run's table of the moment (noteApply replaces it). */
+export function untilChange(holder: { answers: Map<string, Promise<unknown>> }) {
+  return <T>(key: string, compute: () => Promise<T>): Promise<T> => sharedAnswers(holder.answers)(key, compute);
 }
 
 /** Ansible's lookup order for `src`: files/ and templates/ beside the task file, the task dir, then the playbook. */

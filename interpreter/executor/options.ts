@@ -36,4 +36,17 @@ export interface RunServices {
   secrets?: string[];
   /** Answers every host of the run shares (ModuleContext.oncePerRun); absent: each host works its own out. */
   shared?: Map<string, Promise<unknown>>;
+  /**
+   * Answers the run's tasks share until the next change (ModuleContext.whileUnchanged): the table is replaced,
+   * never edited, when any task starts or ends applying (see {@link noteApply}). Absent: nothing is kept.
+   */
+  unchanged?: { answers: Map<string, Promise<unknown>> };
+}
+
+/**
+ * A module's apply starts or ends (whatever it reports afterwards: a command changes what it does not say): answers
+ * read before are not reused. Called at both ends, so an answer read while the apply ran is dropped too.
+ */
+export function noteApply(services: RunServices): void {
+  if (services.unchanged) services.unchanged.answers = new Map();
 }

@@ -8,12 +8,12 @@ import { renderString, renderValue } from '../vars/template.js';
 import { materialize } from '../vars/scope.js';
 import { validateWithSchema } from '../schema/validate.js';
 import { findModule } from '../../modules/registry.js';
-import { ModuleFailure, type Module, type ModuleContext, type Plan } from '../../modules/types.js';
+import { ModuleFailure, type ApplyResult, type Module, type ModuleContext, type Plan } from '../../modules/types.js';
 import { outcomeKey, type PlannedState } from './planned-state.js';
 import { predictInPending, READ_ONLY_MODULES } from './predict-pending.js';
 import type { Condition, TaskNode } from '../playbook/types.js';
 import { connectionFor, moduleContext } from './context.js';
-import type { RunOptions, RunServices } from './options.js';
+import { noteApply, type RunOptions, type RunServices } from './options.js';
 
 /** Everything a task needs from the play around it. */
 export interface TaskEnv {
@@ -231,7 +231,7 @@ interface HostRun {
 async function planOnHost(task: TaskNode, module: Module, args: Record<string, unknown>, run: HostRun): Promise<HostResult> {
   const ctx = await taskContext(task, run.host, module.controllerOnly ? null : run.target, run.env, run.scope, run.check);
   const plan: Plan = await module.plan(ctx, args);
-  return outcomeOf(task, module, args, ctx, plan, run.facts, ctx.diff);
+  return outcomeOf(task, module, args, ctx, plan, run.facts, ctx.diff, run.env.services);
 }
 
 /** A check-mode context whose connection is the container's node, for planning against an OS template there. */
@@ -252,6 +252,7 @@ async function taskContext(
 
 async function outcomeOf(
   task: TaskNode, module: Module, args: Record<string, unknown>, ctx: ModuleContext, plan: Plan, facts: Record<string, unknown>, diff: boolean,
+  services: RunServices,
 ): Promise<HostResult> {
   const check = ctx.check;
   if (plan.skip !== undefined) return skippedResult(plan.skip, { ...plan.data });
@@ -263,12 +264,22 @@ async function outcomeOf(
     if (plan.skipInCheck) return skippedResult(plan.skipInCheck, { ...plan.data });
     return changedResult(summaryOf(plan), { ...plan.data }, nonEmpty(diffs));
   }
-  const applied = await module.apply(ctx, args, plan);
+  const applied = await applyNoted(module, ctx, args, plan, services);
   Object.assign(facts, applied.facts);
   const data = { ...plan.data, ...applied.data };
   if (applied.failed !== undefined) return failedResult(applied.failed, data, applied.changed ?? false);
   if (applied.changed === false) return okResult(plan.reason, data);
   return changedResult(summaryOf(plan), data, nonEmpty(diffs));
+}
+
+/** module.apply, with the run's answers-until-a-change dropped when it starts and when it ends. */
+async function applyNoted(module: Module, ctx: ModuleContext, args: Record<string, unknown>, plan: Plan, services: RunServices): Promise<ApplyResult> {
+  noteApply(services);
+  try {
+    return await module.apply(ctx, args, plan);
+  } finally {
+    noteApply(services);
+  }
 }
 
 function summaryOf(plan: Plan): string {

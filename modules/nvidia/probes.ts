@@ -72,27 +72,31 @@ export interface NodeAccess {
 }
 
 /**
- * One line per node: path, uid:gid, r/w letters, open result (tab-separated). One `stat` for all nodes, and `tr`
- * only for an error message: a container's verify asks this of ~10 nodes on every run.
+ * One line per node: path, uid:gid, r/w letters, open result (tab-separated). One `stat` for all nodes and no other
+ * process: `true <node` (a regular builtin: a failed redirection does not end the shell, as it would for `:`) prints
+ * the shell's own error message straight into the line, ended by the `echo` after it (the blank line that leaves
+ * is skipped). A container's verify asks this of ~10 nodes on every run.
  */
 const NODE_ACCESS_SCRIPT = [
+  'set -- /dev/nvidia* /dev/nvidia-caps/*',
   'nl="',
   '"; ids="$nl$(stat -L -c "%n %u:%g" -- "$@" 2>/dev/null)$nl"',
   'for p; do',
   'r=-; w=-; [ -r "$p" ] && r=r; [ -w "$p" ] && w=w',
-  'e=$( (: <"$p") 2>&1 ); if [ -z "$e" ]; then e=ok; else e=$(printf %s "$e" | tr "\\t\\n" "  "); fi',
   'case $ids in *"$nl$p "*) u=${ids#*"$nl$p "}; u=${u%%"$nl"*} ;; *) u= ;; esac',
-  'printf "%s\\t%s\\t%s%s\\t%s\\n" "$p" "$u" "$r" "$w" "$e"',
+  'printf "%s\\t%s\\t%s%s\\t" "$p" "$u" "$r" "$w"',
+  'if { true <"$p"; } 2>&1; then echo ok; else echo; fi',
   'done',
 ].join('\n');
 
 /**
  * For every /dev/nvidia* and /dev/nvidia-caps/* there is (a glob on the host; what is not a device node drops
  * out), in one command: its numeric owner, whether this user may read and write it, and what opening it does.
- * Opening for reading only: a missing driver answers ENXIO, which says the cgroup let it by.
+ * Opening for reading only: a missing driver answers ENXIO, which says the cgroup let it by. It runs in a subshell
+ * of its own (a probe batch's, or the kept shell's `eval`): `set --` and its variables end with it.
  */
 export const allNodeAccessProbe: Probe<NodeAccess[]> = {
-  command: `${shellCommand('sh', '-c', NODE_ACCESS_SCRIPT, 'sh')} /dev/nvidia* /dev/nvidia-caps/* 2>/dev/null`,
+  command: NODE_ACCESS_SCRIPT,
   parse: parseNodeAccess,
 };
 
@@ -104,9 +108,12 @@ function parseNodeAccess(r: CommandResult): NodeAccess[] {
   });
 }
 
-/** Where `nvcc` is: PATH, then /usr/local/cuda/bin, then the newest /usr/local/cuda-X.Y/bin. */
-const LOCATE_NVCC = 'command -v nvcc || { for n in /usr/local/cuda/bin/nvcc $(ls -d /usr/local/cuda-*/bin/nvcc 2>/dev/null | sort -rV); ' +
-  'do [ -x "$n" ] && { echo "$n"; exit 0; }; done; exit 1; }';
+/**
+ * Where `nvcc` is: PATH, then /usr/local/cuda/bin, then the newest /usr/local/cuda-X.Y/bin (listed and sorted only
+ * when the first two have none).
+ */
+const LOCATE_NVCC = 'command -v nvcc || { n=/usr/local/cuda/bin/nvcc; [ -x "$n" ] && { echo "$n"; exit 0; }; ' +
+  'for n in $(ls -d /usr/local/cuda-*/bin/nvcc 2>/dev/null | sort -rV); do [ -x "$n" ] && { echo "$n"; exit 0; }; done; exit 1; }';
 
 /** The default CUDA toolkit: its nvcc path and release, or undefined when no nvcc is found. */
 export async function probeNvcc(conn: Connection): Promise<(NvccVersion & { path: string }) | undefined> {
@@ -115,7 +122,7 @@ export async function probeNvcc(conn: Connection): Promise<(NvccVersion & { path
 
 /** Where nvcc is (undefined: none); its version is a second command, {@link nvccVersion}. */
 export const nvccLocateProbe: Probe<string | undefined> = {
-  command: shellCommand('sh', '-c', LOCATE_NVCC),
+  command: LOCATE_NVCC,
   parse: (r) => (r.rc === 0 ? r.stdout.trim().split('\n')[0] || undefined : undefined),
 };
 

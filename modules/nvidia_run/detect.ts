@@ -26,9 +26,12 @@ const LIBDIR = '/usr/lib/x86_64-linux-gnu';
  * the version: what parseDetect would take it for.
  */
 export const DETECT_COMMAND = [
-  'echo @proc; cat /proc/driver/nvidia/version 2>/dev/null',
+  `echo @proc; { while IFS= read -r pl || [ -n "$pl" ]; do printf '%s\\n' "$pl"; done </proc/driver/nvidia/version; } 2>/dev/null`,
   'echo @installer; iv=; if command -v nvidia-installer >/dev/null 2>&1; then iv=$(nvidia-installer --version 2>/dev/null); printf \'%s\\n\' "$iv"; fi',
-  `echo @lib; l=$(ls -1 ${LIBDIR} 2>/dev/null | grep '^libnvidia-ml\\.so\\.[0-9]\\{3,\\}\\.[0-9][0-9]*\\(\\.[0-9][0-9]*\\)\\{0,1\\}$'); [ -z "$l" ] || printf '%s\\n' "$l"`,
+  // libnvidia-ml.so.<3+ digits>.<digits>[.<digits>], by the shell's own glob and case (no ls, no grep).
+  `echo @lib; l=; for f in ${LIBDIR}/libnvidia-ml.so.[0-9][0-9][0-9]*; do [ -e "$f" ] || [ -L "$f" ] || continue; ` +
+    'f=${f##*/}; v=${f#libnvidia-ml.so.}; case $v in *[!0-9.]*|.*|*.|*..*|*.*.*.*) continue ;; esac; ' +
+    'case $v in [0-9][0-9][0-9]*.*) ;; *) continue ;; esac; l="$l $f"; printf \'%s\\n\' "$f"; done',
   'echo @smi; set -- $l; case $iv in *"nvidia-installer:"*version*) ;; *) [ $# -eq 1 ] || ' +
     '{ if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --version 2>/dev/null; fi; } ;; esac',
   'echo @modprobe; command -v modprobe 2>/dev/null || { test -x /sbin/modprobe && echo /sbin/modprobe; }',

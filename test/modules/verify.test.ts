@@ -32,7 +32,7 @@ interface Case {
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../test/modules/verify');
 const H100 = 'shared:fixtures/gpu-h100-ubuntu2404/';
 
-const ACCESS = "^sh -c 'nl=.*\nfor p; do\nr=-; w=-; \\[ -r \"\\$p\" \\] && r=r; \\[ -w \"\\$p\" \\] && w=w\n.*' sh /dev/nvidia";
+const ACCESS = "^set -- /dev/nvidia\\* /dev/nvidia-caps/\\*\nnl=.*\nfor p; do\nr=-; w=-; \\[ -r \"\\$p\" \\] && r=r; \\[ -w \"\\$p\" \\] && w=w\n";
 
 const DEFAULTS: FixtureResponse[] = [
   { match: '^nvidia-smi --query-gpu=index,name,uuid,driver_version,pci.bus_id --format=csv,noheader$', stdoutFile: `${H100}nvidia-smi-query-gpu.csv` },
@@ -40,7 +40,7 @@ const DEFAULTS: FixtureResponse[] = [
   { match: "^ls -l /dev/nvidia\\* /dev/nvidia-caps/ 2>/dev/null$", stdoutFile: `${H100}ls-l-dev-nvidia.txt` },
   // The access probe as the H100 host's root sees its nodes (root may read and write any device node there).
   { match: ACCESS, stdoutFile: 'file:test/modules/verify/outputs/access-host-root.txt' },
-  { match: "^sh -c 'command -v nvcc", stdout: '/usr/local/cuda/bin/nvcc\n' },
+  { match: '^command -v nvcc \\|\\| ', stdout: '/usr/local/cuda/bin/nvcc\n' },
   { match: '^/usr/local/cuda/bin/nvcc --version$', stdoutFile: `${H100}nvcc-version.txt` },
 ];
 const NODE_DEFAULTS: FixtureResponse[] = [

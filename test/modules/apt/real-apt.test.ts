@@ -7,8 +7,11 @@ import * as assert from 'uvu/assert';
 import { apt } from '../../../modules/apt.js';
 import { aptRepo } from '../../../modules/apt_repo.js';
 import type { ModuleContext } from '../../../modules/types.js';
+import type { Connection } from '../../../interpreter/connection/types.js';
+import { untilChange } from '../../../interpreter/executor/context.js';
+import { noteApply, type RunServices } from '../../../interpreter/executor/options.js';
 import { announceSkip } from '../../lab/fixture.js';
-import { moduleContext, runModule } from '../../support/module-context.js';
+import { moduleContext, runModule, type Outcome } from '../../support/module-context.js';
 import { startLabRepo, type LabRepo } from './lab-repo.js';
 import { PrivateApt, privateAptSkipReason } from './private-apt.js';
 
@@ -142,6 +145,28 @@ else {
     const fresh = await runModule(apt, { update_cache: true, cache_valid_time: 3600 }, ctx());
     assert.is(fresh.status, 'ok');
     assert.match(fresh.reason!, /apt cache updated \d+ s ago \(cache_valid_time 3600\)/);
+  });
+
+  test('plans from the shared dpkg query say what their own queries say; after an apply the next plan asks again', async () => {
+    const holder = { answers: new Map<string, Promise<unknown>>() };
+    const commands: string[] = [];
+    const recorded: Connection = {
+      host: host.host, run: (c, o) => (commands.push(c), host.run(c, o)), put: (c, p, o) => host.put(c, p, o), get: (p) => host.get(p), close: () => host.close(),
+    };
+    const sharing = (): ModuleContext => ({ ...ctx({ check: true }), conn: recorded, whileUnchanged: untilChange(holder) });
+    const outcome = (o: Outcome) => ({ status: o.status, reason: o.reason?.replace(/\d+ s ago/, 'N s ago'), changes: o.changes.map((c) => c.summary) });
+    for (const args of [{ name: 'cuda-toolkit-12-8' }, { name: ['dpkg', 'apt'] }, { update_cache: true, cache_valid_time: 3600 }, { name: 'no-such-package-here' }]) {
+      const alone = await runModule(apt, args, ctx({ check: true }));
+      assert.equal(outcome(await runModule(apt, args, sharing())), outcome(alone), JSON.stringify(args));
+    }
+    const queries = () => commands.filter((c) => c.startsWith('dpkg-query -W')).length;
+    assert.is(queries(), 1, 'one dpkg-query for four plans');
+    await host.must('apt-get install -y -q cuda-toolkit-12-8 >/dev/null');
+    noteApply({ unchanged: holder } as unknown as RunServices);
+    const after = await runModule(apt, { name: 'cuda-toolkit-12-8' }, sharing());
+    assert.is(after.reason, 'cuda-toolkit-12-8 12.8.1-1 installed', 'the install is seen once an apply was noted');
+    assert.is(queries(), 2);
+    await host.must('apt-get remove -y -q cuda-toolkit-12-8 >/dev/null');
   });
 
   test.run();

@@ -6,7 +6,10 @@ import { aptRepo } from '../../../modules/apt_repo.js';
 import type { ModuleContext } from '../../../modules/types.js';
 import { announceSkip } from '../../lab/fixture.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
-import { sharedAnswers } from '../../../interpreter/executor/context.js';
+import { sharedAnswers, untilChange } from '../../../interpreter/executor/context.js';
+import { noteApply, type RunServices } from '../../../interpreter/executor/options.js';
+import { countingConnection, newCounts } from '../../../interpreter/connection/op-count.js';
+import { parseSharedRepoProbe, probeRepo, repoFactsFromShared, sharedRepoProbeCommand } from '../../../modules/apt/repo-probe.js';
 import { startLabRepo, type LabRepo } from '../apt/lab-repo.js';
 import { PrivateApt, privateAptSkipReason } from '../apt/private-apt.js';
 
@@ -173,6 +176,44 @@ else {
       assert.match(failed.msg!, /downloading .*missing\.pub on the target failed .*404/);
       assert.is(keyGets(), 1 + 2 * i, 'the failed shared download is not kept: each host tries (shared, then its own probe)');
     }
+  });
+
+  test('the shared sources read gives each request what its own probe gives, or leaves it to that probe', async () => {
+    await host.must('mkdir -p /etc/apt/keyrings && printf x > "/usr/share/keyrings/odd name.gpg" && printf k > /etc/apt/keyrings/local.gpg');
+    const read = await host.run(sharedRepoProbeCommand());
+    assert.is(read.rc, 0, read.stderr);
+    const shared = parseSharedRepoProbe(read.stdout);
+    const requests = [
+      '/usr/share/keyrings/docker-archive-keyring.gpg', '/usr/share/keyrings/absent.gpg', '/etc/apt/keyrings/local.gpg',
+      '/etc/apt/keyrings/absent.gpg',
+    ];
+    for (const keyring of requests) {
+      assert.equal(repoFactsFromShared(shared, { keyring }), await probeRepo(host, { keyring }), keyring);
+    }
+    assert.ok(shared.keyrings.has('/usr/share/keyrings/docker-archive-keyring.gpg'));
+    assert.is(repoFactsFromShared(shared, { keyring: '/usr/share/keyrings/odd name.gpg' }), undefined, 'a name sha256sum escapes');
+    assert.is(repoFactsFromShared(shared, { keyring: '/opt/keys/k.gpg' }), undefined, 'outside the shared directories');
+    assert.is(repoFactsFromShared(shared, { keyring: '/etc/apt/keyrings/local.gpg', pinPath: '/etc/apt/preferences.d/x' }), undefined);
+    await host.must('rm -f "/usr/share/keyrings/odd name.gpg" /etc/apt/keyrings/local.gpg');
+  });
+
+  test('the apt_repo tasks of one host read the sources once, until something in the run is applied', async () => {
+    const holder = { answers: new Map<string, Promise<unknown>>() };
+    const counts = newCounts();
+    const sharing = (): ModuleContext => ({ ...ctx({ check: true }), conn: countingConnection(host, counts), whileUnchanged: untilChange(holder) });
+    const repos = [
+      { name: 'one', uri: repo.url('cuda/'), key_file: join(repo.dir, repo.manifest.cuda.keyBinary), format: 'list' },
+      { name: 'two', uri: `${repo.server.url}/docker`, suite: 'bookworm', components: ['stable'], key_file: join(repo.dir, repo.manifest.docker.keyBinary), format: 'deb822' },
+    ];
+    for (const args of [...repos, repos[0]!]) {
+      const alone = await runModule(aptRepo, args, ctx({ check: true }));
+      const got = await runModule(aptRepo, args, sharing());
+      assert.equal({ status: got.status, reason: got.reason, changes: got.changes }, { status: alone.status, reason: alone.reason, changes: alone.changes }, args.name);
+    }
+    assert.is(counts.command, 1, 'one read for three plans');
+    noteApply({ unchanged: holder } as unknown as RunServices);
+    await runModule(aptRepo, repos[1]!, sharing());
+    assert.is(counts.command, 2, 'read again after an apply');
   });
 
   test('key_url: without curl the target uses wget, then python3; with none of them the task says so', async () => {

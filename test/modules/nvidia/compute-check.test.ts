@@ -20,7 +20,7 @@ const H100_RUN = 'file:test/modules/verify/compute/h100-1gpu.txt';
 function host(cached: boolean, extra: FixtureResponse[] = []): FixtureConnection {
   return new FixtureConnection('ct901', [
     ...extra,
-    { match: "^sh -c 'command -v nvcc", stdout: '/usr/local/cuda/bin/nvcc\n' },
+    { match: '^command -v nvcc \\|\\| ', stdout: '/usr/local/cuda/bin/nvcc\n' },
     { match: '^/usr/local/cuda/bin/nvcc --version$', stdoutFile: `${H100}nvcc-version.txt` },
     { match: '^ls -l /dev/nvidia\\* /dev/nvidia-caps/ 2>/dev/null$', stdoutFile: `${H100}ls-l-dev-nvidia.txt` },
     cached ? { match: ifBuilt, stdoutFile: H100_RUN } : { match: ifBuilt, stdout: '@@phoenix-compute-not-built@@\n' },
@@ -42,8 +42,8 @@ test('a cached binary: four commands (find nvcc, its version, the nodes, run it 
   const { found, problems } = await check(conn);
   assert.equal(problems, []);
   assert.equal(conn.commands, [
-    "sh -c 'command -v nvcc || { for n in /usr/local/cuda/bin/nvcc $(ls -d /usr/local/cuda-*/bin/nvcc 2>/dev/null | sort -rV); " +
-      "do [ -x \"$n\" ] && { echo \"$n\"; exit 0; }; done; exit 1; }'",
+    'command -v nvcc || { n=/usr/local/cuda/bin/nvcc; [ -x "$n" ] && { echo "$n"; exit 0; }; ' +
+      'for n in $(ls -d /usr/local/cuda-*/bin/nvcc 2>/dev/null | sort -rV); do [ -x "$n" ] && { echo "$n"; exit 0; }; done; exit 1; }',
     '/usr/local/cuda/bin/nvcc --version',
     'ls -l /dev/nvidia* /dev/nvidia-caps/ 2>/dev/null',
     RUN_IF_BUILT,
