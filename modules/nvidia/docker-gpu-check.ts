@@ -20,6 +20,8 @@ export interface DockerGpuRequest {
   gpus: { count: number; indexes?: number[] };
 }
 
+const DOCKER_RUN = ['docker', 'run', '--rm', '--pull=never', '--gpus', 'all'];
+
 /** Exit code of the probe when there is no docker command (the shell's own "not found"). */
 const NO_DOCKER = 127;
 
@@ -38,6 +40,10 @@ const FAILURES: Array<{ pattern: RegExp; problem: string }> = [
       + '/etc/nvidia-container-runtime/config.toml (the docker feature does)',
   },
   {
+    pattern: /unknown flag: --pull/,
+    problem: 'this Docker is older than 20.10 (docker run has no --pull): install a current docker-ce (the docker feature)',
+  },
+  {
     pattern: /libnvidia-ml\.so\.1: cannot open shared object file/,
     problem: 'no NVIDIA driver user space in the container (libnvidia-ml.so.1: cannot open shared object file): '
       + 'install it from the node\'s .run (the nvidia feature) before Docker can pass it to its containers',
@@ -54,14 +60,19 @@ export function dockerRunProblem(rc: number, output: string): string {
   const known = FAILURES.find((f) => f.pattern.test(output));
   if (known) return `docker_gpu: ${known.problem}`;
   const first = output.split('\n').map((l) => l.trim()).find(Boolean) ?? 'no output';
-  return `docker_gpu: docker run --rm --gpus all failed (exit ${rc}): ${first}`;
+  return `docker_gpu: docker run --rm --pull=never --gpus all failed (exit ${rc}): ${first}`;
 }
 
-/** `docker image inspect` failed: the image is not there, or Docker itself is not answering. */
-export function imageProblem(image: string, output: string): string {
-  if (/no such (image|object)/i.test(output)) return `docker_gpu: image ${image} is not present locally (docker pull / docker load it)`;
-  const first = output.split('\n').map((l) => l.trim()).find(Boolean) ?? 'no output';
-  return `docker_gpu: docker image inspect ${image} failed: ${first}`;
+/**
+ * The image is not in Docker's local store: `docker run --pull=never` says `No such image: REF.` (Docker's reference,
+ * docs.docker.com container run --pull; not seen here: the lab's docker is a stand-in).
+ */
+export function isMissingImage(output: string): boolean {
+  return /no such (image|object)/i.test(output);
+}
+
+export function imageProblem(image: string): string {
+  return `docker_gpu: image ${image} is not present locally (docker pull / docker load it)`;
 }
 
 function expected(gpus: DockerGpuRequest['gpus']): string {
@@ -76,19 +87,16 @@ export async function checkDockerGpu(conn: Connection, request: DockerGpuRequest
     found.docker_gpu = { skipped: 'docker_gpu skipped: no docker_gpu_image is configured (phoenix_lxc_configs.json names a local image with nvidia-smi)' };
     return;
   }
-  const inspect = await conn.run(shellCommand(raw('command -v docker >/dev/null 2>&1 || exit 127;'), 'docker', 'image', 'inspect', '--format', '{{.Id}}', image));
-  if (inspect.rc === NO_DOCKER && !inspect.stdout && !inspect.stderr) {
+  // One command: `--pull=never` fails on an image that is not local (instead of a pull), so no inspect before it.
+  const run = await conn.run(shellCommand(raw('command -v docker >/dev/null 2>&1 || exit 127;'), ...DOCKER_RUN, image, 'nvidia-smi', '-L'));
+  if (run.rc === NO_DOCKER && !run.stdout && !run.stderr) {
     found.docker_gpu = { image, skipped: 'docker_gpu skipped: Docker is not installed here (no docker command)' };
     return;
   }
   found.docker_gpu = { image };
-  if (inspect.rc !== 0) {
-    problems.push(imageProblem(image, `${inspect.stderr}\n${inspect.stdout}`));
-    return;
-  }
-  const run = await conn.run(shellCommand('docker', 'run', '--rm', '--gpus', 'all', image, 'nvidia-smi', '-L'));
   if (run.rc !== 0) {
-    problems.push(dockerRunProblem(run.rc, `${run.stderr}\n${run.stdout}`));
+    const output = `${run.stderr}\n${run.stdout}`;
+    problems.push(isMissingImage(output) ? imageProblem(image) : dockerRunProblem(run.rc, output));
     return;
   }
   const listed = countListedGpus(run.stdout);

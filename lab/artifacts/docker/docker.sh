@@ -6,7 +6,8 @@
 #   docker images
 #   docker import FILE|- REPOSITORY[:TAG]        adds an image to the store (its id = sha256 of the tarball;
 #                                                the tarball itself is not kept)
-#   docker run [--rm] [--gpus G] [--runtime R] [-e X] [--name N] [-i] [-t] IMAGE [COMMAND [ARG...]]
+#   docker run [--rm] [--pull P] [--gpus G] [--runtime R] [-e X] [--name N] [-i] [-t] IMAGE [COMMAND [ARG...]]
+#       image not in the store: --pull=never -> No such image: REF. (125); else a pull, which fails (no registry)
 #       --runtime R not in /etc/docker/daemon.json "runtimes"  -> unknown or invalid runtime name (125)
 #       --gpus without nvidia-container-runtime-hook on PATH  -> could not select device driver (125)
 #       --gpus: the hook's prestart fails (no libnvidia-ml.so.1; device rules in a container without
@@ -26,9 +27,13 @@ daemon_error() { # message [exit code]
 
 # `cuda` -> `cuda:latest`, as Docker normalizes a reference without tag or digest; '/' cannot be in a file name.
 image_dir() {
-    ref="$1"
-    case "${ref##*/}" in *:*|*@*) ;; *) ref="$ref:latest" ;; esac
-    printf '%s/%s' "$IMAGES" "$(printf '%s' "$ref" | sed 's|/|+|g')"
+    ref="$(normalized "$1")" name=""
+    while :; do case "$ref" in */*) name="$name${ref%%/*}+"; ref="${ref#*/}" ;; *) break ;; esac; done
+    printf '%s/%s' "$IMAGES" "$name$ref"
+}
+
+normalized() {
+    case "${1##*/}" in *:*|*@*) printf '%s' "$1" ;; *) printf '%s:latest' "$1" ;; esac
 }
 
 image_inspect() {
@@ -94,13 +99,14 @@ hook_prestart() {
 }
 
 run() {
-    gpus=""; runtime=""
+    gpus=""; runtime=""; pull=missing
     while [ $# -gt 0 ]; do
         case "$1" in
             --rm|-i|-t|-it|-ti|-d|--detach|--interactive|--tty) shift ;;
-            --gpus|--runtime|-e|--env|--name) [ $# -ge 2 ] || daemon_error "flag needs an argument: $1"
-                case "$1" in --gpus) gpus="$2" ;; --runtime) runtime="$2" ;; esac; shift 2 ;;
+            --gpus|--runtime|--pull|-e|--env|--name) [ $# -ge 2 ] || daemon_error "flag needs an argument: $1"
+                case "$1" in --gpus) gpus="$2" ;; --runtime) runtime="$2" ;; --pull) pull="$2" ;; esac; shift 2 ;;
             --gpus=*) gpus="${1#--gpus=}"; shift ;;
+            --pull=*) pull="${1#--pull=}"; shift ;;
             --runtime=*) runtime="${1#--runtime=}"; shift ;;
             --env=*|--name=*) shift ;;
             -*) printf 'unknown flag: %s\nSee '\''docker run --help'\''.\n' "$1" >&2; exit 125 ;;
@@ -109,7 +115,9 @@ run() {
     done
     [ $# -gt 0 ] || { echo '"docker run" requires at least 1 argument.' >&2; exit 125; }
     image="$1"; shift
+    case "$pull" in always|missing|never) ;; *) daemon_error "invalid pull option: '$pull': must be one of \"always\", \"missing\" or \"never\"" ;; esac
     if [ ! -f "$(image_dir "$image")/id" ]; then
+        [ "$pull" != never ] || daemon_error "No such image: $(normalized "$image")."
         echo "Unable to find image '$image' locally" >&2
         daemon_error 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'
     fi

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { countListedGpus, dockerRunProblem, imageProblem } from '../../../modules/nvidia/docker-gpu-check.js';
+import { countListedGpus, dockerRunProblem, imageProblem, isMissingImage } from '../../../modules/nvidia/docker-gpu-check.js';
 
 test('nvidia-smi -L lines are counted; warnings and blank lines are not', () => {
   const out = 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-cfa92afc-44db-c8c4-aa14-cb33961a51f6)\n'
@@ -12,13 +12,14 @@ test('nvidia-smi -L lines are counted; warnings and blank lines are not', () => 
 
 test('an unknown docker failure keeps its exit code and first line', () => {
   assert.is(dockerRunProblem(125, '\ndocker: Error response from daemon: Conflict. The container name is in use.\nmore\n'),
-    'docker_gpu: docker run --rm --gpus all failed (exit 125): docker: Error response from daemon: Conflict. The container name is in use.');
+    'docker_gpu: docker run --rm --pull=never --gpus all failed (exit 125): docker: Error response from daemon: Conflict. The container name is in use.');
 });
 
-test('docker image inspect: a missing image names the fix, a daemon that does not answer is said as it is', () => {
-  assert.is(imageProblem('cuda:12', 'Error: No such object: cuda:12\n'), 'docker_gpu: image cuda:12 is not present locally (docker pull / docker load it)');
-  assert.is(imageProblem('cuda:12', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n'),
-    'docker_gpu: docker image inspect cuda:12 failed: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+test('a missing image (docker run --pull=never) names the fix; Docker before --pull says so', () => {
+  assert.ok(isMissingImage('docker: Error response from daemon: No such image: cuda:12.\n'));
+  assert.not.ok(isMissingImage('docker: Error response from daemon: Conflict.\n'));
+  assert.is(imageProblem('cuda:12'), 'docker_gpu: image cuda:12 is not present locally (docker pull / docker load it)');
+  assert.match(dockerRunProblem(125, 'unknown flag: --pull\nSee \'docker run --help\'.\n'), 'older than 20.10');
 });
 
 test.run();
