@@ -17,6 +17,7 @@ import {
 import { plannedContainer } from './pct/planned.js';
 import { askNodeOncePerTask } from './common/shared.js';
 import { configText, containerRunning, parseConf } from './pct/probe.js';
+import { sharedContainerFacts } from './pct/planned.js';
 import { ModuleFailure, type Change, type Module, type ModuleContext, type Plan } from './types.js';
 
 export interface LxcConfArgs {
@@ -266,6 +267,11 @@ function devPart(args: LxcConfArgs, config: string, plan: DevPlan): Part | undef
   };
 }
 
+/** Whether the container runs: from the node's answer the run's pct tasks share, else one lxc-info. */
+async function runningNow(ctx: ModuleContext, vmid: number): Promise<boolean> {
+  return ctx.whileUnchanged ? (await sharedContainerFacts(ctx, vmid)).running : containerRunning(ctx.conn, vmid);
+}
+
 /** The parts as one plan; check mode records the config as this plan leaves it, for the tasks after this one. */
 async function combine(ctx: ModuleContext, args: LxcConfArgs, t: Target, parts: Part[], devPlan: DevPlan): Promise<Plan<State>> {
   const after = parts.find((p) => p.state.raw)?.state.raw?.after ?? t.conf.text;
@@ -274,7 +280,7 @@ async function combine(ctx: ModuleContext, args: LxcConfArgs, t: Target, parts: 
   return {
     changes: parts.map((p) => p.change),
     state: Object.assign({}, ...parts.map((p) => p.state)) as State,
-    data: { ...styleData(t), restart_required: await containerRunning(ctx.conn, args.vmid), conf: t.conf.path, ...data },
+    data: { ...styleData(t), restart_required: await runningNow(ctx, args.vmid), conf: t.conf.path, ...data },
   };
 }
 

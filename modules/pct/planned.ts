@@ -23,7 +23,17 @@ export interface PlannedContainer extends ContainerFacts {
 
 /** The container's facts: planned by an earlier task of this check run, else read from the node. */
 export async function containerFacts(ctx: ModuleContext, vmid: number): Promise<PlannedContainer> {
-  return ctx.planned?.get<PlannedContainer>('container', containerKey(ctx.conn.host, vmid)) ?? probeContainer(ctx.conn, vmid);
+  return ctx.planned?.get<PlannedContainer>('container', containerKey(ctx.conn.host, vmid)) ?? sharedContainerFacts(ctx, vmid);
+}
+
+/**
+ * The node's answer about the container, read once for the tasks of a run until something is applied
+ * (ModuleContext.whileUnchanged): a no-op run's create/clone, passthrough and start tasks of one container ask the
+ * node one question between them.
+ */
+export function sharedContainerFacts(ctx: ModuleContext, vmid: number): Promise<ContainerFacts> {
+  const read = () => probeContainer(ctx.conn, vmid);
+  return ctx.whileUnchanged ? ctx.whileUnchanged(`${ctx.conn.host}\0pct ${vmid}`, read) : read();
 }
 
 /** The planned container of `vmid` on the context's node, when an earlier task of this check run planned one. */

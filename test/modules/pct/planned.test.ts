@@ -3,9 +3,12 @@ import * as assert from 'uvu/assert';
 import type { Connection } from '../../../interpreter/connection/types.js';
 import { PlannedState } from '../../../interpreter/executor/planned-state.js';
 import { pct } from '../../../modules/pct.js';
-import { factsAfter, type PlannedContainer } from '../../../modules/pct/planned.js';
+import { factsAfter, sharedContainerFacts, type PlannedContainer } from '../../../modules/pct/planned.js';
+import { untilChange } from '../../../interpreter/executor/context.js';
+import { noteApply, type RunServices } from '../../../interpreter/executor/options.js';
+import { FixtureConnection } from '../../support/fixture-connection.js';
 import type { PctArgs } from '../../../modules/pct.js';
-import { moduleContext } from '../../support/module-context.js';
+import { moduleContext, runModule } from '../../support/module-context.js';
 
 const absent: PlannedContainer = { exists: false, running: false, config: {}, snapshots: [], template: false };
 const args = (more: Partial<PctArgs>): PctArgs => ({ vmid: 903, state: 'present', ...more });
@@ -56,6 +59,23 @@ test('check mode: creating a container reports where it comes from for the tasks
   assert.equal(plan.data?.created_from, { cloneOf: 901, snapname: 'pre-configured' });
   assert.is(plan.data?.exists, false);
   assert.ok(planned.get<PlannedContainer>('container', 'pve1/903')?.exists);
+});
+
+test('a run\'s pct and lxc_conf tasks of one container ask the node once until something is applied', async () => {
+  const holder = { answers: new Map<string, Promise<unknown>>() };
+  const conf = 'arch: amd64\nhostname: ct903\nmemory: 4096\nunprivileged: 1\n';
+  const node = new FixtureConnection('pve1', [
+    { match: '^if \\[ -f /etc/pve/lxc/903\\.conf \\]', stdout: `@@phoenix-pct@@state RUNNING\n${conf}` },
+  ]);
+  const ctx = { ...moduleContext({ check: true }), conn: node, whileUnchanged: untilChange(holder) };
+  const present = await runModule(pct, { vmid: 903, state: 'present', options: { memory: 4096 } }, ctx);
+  const started = await runModule(pct, { vmid: 903, state: 'started' }, ctx);
+  assert.equal([present.status, started.status], ['ok', 'ok']);
+  assert.equal(await sharedContainerFacts(ctx, 903), { exists: true, running: true, config: { arch: 'amd64', hostname: 'ct903', memory: '4096', unprivileged: '1' }, snapshots: [], template: false });
+  assert.is(node.commands.length, 1, node.commands.join('\n---\n'));
+  noteApply({ unchanged: holder } as unknown as RunServices);
+  await runModule(pct, { vmid: 903, state: 'started' }, ctx);
+  assert.is(node.commands.length, 2, 'asked again after an apply');
 });
 
 test.run();
