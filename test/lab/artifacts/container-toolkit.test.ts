@@ -153,7 +153,7 @@ test('images: docker-ce ships the lab image; docker import adds one; a missing o
   assert.match(run.stderr, "Unable to find image 'nvidia/cuda:12.8.1-base-ubuntu24.04' locally");
   const never = docker(['run', '--rm', '--pull=never', '--gpus', 'all', 'nvidia/cuda:12.8.1-base-ubuntu24.04', 'nvidia-smi']);
   assert.equal([never.rc, never.stderr.split('\n')[0]], [125, 'docker: Error response from daemon: No such image: nvidia/cuda:12.8.1-base-ubuntu24.04.']);
-  assert.match(docker(['run', '--rm', '--pull', 'never', 'cuda']).stderr, 'No such image: cuda:latest.');
+  assert.match(docker(['run', '--rm', '--pull', 'never', 'nvidia/cuda']).stderr, 'No such image: nvidia/cuda:latest.');
   assert.is(docker(['run', '--rm', '--pull=never', 'cuda:latest', 'true']).rc, 0, 'a local image runs with --pull=never');
   assert.match(docker(['run', '--pull=sometimes', IMAGE]).stderr, "invalid pull option: 'sometimes'");
 });
