@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { labInfo, startLab, stopLab, type LabInfo } from '../lab/lab.js';
 import { writeFleet, type FleetFiles } from './fleet-config.js';
+import { floorRun } from './fleet-floor.js';
 import { removeShell, userShell, type UserShell } from './forms.js';
 import { median, ms, parseRecap, spread, stopKeepers, timed, type Timed } from './measure.js';
 import { REPO_ROOT } from './paths.js';
@@ -185,6 +186,8 @@ interface SizeResult {
   noop: FleetRun[];
   check: FleetRun[];
   ansible: FleetRun[];
+  /** The workload's own container commands with no tool (fleet-floor.ts), run between the no-op rounds. */
+  floor: Timed[];
   install: { runDownloads: number; runBytes: number; nodeInstalls: string[]; ctInstalls: string[]; cudaInstalls: string[];
     cudaDebBytes: number; cudaBytes: number };
 }
@@ -226,6 +229,7 @@ async function oneSize(size: Size, options: FleetOptions, shell: UserShell, dir:
   options.log(`fleet ${label(size)} first run: ${ms(first.run.wallMs)}; ${describe(first)}; install ${JSON.stringify(install)}`);
   const noop: FleetRun[] = [];
   const check: FleetRun[] = [];
+  const floor: Timed[] = [];
   for (let i = 0; i < options.runs; i++) {
     const r = await phoenix([]);
     expectClean(r, `fleet ${label(size)} re-run`, 'none');
@@ -233,7 +237,9 @@ async function oneSize(size: Size, options: FleetOptions, shell: UserShell, dir:
     const c = await phoenix(['--check']);
     expectClean(c, `fleet ${label(size)} --check`, 'none');
     check.push(c);
-    options.log(`fleet ${label(size)} round ${i + 1}: no-op ${ms(r.run.wallMs)}, --check ${ms(c.run.wallMs)} (load ${loadNow()})`);
+    const f = await floorRun(info, files, options.forks);
+    floor.push(f);
+    options.log(`fleet ${label(size)} round ${i + 1}: no-op ${ms(r.run.wallMs)}, --check ${ms(c.run.wallMs)}, floor ${ms(f.wallMs)} (load ${loadNow()})`);
   }
   const ansible: FleetRun[] = [];
   if (options.ansibleSizes.some((s) => same(s, size))) {
@@ -250,7 +256,7 @@ async function oneSize(size: Size, options: FleetOptions, shell: UserShell, dir:
       options.log(`fleet ${label(size)} ansible no-op ${i + 1}: ${ms(r.run.wallMs)} (${r.executed} task-hosts; warm-up ${ms(warm.run.wallMs)})`);
     }
   }
-  return { size, files, first, noop, check, ansible, install };
+  return { size, files, first, noop, check, ansible, floor, install };
 }
 
 function loadNow(): string {
@@ -283,6 +289,10 @@ function fleetRows(results: SizeResult[]): Row[] {
     const isLargest = r === largest;
     rows.push({ part: 'fleet', case: `${label(r.size)}: first run`, phoenix: ms(r.first.run.wallMs),
       detail: `1 run; ${describe(r.first)}` });
+    const floorWall = median(r.floor.map((f) => f.wallMs));
+    rows.push({ part: 'fleet', case: `${label(r.size)}: the containers' own commands of a no-op, no tool (floor)`, phoenix: ms(floorWall),
+      detail: `median of ${r.floor.length}, spread ${spread(r.floor.map((f) => f.wallMs))}; what any tool's no-op runs inside the ` +
+        'containers (bench/fleet-floor.ts: fleet-ansible.yml\'s container commands, one lxc-attach per container, nodes at once)' });
     for (const [name, list] of [['no-op re-run', r.noop], ['--check', r.check]] as Array<[string, FleetRun[]]>) {
       const walls = list.map((x) => x.run.wallMs);
       const wall = median(walls);
@@ -301,8 +311,9 @@ function fleetRows(results: SizeResult[]): Row[] {
         part: 'fleet', case: `${label(r.size)}: ${name}`, phoenix: ms(wall),
         ansible: a === undefined ? undefined : ms(a), ratio: a === undefined ? undefined : `${(a / wall).toFixed(1)}x`,
         goal: goals.length ? goals.join(', ') : undefined, met,
-        detail: `median of ${list.length}, spread ${spread(walls)}; ${describe(list.at(-1)!)}` +
-          (a === undefined ? '' : `; ansible median of ${r.ansible.length}, spread ${spread(r.ansible.map((x) => x.run.wallMs))}, ` +
+        detail: `median of ${list.length}, spread ${spread(walls)}; ${ms(wall - floorWall)} above the floor; ${describe(list.at(-1)!)}` +
+          (a === undefined ? '' : `; above the floor ansible ${ms(a - floorWall)}, phoenix ${ms(wall - floorWall)} ` +
+            `(${((a - floorWall) / Math.max(1, wall - floorWall)).toFixed(1)}x); ansible median of ${r.ansible.length}, spread ${spread(r.ansible.map((x) => x.run.wallMs))}, ` +
             `${r.ansible.at(-1)!.executed} task-hosts, ${r.ansible.at(-1)!.sessions} exec sessions, ${r.ansible.at(-1)!.connections} conn`),
       });
     }
