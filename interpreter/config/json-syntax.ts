@@ -6,8 +6,7 @@ export interface JsonSyntaxError {
 
 /**
  * Checks that `text` is strict JSON (RFC 8259) and says where the first error is. `JSON.parse` rejects the same texts
- * but names no position for some of them, and the YAML parser that gives us positions accepts comments, single
- * quotes and trailing commas, which the users' own tools (jq, python's json) would refuse.
+ * but names no position for some of them; the reader that gives us positions (json-source.ts) trusts this check.
  */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   const scanner = new Scanner(text);
@@ -32,7 +31,7 @@ class ScanError extends Error {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING_CHARS = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*/y;
 
-/** Configurations nest a few levels; the YAML parser that reads them after this check gives up near a thousand. */
+/** Configurations nest a few levels; the reader after this check (json-source.ts) recurses once per level. */
 export const MAX_JSON_DEPTH = 100;
 
 class Scanner {
