@@ -5,7 +5,7 @@ import type { SshEndpoint, SshFileOptions, SshSettings, SshTimeouts } from '../s
 import {
   UnreachableError, type CommandResult, type Connection, type FileStat, type IdNames, type RunOptions,
 } from '../types.js';
-import { errorFromWire, readLines, type KeeperReply, type KeeperRequest, type WarmConnection } from './protocol.js';
+import { errorFromWire, lineWriter, readLines, type KeeperReply, type KeeperRequest, type WarmConnection } from './protocol.js';
 
 type RequestBody = KeeperRequest extends infer R ? R extends unknown ? Omit<R, 'id'> : never : never;
 
@@ -42,9 +42,10 @@ export class KeeperClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private broken?: KeeperGoneError;
-  private corked = false;
+  private readonly send: (line: string) => void;
 
   private constructor(private readonly socket: Socket) {
+    this.send = lineWriter(socket);
     socket.unref();
     readLines(socket, (line) => this.reply(JSON.parse(line) as KeeperReply));
     socket.on('error', () => undefined);
@@ -70,16 +71,7 @@ export class KeeperClient {
       if (this.broken) return reject(this.broken);
       this.pending.set(id, { resolve, reject });
       this.socket.ref();
-      // Requests made in one tick (one per host of a task) leave in one write.
-      if (!this.corked) {
-        this.corked = true;
-        this.socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          this.socket.uncork();
-        });
-      }
-      this.socket.write(`${JSON.stringify({ ...body, id })}\n`);
+      this.send(JSON.stringify({ ...body, id }));
     });
     return { id, done };
   }

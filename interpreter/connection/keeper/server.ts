@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { SshConnection, type SshSettings, type SshTimeouts } from '../ssh.js';
-import { errorToWire, readLines, type KeeperReply, type KeeperRequest, type WarmConnection } from './protocol.js';
+import { errorToWire, lineWriter, readLines, type KeeperReply, type KeeperRequest, type WarmConnection } from './protocol.js';
 
 /** One kept connection: shared by every run that opens the same host with the same settings. */
 interface Kept {
@@ -31,10 +31,11 @@ export async function runKeeper(socketPath: string, persistMs: number, warm: War
   const server = createServer((socket) => {
     clients++;
     const session: Session = { opened: new Map(), running: new Map() };
+    const send = lineWriter(socket);
     readLines(socket, (line) => {
       lastActivity = Date.now();
       void handle(JSON.parse(line) as KeeperRequest, session, kept).then((reply) => {
-        if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+        if (!socket.destroyed) send(JSON.stringify(reply));
       });
     });
     socket.on('error', () => undefined);
