@@ -48,8 +48,8 @@ export interface ModuleContext {
   oncePerTask?<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /**
    * As {@link oncePerRun}, until any task of the run (on any host) applies something: what the tasks of one host
-   * read again and again and only a change can alter (its installed packages, its apt sources). Put the target's
-   * name (`conn.host`) in the key. Absent: nothing is kept.
+   * read again and again and only a change can alter (its installed packages, its apt sources). Put readerKey(conn)
+   * (the target and its become) in the key. Absent: nothing is kept.
    */
   whileUnchanged?<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }

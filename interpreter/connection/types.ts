@@ -95,6 +95,16 @@ export interface Connection {
    * the one host connection that per-connection memos key on ({@link connectionIdentity}).
    */
   readonly base?: Connection;
+  /** Set by the task wrapper: its commands run with become (what they may read can differ from the login's). */
+  readonly become?: boolean;
+}
+
+/**
+ * Who reads what on which host, for answers shared between tasks (ModuleContext.whileUnchanged): the target's name,
+ * and whether the task's commands run with become (a login that may not read /etc/pve must not answer for root).
+ */
+export function readerKey(conn: Connection): string {
+  return conn.become ? `${conn.host}\0become` : conn.host;
 }
 
 /** The host connection behind any wrappers: what a memo of one answer per connection keys on. */

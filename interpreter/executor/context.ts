@@ -17,6 +17,7 @@ export function connectionFor(conn: Connection, become: boolean, env: Record<str
   return {
     host: conn.host,
     base: conn.base ?? conn,
+    ...(become ? { become } : {}),
     run: (command: string, options: CommandOptions = {}) => {
       trace?.(command);
       return conn.run(command, { ...options, become: options.become ?? become, env: { ...env, ...options.env }, signal: options.signal ?? signal });

@@ -1,5 +1,5 @@
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
-import type { Connection } from '../../interpreter/connection/types.js';
+import { readerKey, type Connection } from '../../interpreter/connection/types.js';
 import { posix } from 'node:path';
 import { missingDirsScript, parseMissingDirs } from '../common/parents.js';
 import { ModuleFailure, type ModuleContext } from '../types.js';
@@ -195,7 +195,7 @@ export function repoFactsFromShared(shared: SharedRepoFacts, req: ProbeRequest):
 export async function planningRepoFacts(ctx: ModuleContext, req: ProbeRequest): Promise<RepoFacts> {
   if (ctx.whileUnchanged && !req.keyUrl && !req.pinPath) {
     const conn = ctx.conn;
-    const shared = await ctx.whileUnchanged(`${conn.host}\0apt_repo sources`, async () => {
+    const shared = await ctx.whileUnchanged(`${readerKey(conn)}\0apt_repo sources`, async () => {
       const result = await conn.run(sharedRepoProbeCommand(), { env: { LC_ALL: 'C' } });
       if (result.rc !== 0) throw new ModuleFailure(`reading apt sources failed: ${result.stderr.trim() || `exit ${result.rc}`}`);
       return parseSharedRepoProbe(result.stdout);

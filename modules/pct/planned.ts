@@ -2,6 +2,7 @@
  * Check mode for `pct`: the container as earlier tasks of this run planned it (created, cloned, started,
  * snapshotted), so a later task on the same container plans against that instead of the unchanged node.
  */
+import { readerKey } from '../../interpreter/connection/types.js';
 import { containerKey } from '../../interpreter/executor/planned-state.js';
 import type { ModuleContext } from '../types.js';
 import type { PctArgs } from '../pct.js';
@@ -33,7 +34,7 @@ export async function containerFacts(ctx: ModuleContext, vmid: number): Promise<
  */
 export function sharedContainerFacts(ctx: ModuleContext, vmid: number): Promise<ContainerFacts> {
   const read = () => probeContainer(ctx.conn, vmid);
-  return ctx.whileUnchanged ? ctx.whileUnchanged(`${ctx.conn.host}\0pct ${vmid}`, read) : read();
+  return ctx.whileUnchanged ? ctx.whileUnchanged(`${readerKey(ctx.conn)}\0pct ${vmid}`, read) : read();
 }
 
 /** The planned container of `vmid` on the context's node, when an earlier task of this check run planned one. */

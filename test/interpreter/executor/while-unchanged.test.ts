@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main } from '../../../interpreter/cli.js';
-import { untilChange } from '../../../interpreter/executor/context.js';
+import { connectionFor, untilChange } from '../../../interpreter/executor/context.js';
+import { readerKey, type Connection } from '../../../interpreter/connection/types.js';
 import { noteApply, type RunServices } from '../../../interpreter/executor/options.js';
 
 test('whileUnchanged: the same answer until an apply starts or ends; one read during an apply is not kept', async () => {
@@ -21,6 +22,14 @@ test('whileUnchanged: the same answer until an apply starts or ends; one read du
   noteApply(services); // ... and ends
   assert.is(await ask('k', read), 3, 'what was read during the apply is not reused after it');
   assert.is(await ask('k', read), 3);
+});
+
+test('answers are shared per target and become: a login that may not read what root reads does not answer for root', () => {
+  const conn = { host: 'pve1' } as Connection;
+  assert.is(readerKey(conn), 'pve1');
+  assert.is(readerKey(connectionFor(conn, false, {})), 'pve1');
+  assert.is.not(readerKey(connectionFor(conn, true, {})), 'pve1');
+  assert.is(readerKey(connectionFor(conn, true, { LC_ALL: 'C' })), readerKey(connectionFor(conn, true, {})));
 });
 
 /**
