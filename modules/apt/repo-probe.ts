@@ -68,7 +68,7 @@ export function sourcesLoop(list: string, dir: string): string[] {
 const SOURCES_LOOP = sourcesLoop(SOURCES_LIST, SOURCES_DIR);
 
 /**
- * One shell script that prints every sources file (base64, one line each), the keyring's sha256, the pin file and,
+ * One shell script that prints every sources file ({@link sourcesLoop}), the keyring's sha256, the pin file and,
  * with a key_url, the key as the target downloads it. Names apt would ignore (not [A-Za-z0-9_.-]) are skipped as apt does.
  */
 export function repoProbeCommand(req: ProbeRequest): string {
@@ -195,12 +195,14 @@ export function repoFactsFromShared(shared: SharedRepoFacts, req: ProbeRequest):
 export async function planningRepoFacts(ctx: ModuleContext, req: ProbeRequest): Promise<RepoFacts> {
   if (ctx.whileUnchanged && !req.keyUrl && !req.pinPath) {
     const conn = ctx.conn;
+    // A shared read that fails (a keyring another task never asks about cannot be read) is not this task's
+    // failure: it then asks on its own, and says its own error if it has one.
     const shared = await ctx.whileUnchanged(`${readerKey(conn)}\0apt_repo sources`, async () => {
       const result = await conn.run(sharedRepoProbeCommand(), { env: { LC_ALL: 'C' } });
       if (result.rc !== 0) throw new ModuleFailure(`reading apt sources failed: ${result.stderr.trim() || `exit ${result.rc}`}`);
       return parseSharedRepoProbe(result.stdout);
-    });
-    const facts = repoFactsFromShared(shared, req);
+    }).catch(() => undefined);
+    const facts = shared && repoFactsFromShared(shared, req);
     if (facts) return facts;
   }
   return probeRepo(ctx.conn, req);

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { aptRepo } from '../../../modules/apt_repo.js';
 import type { ModuleContext } from '../../../modules/types.js';
+import type { Connection } from '../../../interpreter/connection/types.js';
 import { announceSkip } from '../../lab/fixture.js';
 import { moduleContext, runModule } from '../../support/module-context.js';
 import { sharedAnswers, untilChange } from '../../../interpreter/executor/context.js';
@@ -214,6 +215,17 @@ else {
     noteApply({ unchanged: holder } as unknown as RunServices);
     await runModule(aptRepo, repos[1]!, sharing());
     assert.is(counts.command, 2, 'read again after an apply');
+    // A shared read that fails (here made to: exit 4 as when sha256sum cannot read a keyring) is not the task's
+    // failure: the task asks on its own.
+    noteApply({ unchanged: holder } as unknown as RunServices);
+    const failing: Connection = {
+      host: host.host,
+      run: (c, o) => (c.includes('@@phoenix-keyrings') ? Promise.resolve({ rc: 4, stdout: '', stderr: 'sha256sum: read error' }) : host.run(c, o)),
+      put: (c, p, o) => host.put(c, p, o), get: (p) => host.get(p), close: () => host.close(),
+    };
+    const got = await runModule(aptRepo, repos[1]!, { ...sharing(), conn: failing });
+    const alone = await runModule(aptRepo, repos[1]!, ctx({ check: true }));
+    assert.equal([got.status, got.reason], [alone.status, alone.reason], 'the task asked on its own');
   });
 
   test('key_url: without curl the target uses wget, then python3; with none of them the task says so', async () => {
