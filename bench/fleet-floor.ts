@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabInfo } from '../lab/lab.js';
 import type { FleetFiles } from './fleet-config.js';
+import { quote } from '../interpreter/connection/quote.js';
 import { timed, type Timed } from './measure.js';
 
 /**
@@ -13,7 +14,6 @@ import { timed, type Timed } from './measure.js';
  * On a 2-core machine it is CPU-bound: the lab's stand-ins of nvidia-smi, nvcc and docker are shell scripts.
  */
 export function floorScript(dockerImage: string): string {
-  const image = dockerImage.replace(/'/g, '');
   return [
     `dpkg-query -W -f='\${Status}\\n' ca-certificates curl gnupg kmod >/dev/null 2>&1`,
     'grep -q /usr/local/cuda/bin /etc/profile.d/phoenix-cuda.sh 2>/dev/null',
@@ -34,17 +34,20 @@ export function floorScript(dockerImage: string): string {
     '  nvidia-smi --query-gpu=index,name,uuid,driver_version,pci.bus_id --format=csv,noheader >/dev/null 2>&1',
     '  ls -l /dev/nvidia* >/dev/null 2>&1; /usr/local/cuda/bin/nvcc --version >/dev/null 2>&1',
     '  for p in /var/cache/phoenix/compute-check/compute-check-*[!u]; do [ -x "$p" ] && "$p" >/dev/null 2>&1; done',
-    `  if command -v docker >/dev/null 2>&1; then docker run --rm --gpus all '${image}' nvidia-smi -L >/dev/null 2>&1; fi`,
+    `  if command -v docker >/dev/null 2>&1; then docker run --rm --gpus all ${quote(dockerImage)} nvidia-smi -L >/dev/null 2>&1; fi`,
     'fi',
     'exit 0',
   ].join('\n');
 }
 
+interface FleetLxcConfig {
+  lxc_configs: Record<string, { node?: string }>;
+  /** The docker_gpu image (the same one verify runs). */
+  docker_gpu_image?: string;
+}
+
 /** Each node's containers (vmids), from the fleet's configuration. */
-function containersByNode(files: FleetFiles): Map<string, string[]> {
-  const config = JSON.parse(readFileSync(join(files.configDir, 'phoenix_lxc_configs.json'), 'utf8')) as {
-    lxc_configs: Record<string, { node?: string }>;
-  };
+function containersByNode(config: FleetLxcConfig): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [vmid, entry] of Object.entries(config.lxc_configs)) {
     const node = entry.node ?? 'pve1';
@@ -53,17 +56,12 @@ function containersByNode(files: FleetFiles): Map<string, string[]> {
   return out;
 }
 
-/** The docker_gpu image the configuration names (the same one verify runs). */
-function dockerImage(files: FleetFiles): string {
-  const config = JSON.parse(readFileSync(join(files.configDir, 'phoenix_lxc_configs.json'), 'utf8')) as { docker_gpu_image?: string };
-  return config.docker_gpu_image ?? 'phoenix-lab/cuda-base:bookworm';
-}
-
 /** One floor run: every node over SSH at once, its containers through xargs -P. */
 export async function floorRun(info: LabInfo, files: FleetFiles, forks: number): Promise<Timed> {
-  const byNode = containersByNode(files);
+  const config = JSON.parse(readFileSync(join(files.configDir, 'phoenix_lxc_configs.json'), 'utf8')) as FleetLxcConfig;
+  const byNode = containersByNode(config);
   const perNode = Math.max(1, Math.round(forks / byNode.size));
-  const script = floorScript(dockerImage(files));
+  const script = floorScript(config.docker_gpu_image ?? 'phoenix-lab/cuda-base:bookworm');
   const scriptFile = join(files.configDir, '..', 'floor.sh');
   const lines = [...byNode].map(([node, vmids]) => {
     const port = info.nodes.find((n) => n.name === node)?.port;
@@ -76,8 +74,4 @@ export async function floorRun(info: LabInfo, files: FleetFiles, forks: number):
   const run = await timed('sh', ['-c', `${lines.join('\n')}\nrc=0; for p in $pids; do wait $p || rc=1; done; exit $rc`]);
   if (run.code !== 0) throw new Error(`fleet floor failed (exit ${run.code}): ${run.stderr.trim()}`);
   return run;
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,6 +1,6 @@
-import { readerKey } from '../interpreter/connection/types.js';
 import { raw, shellCommand } from '../interpreter/connection/quote.js';
 import { APT_ENV, aptErrors, aptUpdate, LOCK_WAIT } from './apt/apt-update.js';
+import { readWhileUnchanged } from './common/shared.js';
 import { isDriverPackage } from './apt/driver-packages.js';
 import { PLANNED_REPO } from './apt_repo.js';
 import { isTrue } from './common/rules.js';
@@ -79,7 +79,7 @@ function probeCommand(names: string[] | 'all', latest: boolean, cacheAge: boolea
  */
 async function planningFacts(ctx: ModuleContext, names: string[], latest: boolean, withCacheAge: boolean): Promise<AptFacts> {
   if (!ctx.whileUnchanged || latest || names.some((n) => n.includes(':'))) return probe(ctx, names, latest, withCacheAge);
-  const shared = await ctx.whileUnchanged(`${readerKey(ctx.conn)}\0apt packages`, async () => ({ facts: await probe(ctx, 'all', false, true), at: Date.now() }));
+  const shared = await readWhileUnchanged(ctx, 'apt packages', async () => ({ facts: await probe(ctx, 'all', false, true), at: Date.now() }));
   const { cacheAge } = shared.facts;
   // The cache's age as of now, not as of the shared query (seconds later, within one run).
   return { ...shared.facts, cacheAge: cacheAge === null ? null : cacheAge + Math.floor((Date.now() - shared.at) / 1000) };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PhoenixError, type ErrorList, type SourcePosition } from '../errors.js';
 import { jsonPath, type JsonPathSegments } from './json-path.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { findJsonSyntaxError, jsonStringBody, skipJsonSpace } from './json-syntax.js';
 
 /** A key written twice in one JSON object (JSON.parse would silently keep the last one). */
 export interface DuplicateKey {
@@ -122,7 +122,7 @@ class PositionedReader {
   }
 
   private skipSpace(): void {
-    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i]!)) this.i++;
+    this.i = skipJsonSpace(this.text, this.i);
   }
 
   private value(path: Array<string | number>): unknown {
@@ -137,9 +137,7 @@ class PositionedReader {
 
   /** The offset after the string that starts (with its quote) at `begin`. */
   private stringEnd(begin: number): number {
-    let k = begin + 1;
-    while (this.text[k] !== '"') k += this.text[k] === '\\' ? 2 : 1;
-    return k + 1;
+    return jsonStringBody(this.text, begin) + 1;
   }
 
   private object(path: Array<string | number>): Record<string, unknown> {

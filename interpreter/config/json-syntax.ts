@@ -31,6 +31,19 @@ class ScanError extends Error {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING_CHARS = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*/y;
 
+/** The offset of the first character at or after `i` that is not JSON whitespace. */
+export function skipJsonSpace(text: string, i: number): number {
+  while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  return i;
+}
+
+/** Where the characters of the string whose opening quote is at `i` end: at its closing quote, if it is valid. */
+export function jsonStringBody(text: string, i: number): number {
+  STRING_CHARS.lastIndex = i + 1;
+  STRING_CHARS.test(text);
+  return STRING_CHARS.lastIndex;
+}
+
 /** Configurations nest a few levels; the reader after this check (json-source.ts) recurses once per level. */
 export const MAX_JSON_DEPTH = 100;
 
@@ -45,7 +58,7 @@ class Scanner {
   }
 
   skipSpace(): void {
-    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i])) this.i++;
+    this.i = skipJsonSpace(this.text, this.i);
   }
 
   value(): void {
@@ -69,10 +82,7 @@ class Scanner {
   }
 
   string(): void {
-    this.i++;
-    STRING_CHARS.lastIndex = this.i;
-    STRING_CHARS.test(this.text);
-    this.i = STRING_CHARS.lastIndex;
+    this.i = jsonStringBody(this.text, this.i);
     if (this.text[this.i] !== '"') this.fail('the closing " of a string (control characters and unknown escapes are not allowed)');
     this.i++;
   }

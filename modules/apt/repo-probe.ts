@@ -1,7 +1,8 @@
 import { raw, shellCommand } from '../../interpreter/connection/quote.js';
-import { readerKey, type Connection } from '../../interpreter/connection/types.js';
+import type { Connection } from '../../interpreter/connection/types.js';
 import { posix } from 'node:path';
 import { missingDirsScript, parseMissingDirs } from '../common/parents.js';
+import { readWhileUnchanged } from '../common/shared.js';
 import { ModuleFailure, type ModuleContext } from '../types.js';
 import type { SourceFile } from './sources.js';
 
@@ -194,11 +195,10 @@ export function repoFactsFromShared(shared: SharedRepoFacts, req: ProbeRequest):
  */
 export async function planningRepoFacts(ctx: ModuleContext, req: ProbeRequest): Promise<RepoFacts> {
   if (ctx.whileUnchanged && !req.keyUrl && !req.pinPath) {
-    const conn = ctx.conn;
     // A shared read that fails (a keyring another task never asks about cannot be read) is not this task's
     // failure: it then asks on its own, and says its own error if it has one.
-    const shared = await ctx.whileUnchanged(`${readerKey(conn)}\0apt_repo sources`, async () => {
-      const result = await conn.run(sharedRepoProbeCommand(), { env: { LC_ALL: 'C' } });
+    const shared = await readWhileUnchanged(ctx, 'apt_repo sources', async () => {
+      const result = await ctx.conn.run(sharedRepoProbeCommand(), { env: { LC_ALL: 'C' } });
       if (result.rc !== 0) throw new ModuleFailure(`reading apt sources failed: ${result.stderr.trim() || `exit ${result.rc}`}`);
       return parseSharedRepoProbe(result.stdout);
     }).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { readerKey } from '../../interpreter/connection/types.js';
 import type { ModuleContext } from '../types.js';
 
 /**
@@ -7,4 +8,13 @@ import type { ModuleContext } from '../types.js';
  */
 export function askNodeOncePerTask<T>(ctx: ModuleContext, node: string, key: string, ask: () => Promise<T>): Promise<T> {
   return ctx.oncePerTask ? ctx.oncePerTask(`${node}\0${key}`, ask) : ask();
+}
+
+/**
+ * What the tasks of a run read again and again from the task's target, read once until some task applies something
+ * (ModuleContext.whileUnchanged), keyed by the target and its become ({@link readerKey}) and `what`. Where the
+ * executor shares nothing, it is simply read.
+ */
+export function readWhileUnchanged<T>(ctx: ModuleContext, what: string, read: () => Promise<T>): Promise<T> {
+  return ctx.whileUnchanged ? ctx.whileUnchanged(`${readerKey(ctx.conn)}\0${what}`, read) : read();
 }

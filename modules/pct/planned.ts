@@ -2,11 +2,11 @@
  * Check mode for `pct`: the container as earlier tasks of this run planned it (created, cloned, started,
  * snapshotted), so a later task on the same container plans against that instead of the unchanged node.
  */
-import { readerKey } from '../../interpreter/connection/types.js';
 import { containerKey } from '../../interpreter/executor/planned-state.js';
 import type { ModuleContext } from '../types.js';
 import type { PctArgs } from '../pct.js';
 import { probeContainer, type ContainerFacts } from './probe.js';
+import { readWhileUnchanged } from '../common/shared.js';
 
 /** A container as check mode expects it after the tasks planned so far. */
 export interface PlannedContainer extends ContainerFacts {
@@ -33,8 +33,7 @@ export async function containerFacts(ctx: ModuleContext, vmid: number): Promise<
  * node one question between them.
  */
 export function sharedContainerFacts(ctx: ModuleContext, vmid: number): Promise<ContainerFacts> {
-  const read = () => probeContainer(ctx.conn, vmid);
-  return ctx.whileUnchanged ? ctx.whileUnchanged(`${readerKey(ctx.conn)}\0pct ${vmid}`, read) : read();
+  return readWhileUnchanged(ctx, `pct ${vmid}`, () => probeContainer(ctx.conn, vmid));
 }
 
 /** The planned container of `vmid` on the context's node, when an earlier task of this check run planned one. */
