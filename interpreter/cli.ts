@@ -77,6 +77,7 @@ async function run(argv: string[], output: Output): Promise<number> {
 /** The SSH keeper process (started by runs, never by hand): see connection/keeper/protocol.ts. */
 async function keeper([socketPath, persistMs]: string[]): Promise<number> {
   const { runKeeper, logKeeperFailure } = await import('./connection/keeper/server.js');
+  const { loadSshLibrary } = await import('./connection/ssh.js');
   process.on('uncaughtException', (error) => {
     logKeeperFailure(socketPath, error);
     process.exit(1);
@@ -88,18 +89,25 @@ async function keeper([socketPath, persistMs]: string[]): Promise<number> {
       process.exit(0);
     });
   }
-  await runKeeper(socketPath, Number(persistMs), await warmList());
+  // Started at the beginning of a run: load the SSH library while it works, listen once it has ended.
+  loadSshLibrary();
+  const warm = await warmList();
+  if (warm) await runKeeper(socketPath, Number(persistMs), warm);
   process.exit(0);
 }
 
-/** The connections the starting run made (JSON on stdin), for the keeper to open at once. */
-async function warmList(): Promise<WarmConnection[]> {
+/**
+ * The connections the starting run made (JSON on stdin, written when it ends), for the keeper to open at once;
+ * undefined when it wrote `null` (it made no connection: no keeper is needed). Nothing at all (started by hand, or
+ * the run died first) is none to open: the keeper serves, and ends when idle.
+ */
+async function warmList(): Promise<WarmConnection[] | undefined> {
   if (process.stdin.isTTY) return [];
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     const list: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]');
-    return Array.isArray(list) ? list : [];
+    return list === null ? undefined : Array.isArray(list) ? list : [];
   } catch {
     return [];
   }

@@ -27,7 +27,7 @@ async function keeperOptions(): Promise<KeeperOptions | undefined> {
   const entry = root ? join(root, 'bin', 'phoenix.js') : undefined;
   if (!socketPath || !entry) return undefined;
   const { spawnKeeper } = await import('../connection/keeper/client.js');
-  return { socketPath, persistMs, start: (warm) => spawnKeeper(entry, socketPath, persistMs, warm) };
+  return { socketPath, persistMs, start: () => spawnKeeper(entry, socketPath, persistMs) };
 }
 
 /**
@@ -68,8 +68,9 @@ export function createConnector(inventory: InventoryView, options: ConnectorOpti
       });
     },
     async closeAll() {
-      await Promise.allSettled([...open.values()].map(async (c) => (await c).close()));
+      // The pool first: it notes what its connections still hold open (for a keeper it starts) before closing them.
       await (await pool)?.closeAll();
+      await Promise.allSettled([...open.values()].map(async (c) => (await c).close()));
       writeCounts(opLog, counts);
     },
   };

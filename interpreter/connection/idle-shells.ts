@@ -27,6 +27,11 @@ export class IdleShells {
     return undefined;
   }
 
+  /** The keys of the shells still usable, oldest first (what a keeper started after this run opens again). */
+  liveKeys(): string[] {
+    return this.entries.filter((e) => e.shell.usable).map((e) => e.key);
+  }
+
   give(key: string, shell: RemoteShell): void {
     this.entries.push({ key, shell });
   }

@@ -6,9 +6,9 @@ import { LocalConnection } from './local.js';
 import { PctConnection } from './pct.js';
 import { parseJumpHop, resolveSshConfig, type SshConfigResult } from './ssh-config.js';
 import type { HostKeyPolicy } from './known-hosts.js';
-import type { SshEndpoint, SshSettings, SshTimeouts } from './ssh.js';
+import type { SshConnection, SshEndpoint, SshSettings, SshTimeouts } from './ssh.js';
 import type { Connection } from './types.js';
-import type { KeeperClient, KeeperOptions } from './keeper/client.js';
+import type { KeeperClient, KeeperHandOver, KeeperOptions } from './keeper/client.js';
 import type { WarmConnection } from './keeper/protocol.js';
 
 /** Host variables as the inventory/variable layer resolved them. */
@@ -36,7 +36,9 @@ export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Connection>>();
   private keeperClient?: Promise<KeeperClient | undefined>;
   /** SSH connections this run made itself (no keeper answered): a keeper started at the end opens them again. */
-  private readonly direct: WarmConnection[] = [];
+  private readonly direct: Array<{ warm: WarmConnection; connection: SshConnection }> = [];
+  /** The keeper this run started (none answered): it opens {@link direct} when this run ends. */
+  private handOver?: KeeperHandOver;
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -57,13 +59,15 @@ export class ConnectionPool {
   /** Closes every connection, containers first, then nodes. */
   async closeAll(): Promise<void> {
     const all = await Promise.allSettled([...this.connections.values()]);
+    const warm = this.direct.splice(0).map((d) => ({ ...d.warm, shells: d.connection.heldShells() }));
     this.connections.clear();
     const open = all.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const order = [...open.filter((c) => c instanceof PctConnection), ...open.filter((c) => !(c instanceof PctConnection))];
     await Promise.allSettled(order.map((c) => c.close()));
     (await this.keeperClient)?.end();
     this.keeperClient = undefined;
-    if (this.options.keeper && this.direct.length > 0) this.options.keeper.start(this.direct.splice(0));
+    this.handOver?.(warm.length > 0 ? warm : undefined);
+    this.handOver = undefined;
   }
 
   private async create(host: string): Promise<Connection> {
@@ -82,9 +86,11 @@ export class ConnectionPool {
         const { KeptConnection } = await import('./keeper/client.js');
         return KeptConnection.open(keeper, host, settings, limits, maxChannels);
       }
+      // No keeper answered: start one now (it loads while this run works) and connect on our own.
+      if (this.options.keeper) this.handOver ??= this.options.keeper.start();
       const connection = new SshConnection(host, settings, limits, maxChannels);
       await connection.connect();
-      if (this.options.keeper) this.direct.push({ host, settings, timeouts: limits, maxChannels });
+      if (this.options.keeper) this.direct.push({ warm: { host, settings, timeouts: limits, maxChannels }, connection });
       return connection;
     }
     throw new PhoenixError('CONNECTION_UNKNOWN', `${host}: unknown ansible_connection '${kind}' ` +

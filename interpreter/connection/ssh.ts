@@ -18,6 +18,7 @@ import { HostKeyError } from './known-hosts.js';
 import { DEFAULT_SSH_TIMEOUTS, forward, handshake, type Client, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
 import { ChannelRefused, envPrefix, execOnChannel, Slots, type RawResult } from './ssh-exec.js';
 import { commandOutcome, groupKillScript, interrupted, interruptGroup } from './ssh-interrupt.js';
+import { mapLimit } from '../executor/map-limit.js';
 import { idTable, ownerSpec, readOverSftp, sftpCall, siblingTemp, statOverSftp, type Sftp } from './ssh-sftp.js';
 
 export { DEFAULT_SSH_TIMEOUTS, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
@@ -52,6 +53,24 @@ export interface SshFileOptions extends PutOptions {
 
 /** OpenSSH's default MaxSessions is 10 per connection: 8 command channels + 1 SFTP stays under it. */
 const DEFAULT_MAX_CHANNELS = 8;
+
+/** node-ssh (and ssh2 under it), loaded on first use: ~40 ms of start-up a run without SSH hosts does without. */
+export function loadSshLibrary(): typeof import('node-ssh') {
+  // require, not import(): the bundled CLI is CommonJS compiled from a V8 code cache, without an ESM loader.
+  return createRequire(import.meta.url)('node-ssh') as typeof import('node-ssh');
+}
+
+/** Shells {@link SshConnection.prepare} starts at once: a `pct exec` is a Perl start-up on the node each. */
+const PREPARE_AT_ONCE = 4;
+
+/** What a connection holds open for later commands (see {@link SshConnection.heldShells}). */
+export interface HeldShells {
+  /** The host's own shell. */
+  host: boolean;
+  sftp: boolean;
+  /** Shells of targets (containers). */
+  targets: ShellTarget[];
+}
 
 /** Extra connections for container shells: 8 x 8 channels keep the shells of 64 containers per node. */
 export const DEFAULT_SHELL_CONNECTIONS = 8;
@@ -92,6 +111,8 @@ export class SshConnection implements Connection {
    * host's own commands and SFTP (a container's shell would end a host shell to make room, and the other way round).
    */
   private readonly shellHomes: SshConnection[] = [];
+  /** The shell targets this connection's commands ran in, by start line (what {@link heldShells} names). */
+  private readonly shellTargets = new Map<string, ShellTarget>();
   /** For a connection of another's {@link shellHomes}: that connection (its shellless set and Ctrl-C are the owner's). */
   private owner?: SshConnection;
   /** Ctrl-C signals on their way to remote process groups (see interruptGroup). */
@@ -130,6 +151,7 @@ export class SshConnection implements Connection {
     };
     const start = await rootLine(target.start);
     if (start === undefined) return undefined;
+    this.shellTargets.set(target.start, target);
     const kind: ShellKind = {
       key: target.start, startLine: `exec ${start}`, ack: true,
       interrupt: (client, group) => void rootLine(`${target.beside} ${shellCommand('sh', '-c', groupKillScript(group))}`)
@@ -163,6 +185,37 @@ export class SshConnection implements Connection {
       return home;
     }
     return homes.reduce((a, b) => (b.slots.inUse < a.slots.inUse ? b : a));
+  }
+
+  /** What this connection holds open now for later commands: its own shell, its SFTP session, its targets' shells. */
+  heldShells(): HeldShells {
+    const live = new Set(this.shellHomes.flatMap((home) => home.idleShells.liveKeys()));
+    return {
+      host: this.idleShells.liveKeys().includes(''),
+      sftp: this.sftpSession !== undefined,
+      targets: [...live].flatMap((key) => this.shellTargets.get(key) ?? []),
+    };
+  }
+
+  /**
+   * Opens what {@link heldShells} named, a few at a time, for the commands of a later run (the keeper does this for
+   * the run that connected on its own: its shells ended with it). A shell that will not start now (a container
+   * stopped since) is not remembered as shell-less: a later command tries again.
+   */
+  async prepare(held: HeldShells): Promise<void> {
+    const jobs: Array<() => Promise<unknown>> = held.targets.map((target) => () => this.prepareShell(target));
+    if (held.host && this.settings.persistentShell !== false) jobs.unshift(() => this.exec('true'));
+    if (held.sftp) jobs.unshift(() => this.sftp());
+    await mapLimit(jobs, PREPARE_AT_ONCE, (job) => job().then(() => undefined, () => undefined));
+  }
+
+  private async prepareShell(target: ShellTarget): Promise<void> {
+    const known = this.shellless.has(target.start);
+    try {
+      await this.runViaShell({ ...target, command: 'true' }, {});
+    } finally {
+      if (!known) this.shellless.delete(target.start);
+    }
   }
 
   async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
@@ -276,8 +329,7 @@ export class SshConnection implements Connection {
 
   /** Connects through every ProxyJump hop (a forwarded channel on the previous hop is the next socket). */
   private async dial(connectMs: number): Promise<Client> {
-    // require, not import(): the bundled CLI is CommonJS compiled from a V8 code cache, without an ESM loader.
-    const { NodeSSH } = createRequire(import.meta.url)('node-ssh') as typeof import('node-ssh');
+    const { NodeSSH } = loadSshLibrary();
     const chain = [...this.settings.jumps, this.settings];
     const opened: Client[] = [];
     try {

@@ -13,15 +13,23 @@ type RequestBody = KeeperRequest extends infer R ? R extends unknown ? Omit<R, '
 export interface KeeperOptions {
   socketPath: string;
   persistMs: number;
-  /** Starts a keeper process for `socketPath` (detached: it outlives this run) that opens `warm` right away. */
-  start: (warm: WarmConnection[]) => void;
+  /**
+   * Starts a keeper process for `socketPath` now (detached: it outlives this run), so that it has loaded by the time
+   * this run ends; it waits for the connections to open, handed over when the run ends.
+   */
+  start: () => KeeperHandOver;
 }
 
+/** Hands a started keeper the connections to open at once (undefined: none, the keeper is not needed and ends). */
+export type KeeperHandOver = (warm: WarmConnection[] | undefined) => void;
+
 /**
- * Starts `node ENTRY __ssh-keeper SOCKET PERSIST_MS` in its own session, detached from this run's terminal; the
- * connections to open come on its stdin (they may hold passwords: never on a command line or in a file).
+ * Starts `node ENTRY __ssh-keeper SOCKET PERSIST_MS` in its own session, detached from this run's terminal. It loads
+ * while the run works and listens once it has read the connections to open on its stdin, at the end of the run
+ * (they may hold passwords: never on a command line or in a file); `null` when there are none (it ends). A run that
+ * dies first closes the pipe: the keeper opens nothing and ends when idle.
  */
-export function spawnKeeper(entry: string, socketPath: string, persistMs: number, warm: WarmConnection[] = []): void {
+export function spawnKeeper(entry: string, socketPath: string, persistMs: number): KeeperHandOver {
   // A small young generation: the keeper holds many connections for a long time, and RSS matters more than the
   // few extra scavenges (100 connections: ~110 -> see bench/RESULTS.md).
   const child = spawn(process.execPath, ['--max-semi-space-size=1', entry, '__ssh-keeper', socketPath, String(persistMs)], {
@@ -29,9 +37,11 @@ export function spawnKeeper(entry: string, socketPath: string, persistMs: number
   });
   child.on('error', () => undefined);
   child.stdin!.on('error', () => undefined);
-  child.stdin!.end(JSON.stringify(warm.map((w) => ({ ...w, settings: absolute(w.settings as SshSettings) }))));
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
+  return (warm) => {
+    child.stdin!.end(warm ? JSON.stringify(warm.map((w) => ({ ...w, settings: absolute(w.settings as SshSettings) }))) : 'null');
+  };
 }
 
 /** The keeper's socket closed: what was in flight (or asked later) cannot be answered. */

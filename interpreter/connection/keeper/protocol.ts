@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { HostKeyError } from '../known-hosts.js';
 import { CommandTimeoutError, UnreachableError, type ShellTarget } from '../types.js';
+import type { HeldShells } from '../ssh.js';
 
 /**
  * The SSH keeper: a background phoenix process that holds SSH connections open between runs (what OpenSSH's
@@ -23,6 +24,8 @@ export interface WarmConnection {
   settings: unknown;
   timeouts: unknown;
   maxChannels?: number;
+  /** What the run held open on it when it ended (its shells, SFTP): the keeper opens them again after logging in. */
+  shells?: HeldShells;
 }
 
 export type KeeperRequest =

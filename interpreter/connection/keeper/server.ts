@@ -46,8 +46,12 @@ export async function runKeeper(socketPath: string, persistMs: number, warm: War
     });
   });
   if (!(await listen(server, socketPath))) return;
-  // The run that started us connected on its own: open its connections now, for the run after it.
-  for (const w of warm) ensureKept(kept, w).ready.catch(() => undefined);
+  // The run that started us connected on its own: open its connections now, and the shells it held, for the run
+  // after it (a container's shell is a `pct exec` on the node: a Perl start-up on Proxmox).
+  for (const w of warm) {
+    const entry = ensureKept(kept, w);
+    entry.ready.then(() => (w.shells ? entry.conn.prepare(w.shells) : undefined)).catch(() => undefined);
+  }
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const now = Date.now();

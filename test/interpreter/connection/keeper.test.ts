@@ -9,7 +9,8 @@ import { ConnectionPool, type HostVars } from '../../../interpreter/connection/p
 import { HostKeyError } from '../../../interpreter/connection/known-hosts.js';
 import { keeperSocketPath, persistMsFromEnv } from '../../../interpreter/connection/keeper/protocol.js';
 import { runKeeper } from '../../../interpreter/connection/keeper/server.js';
-import { CommandTimeoutError, UnreachableError } from '../../../interpreter/connection/types.js';
+import { spawnKeeper, type KeeperHandOver } from '../../../interpreter/connection/keeper/client.js';
+import { CommandTimeoutError, UnreachableError, type ShellTarget } from '../../../interpreter/connection/types.js';
 import { countLog, startSshd, TEST_USER, type TestSshd } from '../../support/sshd.js';
 import { sshVars, tempHome } from './fixture.js';
 
@@ -23,7 +24,7 @@ let scratch: string;
 
 const accepted = (): number => countLog(sshd.logFile, /Accepted publickey for phoenix-test/);
 
-function keeperPool(socketPath: string, vars: Record<string, HostVars>, start = () => undefined): ConnectionPool {
+function keeperPool(socketPath: string, vars: Record<string, HostVars>, start: () => KeeperHandOver = () => () => undefined): ConnectionPool {
   return new ConnectionPool({
     hostVars: (h) => vars[h] ?? {}, home, env: {}, timeouts: { connectMs: 5000 },
     keeper: { socketPath, persistMs: 60_000, start },
@@ -145,6 +146,56 @@ test('the socket directory must be private to the user; PHOENIX_SSH_PERSIST sets
   assert.is(persistMsFromEnv({}), 60_000);
   assert.is(persistMsFromEnv({ PHOENIX_SSH_PERSIST: '5' }), 5000);
   assert.is(persistMsFromEnv({ PHOENIX_SSH_PERSIST: '0' }), 0);
+});
+
+test('a keeper started by a run that connected on its own opens the shells that run held, for the next run', async () => {
+  const socket = join(scratch, 'held.sock');
+  const vars = { h: sshVars(sshd, TEST_USER) };
+  const sessions = (): number => countLog(sshd.logFile, /Starting session: command/);
+  // Two "containers": shells started by a host command (as `pct exec <vmid> -- setsid -w /bin/sh` on a node).
+  const target = (name: string): ShellTarget => ({
+    start: `env PHOENIX_TARGET=${name} setsid -w /bin/sh`, command: 'echo "$PHOENIX_TARGET $$"', beside: '',
+  });
+  const targets = [target('ct1'), target('ct2')];
+  // A third whose shell starts only while a file exists (a container stopped between two runs, say).
+  const flag = join(scratch, 'ct3-running');
+  const gated: ShellTarget = { ...target('ct3'), start: `test -e ${flag} && exec env PHOENIX_TARGET=ct3 setsid -w /bin/sh` };
+  writeFileSync(flag, '');
+  const first = keeperPool(socket, vars, () => spawnKeeper(bin, socket, 2000));
+  const own = await first.get('h'); // no keeper answers: this run connects itself and starts one
+  assert.is((await own.run('echo host')).stdout, 'host\n');
+  const pids = new Map<string, string>();
+  for (const t of [...targets, gated]) {
+    const [name, pid] = (await own.run('false', { viaShell: t })).stdout.trim().split(' ');
+    pids.set(name, pid);
+  }
+  assert.ok(pids.has('ct3'));
+  rmSync(flag);
+  const before = sessions();
+  await first.closeAll(); // its shells end with it; the keeper gets what it held
+  // The keeper logs in and starts the host's shell and both targets' shells again (and asks sudo once, as any
+  // connection does before its first root command): at least three sessions, then quiet.
+  let opened = 0;
+  for (let i = 0, quiet = 0; i < 100 && quiet < 6; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = sessions() - before;
+    quiet = now >= 3 && now === opened ? quiet + 1 : 0;
+    opened = now;
+  }
+  assert.ok(opened >= 3, `the keeper opened the host shell and the two target shells (${opened} sessions)`);
+  const next = keeperPool(socket, vars);
+  const kept = await next.get('h');
+  for (const t of targets) {
+    const [name, pid] = (await kept.run('false', { viaShell: t })).stdout.trim().split(' ');
+    assert.is(name, t.start.split('=')[1].split(' ')[0]);
+    assert.is.not(pid, pids.get(name), 'a shell of its own, started by the keeper');
+  }
+  assert.is((await kept.run('echo host')).stdout, 'host\n');
+  assert.is(sessions() - before, opened, 'the next run found every shell open: no new session');
+  // ct3's shell would not start for the keeper: not remembered as shell-less, so once it can start, it does.
+  writeFileSync(flag, '');
+  assert.match((await kept.run('false', { viaShell: gated })).stdout, /^ct3 \d+\n$/);
+  await next.closeAll();
 });
 
 test('the CLI: a run without a keeper connects itself and starts one; the next runs log in nowhere; it ends when idle', async () => {

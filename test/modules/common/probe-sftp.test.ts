@@ -111,7 +111,7 @@ test('through the keeper: null (absent) and "cannot answer" stay apart, names co
   const keeper = runKeeper(socket, 300);
   const kept = new ConnectionPool({
     hostVars: () => sshVars(sshd, TEST_USER), home: tempHome([sshd.knownHostsLine]), env: {},
-    keeper: { socketPath: socket, persistMs: 300, start: () => undefined },
+    keeper: { socketPath: socket, persistMs: 300, start: () => () => undefined },
   });
   const remote = await kept.get('k');
   assert.is(await remote.statPath!(join(dir, 'absent'), {}), null);
