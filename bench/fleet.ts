@@ -313,7 +313,8 @@ function fleetRows(results: SizeResult[]): Row[] {
         goal: goals.length ? goals.join(', ') : undefined, met,
         detail: `median of ${list.length}, spread ${spread(walls)}; ${ms(wall - floorWall)} above the floor; ${describe(list.at(-1)!)}` +
           (a === undefined ? '' : `; above the floor ansible ${ms(a - floorWall)}, phoenix ${ms(wall - floorWall)} ` +
-            `(${((a - floorWall) / Math.max(1, wall - floorWall)).toFixed(1)}x); ansible median of ${r.ansible.length}, spread ${spread(r.ansible.map((x) => x.run.wallMs))}, ` +
+            `(${((a - floorWall) / Math.max(1, wall - floorWall)).toFixed(1)}x); the most any tool's no-op could reach here: ` +
+            `ansible / floor = ${(a / floorWall).toFixed(1)}x; ansible median of ${r.ansible.length}, spread ${spread(r.ansible.map((x) => x.run.wallMs))}, ` +
             `${r.ansible.at(-1)!.executed} task-hosts, ${r.ansible.at(-1)!.sessions} exec sessions, ${r.ansible.at(-1)!.connections} conn`),
       });
     }
