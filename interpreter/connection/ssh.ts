@@ -193,7 +193,11 @@ export class SshConnection implements Connection {
     return {
       host: this.idleShells.liveKeys().includes(''),
       sftp: this.sftpSession !== undefined,
-      targets: [...live].flatMap((key) => this.shellTargets.get(key) ?? []),
+      // How to start each shell, not the command last run in it (that may carry a task's environment).
+      targets: [...live].flatMap((key) => {
+        const target = this.shellTargets.get(key);
+        return target ? [{ start: target.start, beside: target.beside, command: 'true' }] : [];
+      }),
     };
   }
 

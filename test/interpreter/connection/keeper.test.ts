@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectionPool, type HostVars } from '../../../interpreter/connection/pool.js';
+import type { SshConnection } from '../../../interpreter/connection/ssh.js';
 import { HostKeyError } from '../../../interpreter/connection/known-hosts.js';
 import { keeperSocketPath, persistMsFromEnv } from '../../../interpreter/connection/keeper/protocol.js';
 import { runKeeper } from '../../../interpreter/connection/keeper/server.js';
@@ -170,6 +171,10 @@ test('a keeper started by a run that connected on its own opens the shells that 
     pids.set(name, pid);
   }
   assert.ok(pids.has('ct3'));
+  // What the keeper is handed: how to start each shell, never the command last run in it.
+  const held = (own as SshConnection).heldShells();
+  assert.equal(held.targets.map((t) => [t.start, t.command]), [...targets, gated].map((t) => [t.start, 'true']));
+  assert.ok(held.host);
   rmSync(flag);
   const before = sessions();
   await first.closeAll(); // its shells end with it; the keeper gets what it held
