@@ -111,6 +111,8 @@ export class SshConnection implements Connection {
    * host's own commands and SFTP (a container's shell would end a host shell to make room, and the other way round).
    */
   private readonly shellHomes: SshConnection[] = [];
+  /** Shells {@link prepare} is starting now, by start line: a command for one of them waits for it. */
+  private readonly preparing = new Map<string, Promise<void>>();
   /** The shell targets this connection's commands ran in, by start line (what {@link heldShells} names). */
   private readonly shellTargets = new Map<string, ShellTarget>();
   /** For a connection of another's {@link shellHomes}: that connection (its shellless set and Ctrl-C are the owner's). */
@@ -144,6 +146,8 @@ export class SshConnection implements Connection {
   private async runViaShell(target: ShellTarget, options: RunOptions): Promise<RawResult | undefined> {
     if (this.settings.persistentShell === false || this.shellless.has(target.start)) return undefined;
     if (options.stdin && Buffer.byteLength(options.stdin) > SHELL_STDIN_LIMIT) return undefined;
+    // A keeper's run after it may come while the shell is still starting: one start, not two.
+    await this.preparing.get(target.start);
     // As root on the node, as `wrap` makes any command; a sudo that wants a password (on stdin) cannot start a shell.
     const rootLine = async (line: string): Promise<string | undefined> => {
       const wrapped = await this.wrap(line, { become: true });
@@ -214,12 +218,14 @@ export class SshConnection implements Connection {
   }
 
   private async prepareShell(target: ShellTarget): Promise<void> {
+    // A command of a run came for it first (and started or took its shell): nothing to prepare.
+    if (this.shellTargets.has(target.start)) return;
     const known = this.shellless.has(target.start);
-    try {
-      await this.runViaShell({ ...target, command: 'true' }, {});
-    } finally {
-      if (!known) this.shellless.delete(target.start);
-    }
+    const started = this.runViaShell({ ...target, command: 'true' }, {}).then(() => undefined, () => undefined);
+    this.preparing.set(target.start, started);
+    await started;
+    this.preparing.delete(target.start);
+    if (!known) this.shellless.delete(target.start);
   }
 
   async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {

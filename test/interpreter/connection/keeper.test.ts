@@ -203,6 +203,28 @@ test('a keeper started by a run that connected on its own opens the shells that 
   await next.closeAll();
 });
 
+test('a command for a shell the keeper is still starting waits for it; one a command started is not prepared: one start each', async () => {
+  const pool = keeperPool(join(scratch, 'nobody.sock'), { h: sshVars(sshd, TEST_USER) });
+  const conn = (await pool.get('h')) as SshConnection; // no keeper there: a connection of its own
+  await conn.run('true', { become: true }); // the login's uid and sudo are known: only shells start below
+  const sessions = (): number => countLog(sshd.logFile, /Starting session: command/);
+  const target: ShellTarget = { start: 'env PHOENIX_TARGET=w setsid -w /bin/sh', command: 'echo "$$"', beside: '' };
+  const before = sessions();
+  const preparing = conn.prepare({ host: false, sftp: false, targets: [target] });
+  const pid = (await conn.run('false', { viaShell: target })).stdout;
+  await preparing;
+  assert.is((await conn.run('false', { viaShell: target })).stdout, pid, 'the same shell both times');
+  // One a command started first is not prepared again, even while that command still runs in it.
+  const other: ShellTarget = { ...target, start: 'env PHOENIX_TARGET=v setsid -w /bin/sh', command: 'sleep 0.5' };
+  const busy = conn.run('false', { viaShell: other });
+  await new Promise((r) => setTimeout(r, 200));
+  await conn.prepare({ host: false, sftp: false, targets: [other] });
+  await busy;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.is(sessions() - before, 2, 'one start for each target');
+  await pool.closeAll();
+});
+
 test('the CLI: a run without a keeper connects itself and starts one; the next runs log in nowhere; it ends when idle', async () => {
   const runtime = mkdtempSync(join(scratch, 'cli-'));
   mkdirSync(join(runtime, 'work'));
