@@ -18,7 +18,6 @@ import { HostKeyError } from './known-hosts.js';
 import { DEFAULT_SSH_TIMEOUTS, forward, handshake, type Client, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
 import { ChannelRefused, envPrefix, execOnChannel, Slots, type RawResult } from './ssh-exec.js';
 import { commandOutcome, groupKillScript, interrupted, interruptGroup } from './ssh-interrupt.js';
-import { mapLimit } from '../executor/map-limit.js';
 import { idTable, ownerSpec, readOverSftp, sftpCall, siblingTemp, statOverSftp, type Sftp } from './ssh-sftp.js';
 
 export { DEFAULT_SSH_TIMEOUTS, type SshEndpoint, type SshTimeouts } from './ssh-connect.js';
@@ -146,6 +145,8 @@ export class SshConnection implements Connection {
   private async runViaShell(target: ShellTarget, options: RunOptions): Promise<RawResult | undefined> {
     if (this.settings.persistentShell === false || this.shellless.has(target.start)) return undefined;
     if (options.stdin && Buffer.byteLength(options.stdin) > SHELL_STDIN_LIMIT) return undefined;
+    // Noted before any wait, so that a prepare() coming later knows a command went for this shell.
+    this.shellTargets.set(target.start, target);
     // A keeper's run after it may come while the shell is still starting: one start, not two.
     await this.preparing.get(target.start);
     // As root on the node, as `wrap` makes any command; a sudo that wants a password (on stdin) cannot start a shell.
@@ -155,7 +156,6 @@ export class SshConnection implements Connection {
     };
     const start = await rootLine(target.start);
     if (start === undefined) return undefined;
-    this.shellTargets.set(target.start, target);
     const kind: ShellKind = {
       key: target.start, startLine: `exec ${start}`, ack: true,
       interrupt: (client, group) => void rootLine(`${target.beside} ${shellCommand('sh', '-c', groupKillScript(group))}`)
@@ -214,7 +214,12 @@ export class SshConnection implements Connection {
     const jobs: Array<() => Promise<unknown>> = held.targets.map((target) => () => this.prepareShell(target));
     if (held.host && this.settings.persistentShell !== false) jobs.unshift(() => this.exec('true'));
     if (held.sftp) jobs.unshift(() => this.sftp());
-    await mapLimit(jobs, PREPARE_AT_ONCE, (job) => job().then(() => undefined, () => undefined));
+    const turns = new Slots(PREPARE_AT_ONCE);
+    await Promise.all(jobs.map(async (job) => {
+      const release = await turns.acquire();
+      await job().catch(() => undefined);
+      release();
+    }));
   }
 
   private async prepareShell(target: ShellTarget): Promise<void> {

@@ -211,6 +211,7 @@ test('a command for a shell the keeper is still starting waits for it; one a com
   const target: ShellTarget = { start: 'env PHOENIX_TARGET=w setsid -w /bin/sh', command: 'echo "$$"', beside: '' };
   const before = sessions();
   const preparing = conn.prepare({ host: false, sftp: false, targets: [target] });
+  await new Promise((r) => setImmediate(r)); // the prepare has begun starting the shell
   const pid = (await conn.run('false', { viaShell: target })).stdout;
   await preparing;
   assert.is((await conn.run('false', { viaShell: target })).stdout, pid, 'the same shell both times');
