@@ -112,7 +112,10 @@ export class SshConnection implements Connection {
   private readonly shellHomes: SshConnection[] = [];
   /** Shells {@link prepare} is starting now, by start line: a command for one of them waits for it. */
   private readonly preparing = new Map<string, Promise<void>>();
-  /** The shell targets this connection's commands ran in, by start line (what {@link heldShells} names). */
+  /**
+   * The shell targets this connection's commands went for, by start line, as {@link heldShells} names them: how to
+   * start each, not the command last run in it (that may carry a task's environment).
+   */
   private readonly shellTargets = new Map<string, ShellTarget>();
   /** For a connection of another's {@link shellHomes}: that connection (its shellless set and Ctrl-C are the owner's). */
   private owner?: SshConnection;
@@ -146,7 +149,7 @@ export class SshConnection implements Connection {
     if (this.settings.persistentShell === false || this.shellless.has(target.start)) return undefined;
     if (options.stdin && Buffer.byteLength(options.stdin) > SHELL_STDIN_LIMIT) return undefined;
     // Noted before any wait, so that a prepare() coming later knows a command went for this shell.
-    this.shellTargets.set(target.start, target);
+    this.shellTargets.set(target.start, { start: target.start, beside: target.beside, command: 'true' });
     // A keeper's run after it may come while the shell is still starting: one start, not two.
     await this.preparing.get(target.start);
     // As root on the node, as `wrap` makes any command; a sudo that wants a password (on stdin) cannot start a shell.
@@ -197,11 +200,7 @@ export class SshConnection implements Connection {
     return {
       host: this.idleShells.liveKeys().includes(''),
       sftp: this.sftpSession !== undefined,
-      // How to start each shell, not the command last run in it (that may carry a task's environment).
-      targets: [...live].flatMap((key) => {
-        const target = this.shellTargets.get(key);
-        return target ? [{ start: target.start, beside: target.beside, command: 'true' }] : [];
-      }),
+      targets: [...live].flatMap((key) => this.shellTargets.get(key) ?? []),
     };
   }
 
@@ -225,12 +224,12 @@ export class SshConnection implements Connection {
   private async prepareShell(target: ShellTarget): Promise<void> {
     // A command of a run came for it first (and started or took its shell): nothing to prepare.
     if (this.shellTargets.has(target.start)) return;
-    const known = this.shellless.has(target.start);
     const started = this.runViaShell({ ...target, command: 'true' }, {}).then(() => undefined, () => undefined);
     this.preparing.set(target.start, started);
     await started;
     this.preparing.delete(target.start);
-    if (!known) this.shellless.delete(target.start);
+    // No command went for it before (see above), so a shell-less mark can only be this attempt's.
+    this.shellless.delete(target.start);
   }
 
   async put(content: string | Buffer, remotePath: string, options: SshFileOptions = {}): Promise<void> {
